@@ -1,0 +1,123 @@
+"""OB0xx: files that cannot be loaded, and frontmatter that does not fit its kind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from opsbook.diagnostics import Diagnostic, Level, Position
+from opsbook.model.project import KIND_SPECS, Project
+
+from opsbook.checks.rule import Rule
+
+UNREADABLE = Rule(
+    "OB001", "unreadable-file", Level.ERROR,
+    "A file cannot be read.",
+    "A handbook page that cannot be read is a page nobody sees mid-incident, and the rest of "
+    "the checks cannot vouch for it.",
+    "runbooks/db.md  (mode 000)",
+    "runbooks/db.md  (mode 644)",
+    "check the file exists, is a regular file and is readable",
+)
+NOT_UTF8 = Rule(
+    "OB002", "not-utf8", Level.ERROR,
+    "A file is not UTF-8 text (wrong encoding, or binary).",
+    "Pages in another encoding render as garbage and break search; a binary file named .md "
+    "is usually an accident.",
+    "Caf\\xe9 runbook  (saved as Latin-1)",
+    "Café runbook  (saved as UTF-8)",
+    "re-save the file as UTF-8",
+)
+INVALID_YAML = Rule(
+    "OB003", "invalid-yaml", Level.ERROR,
+    "Frontmatter is not valid YAML (or uses tags, which are not allowed).",
+    "MkDocs would drop the metadata silently or fail with an error that does not name the "
+    "line; opsbook points at the YAML error.",
+    "---\nalerts: [PaymentsDBDown\n---",
+    "---\nalerts: [PaymentsDBDown]\n---",
+    "fix the YAML syntax at the reported line",
+)
+BAD_FRONTMATTER = Rule(
+    "OB004", "frontmatter-not-mapping", Level.ERROR,
+    "Frontmatter is not closed, or is not a mapping of keys to values.",
+    "An unclosed `---` fence swallows the page into the metadata; a list or a bare string "
+    "cannot say what the file is.",
+    "---\n- id: db\n# Database",
+    "---\nid: db\n---\n# Database",
+    "write `key: value` lines between two `---` lines",
+)
+UNKNOWN_KIND = Rule(
+    "OB005", "unknown-kind", Level.ERROR,
+    "`kind:` names something opsbook does not know.",
+    "A typo in `kind` would make opsbook skip every check that applies to the file.",
+    "kind: runbok",
+    "kind: runbook",
+    "use one of: " + ", ".join(sorted(KIND_SPECS)),
+)
+UNKNOWN_FIELD = Rule(
+    "OB006", "unknown-field", Level.ERROR,
+    "Frontmatter has a key the kind does not define.",
+    "Typos must not pass silently: `severty: SEV1` would leave the runbook without a "
+    "severity and nobody would notice.",
+    "severty: SEV1",
+    "severity: SEV1",
+    "remove the key or fix its spelling",
+)
+INVALID_FIELD = Rule(
+    "OB007", "invalid-field", Level.ERROR,
+    "A required field is missing or a value has the wrong type.",
+    "The site, the PDF and the checks rely on these fields; a wrong type (a number where an "
+    "id belongs, a phone number YAML read as an integer) breaks them quietly.",
+    "phone: +12025550143",
+    'phone: "+1 202-555-0143"',
+    "give the field the expected type",
+)
+DUPLICATE_KEY = Rule(
+    "OB008", "duplicate-yaml-key", Level.ERROR,
+    "The same key appears twice in one mapping.",
+    "YAML keeps the last value silently, so the first one (often the correct phone number) "
+    "is lost without a word.",
+    "phone: \"+1 202-555-0143\"\nphone: \"+1 202-555-0199\"",
+    "phone: \"+1 202-555-0143\"",
+    "remove one of the two keys",
+)
+TOO_LARGE = Rule(
+    "OB009", "input-too-large", Level.ERROR,
+    "A file, or its expanded frontmatter, is too large to check.",
+    "A 50 MB page or a YAML alias bomb would stall every check and build; it is refused "
+    "with a message instead.",
+    "a: &a [x, x, x]\nb: &b [*a, *a, *a]\n...",
+    "(plain values, no alias chains)",
+    "split the file, or write values out instead of using aliases",
+)
+
+RULES = (UNREADABLE, NOT_UTF8, INVALID_YAML, BAD_FRONTMATTER, UNKNOWN_KIND, UNKNOWN_FIELD,
+         INVALID_FIELD, DUPLICATE_KEY, TOO_LARGE)
+
+
+def check_load(project: Project, rules: dict[str, Rule]) -> Iterator[Diagnostic]:
+    """Turn what the loader and the schema found into diagnostics."""
+    for document in project.documents:
+        for problem in document.problems:
+            rule = rules[problem.rule]
+            yield rule.at(
+                document.display_path,
+                Position(problem.line, problem.column),
+                problem.message,
+                problem.hint or None,
+            )
+    for document in project.unknown_kinds:
+        yield UNKNOWN_KIND.at(
+            document.display_path,
+            document.position(("kind",)),
+            f"unknown kind {document.kind!r}",
+        )
+    for document, schema_problem in project.schema_problems:
+        position = (
+            document.key_position(schema_problem.path)
+            if schema_problem.at_key
+            else document.position(schema_problem.path)
+        )
+        rule = UNKNOWN_FIELD if schema_problem.rule == "OB006" else INVALID_FIELD
+        yield rule.at(
+            document.display_path, position, schema_problem.message, schema_problem.hint or None
+        )

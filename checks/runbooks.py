@@ -1,0 +1,110 @@
+"""OB3xx: runbooks that are complete, owned, unique and recently reviewed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from opsbook.diagnostics import Diagnostic, Level, Position
+from opsbook.load.markdown import Heading
+from opsbook.model.project import Project
+
+from opsbook.checks.rule import Rule
+
+MISSING_SECTION = Rule(
+    "OB301", "missing-runbook-section", Level.ERROR,
+    "A runbook lacks one of the required sections.",
+    "Mid-incident, people jump straight to Mitigation or Escalation; a runbook without them "
+    "leaves the reader guessing at the worst time.",
+    "## Symptoms\n...\n## Mitigation\n...",
+    "## Symptoms\n## Diagnosis\n## Mitigation\n## Verification\n## Escalation",
+    "add the section as a heading (## Name)",
+)
+DUPLICATE_RUNBOOK = Rule(
+    "OB302", "duplicate-runbook-id", Level.ERROR,
+    "Two runbooks share an id.",
+    "The id is the runbook's URL and its `opsbook lookup` key: two of them make one "
+    "unreachable.",
+    "id: db-failover   (in two files)",
+    "id: db-failover / id: db-replica-lag",
+    "give each runbook a unique id",
+)
+UNKNOWN_OWNER = Rule(
+    "OB303", "unknown-runbook-owner", Level.ERROR,
+    "A runbook's owner is not a team in the contacts file.",
+    "The runbook page shows the owner's escalation ladder; an unknown owner means no one "
+    "to call.",
+    "owner: paymnets",
+    "owner: payments",
+    "use a team id from the contacts file",
+)
+REVIEW_OVERDUE = Rule(
+    "OB304", "review-overdue", Level.WARNING,
+    "A runbook has not been reviewed within its review interval.",
+    "Runbooks rot with the systems they describe; a stale one is followed confidently into "
+    "the wrong commands.",
+    "last_reviewed: 2025-01-10\nreview_every: 90d",
+    "last_reviewed: 2026-10-01\nreview_every: 90d",
+    "review the runbook and update `last_reviewed`",
+)
+DUPLICATE_ALERT = Rule(
+    "OB305", "alert-answered-twice", Level.ERROR,
+    "Two runbooks claim the same alert.",
+    "An alert's `runbook_url` can point at one page only; with two claims, `opsbook lookup` "
+    "and the alert index cannot say which one to open.",
+    "alerts: [DBDown]   (in two runbooks)",
+    "alerts: [DBDown] / alerts: [DBReplicaLag]",
+    "keep the alert in the one runbook that answers it",
+)
+
+RULES = (MISSING_SECTION, DUPLICATE_RUNBOOK, UNKNOWN_OWNER, REVIEW_OVERDUE, DUPLICATE_ALERT)
+
+_SECTION_KEY = re.compile(r"[^a-z0-9]+")
+
+
+def _section_key(text: str) -> str:
+    return _SECTION_KEY.sub(" ", text.lower()).strip()
+
+
+def check_runbooks(project: Project) -> Iterator[Diagnostic]:
+    config = project.config
+    required = [(name, _section_key(name)) for name in config.required_sections]
+    seen_ids: dict[str, str] = {}
+    seen_alerts: dict[str, str] = {}
+    teams = project.contacts.teams
+    for runbook in project.runbooks:
+        origin = runbook.origin
+        path = origin.display_path
+        document = origin.document
+        headings = {
+            _section_key(block.text) for block in document.blocks if isinstance(block, Heading)
+        }
+        for name, key in required:
+            if not any(heading == key or heading.startswith(key + " ") for heading in headings):
+                yield MISSING_SECTION.at(
+                    path, Position(document.body_start, 1),
+                    f'runbook "{runbook.id}" has no "{name}" section',
+                    f"add a heading `## {name}`",
+                )
+        first = seen_ids.setdefault(runbook.id, path)
+        if first != path:
+            yield DUPLICATE_RUNBOOK.at(path, origin.at("id"),
+                                       f'runbook id "{runbook.id}" is also used by {first}')
+        if project.contacts.sheets and runbook.owner and runbook.owner not in teams:
+            yield UNKNOWN_OWNER.at(
+                path, origin.at("owner"),
+                f'runbook "{runbook.id}" is owned by "{runbook.owner}", which is not a team '
+                "in contacts",
+            )
+        for index, alert in enumerate(runbook.alerts):
+            claimed = seen_alerts.setdefault(alert.lower(), path)
+            if claimed != path:
+                yield DUPLICATE_ALERT.at(path, origin.at("alerts", index),
+                                         f'alert "{alert}" is also answered by {claimed}')
+        due = runbook.review_due(config.review_every)
+        if due is not None and due < config.today:
+            yield REVIEW_OVERDUE.at(
+                path, origin.at("last_reviewed"),
+                f'runbook "{runbook.id}" was due for review on {due.isoformat()} '
+                f"(last reviewed {runbook.last_reviewed})",
+            )

@@ -1,0 +1,123 @@
+"""opsbook's configuration: the `opsbook` plugin block of mkdocs.yml.
+
+The block is read with MkDocs' own YAML loader (``!ENV`` and friends work) and validated with
+the plugin's typed config class, so the CLI and the plugin share one source of truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from opsbook.model.duration import Duration, parse_duration
+from opsbook.model.runbook import DEFAULT_REQUIRED_SECTIONS
+
+
+class ConfigError(Exception):
+    """A broken configuration: exit code 2, never a traceback."""
+
+
+@dataclass
+class OpsbookConfig:
+    root: Path
+    docs_dir: Path
+    runbooks_dir: Path
+    required_sections: tuple[str, ...] = DEFAULT_REQUIRED_SECTIONS
+    review_every: Duration = field(default_factory=lambda: Duration(90 * 1440, "90d"))
+    ignore: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    strict: bool = False
+    site_url: str = ""
+    today: dt.date = field(default_factory=dt.date.today)
+    redact: bool = False
+    pdf: dict[str, Any] = field(default_factory=dict)
+    site: bool = True  # False when checking loose files outside any opsbook site
+
+    @classmethod
+    def for_loose_files(cls, root: Path) -> OpsbookConfig:
+        return cls(root=root, docs_dir=root, runbooks_dir=root / "runbooks", site=False)
+
+
+def find_config(start: Path) -> Path | None:
+    candidate = start / "mkdocs.yml"
+    return candidate if candidate.is_file() else None
+
+
+def load_config(config_file: Path) -> OpsbookConfig:
+    """Read the opsbook block from ``config_file`` (mkdocs.yml)."""
+    from mkdocs.utils.yaml import yaml_load
+
+    try:
+        with config_file.open("rb") as handle:
+            raw = yaml_load(handle)
+    except OSError as error:
+        raise ConfigError(f"{config_file}: cannot read: {error.strerror}") from None
+    except Exception as error:  # MkDocs raises several YAML and config errors
+        raise ConfigError(f"{config_file}: invalid YAML: {error}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{config_file}: expected a mapping at the top level")
+    options = plugin_options(raw)
+    if options is None:
+        raise ConfigError(
+            f"{config_file}: no `opsbook` entry under `plugins:`; add `- opsbook` to use it"
+        )
+    return config_from_options(config_file, raw, options)
+
+
+def plugin_options(raw: dict[str, Any]) -> dict[str, Any] | None:
+    plugins = raw.get("plugins") or []
+    if isinstance(plugins, dict):
+        entries = list(plugins.items())
+    else:
+        entries = []
+        for item in plugins:
+            if isinstance(item, str):
+                entries.append((item, {}))
+            elif isinstance(item, dict):
+                entries.extend(item.items())
+    for name, options in entries:
+        if name == "opsbook":
+            return options or {}
+    return None
+
+
+def config_from_options(
+    config_file: Path, raw: dict[str, Any], options: dict[str, Any]
+) -> OpsbookConfig:
+    """Validate the plugin block with the plugin's own config class."""
+    from opsbook.site.config import OpsbookPluginConfig
+
+    plugin_config = OpsbookPluginConfig()
+    plugin_config.load_dict(options)
+    errors, _warnings = plugin_config.validate()
+    if errors:
+        details = "; ".join(f"{key}: {error}" for key, error in errors)
+        raise ConfigError(f"{config_file}: invalid `opsbook` plugin options: {details}")
+    root = config_file.parent.resolve()
+    docs_dir = root / str(raw.get("docs_dir", "docs"))
+    return config_from_plugin(plugin_config, root, docs_dir, str(raw.get("site_url") or ""))
+
+
+def config_from_plugin(
+    plugin_config: Any, root: Path, docs_dir: Path, site_url: str
+) -> OpsbookConfig:
+    review_every = parse_duration(str(plugin_config.review_every))
+    if review_every is None:
+        raise ConfigError(
+            f"opsbook option review_every: {plugin_config.review_every!r} is not a duration "
+            "(e.g. 90d)"
+        )
+    return OpsbookConfig(
+        root=root,
+        docs_dir=docs_dir,
+        runbooks_dir=root / plugin_config.runbooks_dir,
+        required_sections=tuple(plugin_config.required_sections),
+        review_every=review_every,
+        ignore=tuple(plugin_config.ignore),
+        strict=bool(plugin_config.strict),
+        site_url=site_url,
+        redact=bool(plugin_config.redact),
+        pdf=dict(plugin_config.pdf),
+    )

@@ -1,0 +1,263 @@
+"""YAML frontmatter with a position for every value.
+
+``yaml.compose`` (libyaml's C composer when present) gives a node tree with marks; we turn it
+into plain Python values plus a map from value path (``("people", 2, "phone")``) to its
+position. Only the safe YAML types are built: nothing in a file is ever executed. Aliases are
+followed under a budget, so a "billion laughs" document is refused instead of eating memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from opsbook.diagnostics import Position
+from opsbook.load.problems import LoadProblem
+
+try:
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - PyYAML without libyaml
+    _Loader = yaml.SafeLoader
+
+ValuePath = tuple[str | int, ...]
+
+MAX_NODES = 20_000
+"""Frontmatter values after alias expansion. A large contacts file has a few thousand."""
+
+MAX_DEPTH = 64
+
+
+@dataclass
+class Frontmatter:
+    """Frontmatter split from a Markdown file."""
+
+    data: dict[str, Any] | None
+    positions: dict[ValuePath, Position] = field(default_factory=dict)
+    key_positions: dict[ValuePath, Position] = field(default_factory=dict)
+    body_start: int = 1  # 1-based line where the Markdown body starts
+    present: bool = False
+    problems: list[LoadProblem] = field(default_factory=list)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Builder:
+    """Node tree → Python values, recording positions; safe types only."""
+
+    def __init__(self, line_offset: int) -> None:
+        self.line_offset = line_offset
+        self.positions: dict[ValuePath, Position] = {}
+        self.key_positions: dict[ValuePath, Position] = {}
+        self.problems: list[LoadProblem] = []
+        self.count = 0
+
+    def position(self, node: yaml.Node) -> Position:
+        mark = node.start_mark
+        return Position(mark.line + 1 + self.line_offset, mark.column + 1)
+
+    def build(self, node: yaml.Node, path: ValuePath, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES or depth > MAX_DEPTH:
+            raise _TooLarge
+        self.positions[path] = self.position(node)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self.problems.append(
+                        LoadProblem(
+                            "OB003",
+                            self.position(key_node).line,
+                            self.position(key_node).column,
+                            "YAML merge keys (<<) are not supported in frontmatter",
+                            "write the keys out",
+                        )
+                    )
+                    continue
+                key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                if not isinstance(key, str | int | float | bool) or key is None:
+                    self.problems.append(
+                        LoadProblem(
+                            "OB007",
+                            self.position(key_node).line,
+                            self.position(key_node).column,
+                            "mapping key must be a plain string",
+                            "use `name: value` with a simple name",
+                        )
+                    )
+                    continue
+                key = str(key)
+                if key in result:
+                    first = self.key_positions.get((*path, key))
+                    where = f" (first at line {first.line})" if first else ""
+                    self.problems.append(
+                        LoadProblem(
+                            "OB008",
+                            self.position(key_node).line,
+                            self.position(key_node).column,
+                            f"duplicate key {key!r}{where}; YAML would silently keep the last",
+                            "remove one of the two keys",
+                        )
+                    )
+                self.key_positions[(*path, key)] = self.position(key_node)
+                result[key] = self.build(value_node, (*path, key), depth + 1)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [
+                self.build(item, (*path, index), depth + 1)
+                for index, item in enumerate(node.value)
+            ]
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        tag = node.tag
+        value = node.value
+        if tag == "tag:yaml.org,2002:str":
+            return value
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return value.lower() in ("true", "yes", "on")
+        if tag == "tag:yaml.org,2002:int":
+            try:
+                return int(value.replace("_", ""), 0)
+            except ValueError:
+                return value
+        if tag == "tag:yaml.org,2002:float":
+            try:
+                return float(value.replace("_", ""))
+            except ValueError:
+                return value
+        if tag == "tag:yaml.org,2002:timestamp":
+            try:
+                if len(value) == 10:
+                    return dt.date.fromisoformat(value)
+                return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return value
+        # Unknown or explicit tags (!!python/..., !custom): keep the text, never construct.
+        self.problems.append(
+            LoadProblem(
+                "OB003",
+                self.position(node).line,
+                self.position(node).column,
+                f"YAML tag {tag!r} is not allowed in frontmatter",
+                "remove the tag; frontmatter holds plain strings, numbers, lists and mappings",
+            )
+        )
+        return value if isinstance(value, str) else None
+
+
+def split_frontmatter(text: str) -> tuple[str | None, int, LoadProblem | None]:
+    """Return (yaml_text, body_start_line, problem). The fence must be the first line."""
+    if not (text.startswith("---\n") or text == "---" or text.startswith("---\r")):
+        return None, 1, None
+    end = text.find("\n---", 3)
+    while end != -1:
+        after = end + 4
+        if after >= len(text) or text[after] == "\n" or text[after:].split("\n", 1)[0].strip() == "":
+            break
+        end = text.find("\n---", after)
+    if end == -1:
+        return (
+            None,
+            1,
+            LoadProblem(
+                "OB004",
+                1,
+                1,
+                "frontmatter is opened with `---` on line 1 but never closed",
+                "add a line `---` after the last frontmatter key",
+            ),
+        )
+    yaml_text = text[4:end + 1]
+    body_start = text.count("\n", 0, end + 1) + 2
+    return yaml_text, body_start, None
+
+
+def parse_frontmatter(text: str) -> Frontmatter:
+    yaml_text, body_start, problem = split_frontmatter(text)
+    if problem:
+        return Frontmatter(None, body_start=1, present=True, problems=[problem])
+    if yaml_text is None:
+        return Frontmatter(None, body_start=1, present=False)
+    try:
+        node = yaml.compose(yaml_text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = (mark.line + 2) if mark else 1
+        column = (mark.column + 1) if mark else 1
+        message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        return Frontmatter(
+            None,
+            body_start=body_start,
+            present=True,
+            problems=[
+                LoadProblem(
+                    "OB003",
+                    line,
+                    column,
+                    f"invalid YAML in frontmatter: {message}",
+                    "fix the YAML syntax (quote values containing `: ` or starting with `@`, "
+                    "`[`, `*`, `&`)",
+                )
+            ],
+        )
+    except yaml.YAMLError as error:
+        return Frontmatter(
+            None,
+            body_start=body_start,
+            present=True,
+            problems=[LoadProblem("OB003", 1, 1, f"invalid YAML in frontmatter: {error}", "")],
+        )
+    if node is None:
+        return Frontmatter({}, body_start=body_start, present=True)
+    builder = _Builder(line_offset=1)
+    try:
+        data = builder.build(node, ())
+    except (_TooLarge, RecursionError):
+        return Frontmatter(
+            None,
+            body_start=body_start,
+            present=True,
+            problems=[
+                LoadProblem(
+                    "OB009",
+                    2,
+                    1,
+                    f"frontmatter expands to more than {MAX_NODES} values or is nested deeper "
+                    f"than {MAX_DEPTH} levels (YAML aliases?); it was not loaded",
+                    "write the values out instead of using anchors and aliases",
+                )
+            ],
+        )
+    if not isinstance(data, dict):
+        kind = type(data).__name__ if data is not None else "empty"
+        return Frontmatter(
+            None,
+            body_start=body_start,
+            present=True,
+            problems=[
+                *builder.problems,
+                LoadProblem(
+                    "OB004",
+                    2,
+                    1,
+                    f"frontmatter must be a mapping of `key: value` lines, got {kind}",
+                    "write frontmatter as `key: value` lines between the `---` fences",
+                ),
+            ],
+        )
+    return Frontmatter(
+        data,
+        positions=builder.positions,
+        key_positions=builder.key_positions,
+        body_start=body_start,
+        present=True,
+        problems=builder.problems,
+    )

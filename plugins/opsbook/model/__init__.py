@@ -1,0 +1,1 @@
+"""Typed content model: severity matrix, contacts, runbooks, templates."""

@@ -1,0 +1,132 @@
+"""A handbook: every loaded file, sorted into the content model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from opsbook.config import OpsbookConfig
+from opsbook.load.document import Document, display_path_for, load_document
+from opsbook.model.contacts import CONTACTS_SPEC, ContactBook, build_contact_sheet
+from opsbook.model.origin import Origin
+from opsbook.model.runbook import RUNBOOK_SPEC, TEMPLATE_SPEC, Runbook, build_runbook
+from opsbook.model.schema import ObjectSpec, SchemaProblem, validate_object
+from opsbook.model.severity import SEVERITY_MATRIX_SPEC, SeverityMatrix, build_severity_matrix
+
+KIND_SPECS: dict[str, ObjectSpec] = {
+    "severity-matrix": SEVERITY_MATRIX_SPEC,
+    "contacts": CONTACTS_SPEC,
+    "runbook": RUNBOOK_SPEC,
+    "template": TEMPLATE_SPEC,
+}
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+@dataclass
+class Project:
+    config: OpsbookConfig
+    documents: list[Document] = field(default_factory=list)
+    matrices: list[SeverityMatrix] = field(default_factory=list)
+    contacts: ContactBook = field(default_factory=ContactBook)
+    runbooks: list[Runbook] = field(default_factory=list)
+    schema_problems: list[tuple[Document, SchemaProblem]] = field(default_factory=list)
+    unknown_kinds: list[Document] = field(default_factory=list)
+
+    @property
+    def matrix(self) -> SeverityMatrix | None:
+        return self.matrices[0] if self.matrices else None
+
+    def runbook_for_alert(self, alert: str) -> Runbook | None:
+        wanted = alert.strip().lower()
+        for runbook in self.runbooks:
+            if any(name.lower() == wanted for name in runbook.alerts):
+                return runbook
+        return None
+
+    def document_kind(self, document: Document) -> str | None:
+        return effective_kind(document, self.config)
+
+
+def effective_kind(document: Document, config: OpsbookConfig) -> str | None:
+    """The kind a file declares, or `runbook` for files under the runbooks directory."""
+    declared = document.kind
+    if declared:
+        return declared
+    if document.data is not None and config.site and _is_below(document.path, config.runbooks_dir):
+        return "runbook"
+    return None
+
+
+def _is_below(path: Path, directory: Path) -> bool:
+    try:
+        path.resolve().relative_to(directory.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def iter_markdown_files(directory: Path) -> Iterator[Path]:
+    """Markdown files below ``directory``, sorted, hidden folders skipped, symlinks to folders
+    not followed (so a symlink loop cannot hang the walk)."""
+    found: list[Path] = []
+    for current, folders, files in os.walk(directory, followlinks=False):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in files:
+            if name.endswith(MARKDOWN_SUFFIXES) and not name.startswith("."):
+                found.append(Path(current) / name)
+    yield from sorted(found)
+
+
+def site_files(config: OpsbookConfig) -> list[Path]:
+    files: list[Path] = []
+    for directory in (config.docs_dir, config.runbooks_dir):
+        if directory.is_dir():
+            files.extend(iter_markdown_files(directory))
+    return sorted(dict.fromkeys(files))
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given (any extension), directories expanded to their Markdown files."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(iter_markdown_files(path))
+        else:
+            files.append(path)
+    return list(dict.fromkeys(files))
+
+
+def load_project(
+    config: OpsbookConfig, files: Iterable[Path], base: Path | None = None
+) -> Project:
+    documents = [load_document(path, display_path_for(path, base)) for path in files]
+    return build_project(config, documents)
+
+
+def build_project(config: OpsbookConfig, documents: list[Document]) -> Project:
+    project = Project(config, documents)
+    for document in documents:
+        kind = effective_kind(document, config)
+        if kind is None or document.data is None:
+            continue
+        spec = KIND_SPECS.get(kind)
+        if spec is None:
+            project.unknown_kinds.append(document)
+            continue
+        data = dict(document.data)
+        data.setdefault("kind", kind)
+        result = validate_object(spec, data)
+        project.schema_problems.extend((document, problem) for problem in result.problems)
+        origin = Origin(document)
+        if kind == "severity-matrix":
+            project.matrices.append(build_severity_matrix(result.values, origin))
+        elif kind == "contacts":
+            project.contacts.sheets.append(build_contact_sheet(result.values, origin))
+        elif kind == "runbook":
+            runbook = build_runbook(result.values, origin)
+            if runbook is not None:
+                project.runbooks.append(runbook)
+    return project

@@ -1,0 +1,31 @@
+"""Typed options of the `opsbook` MkDocs plugin (the one place opsbook is configured)."""
+
+from __future__ import annotations
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+
+from opsbook.model.runbook import DEFAULT_REQUIRED_SECTIONS
+
+
+class PdfConfig(Config):
+    enabled = c.Type(bool, default=False)
+    paper = c.Choice(("a4", "letter"), default="a4")
+    company = c.Type(str, default="")
+
+
+class OpsbookPluginConfig(Config):
+    runbooks_dir = c.Type(str, default="runbooks")
+    """Directory (relative to mkdocs.yml) holding one runbook per file."""
+    severity = c.Type(str, default="severity.md")
+    """Page (relative to docs_dir) holding the severity matrix."""
+    contacts = c.Type(str, default="contacts.md")
+    """Page (relative to docs_dir) holding the contact sheet."""
+    required_sections = c.Type(list, default=list(DEFAULT_REQUIRED_SECTIONS))
+    review_every = c.Type(str, default="90d")
+    ignore = c.Type(list, default=[])
+    """Rule ids to ignore everywhere."""
+    strict = c.Type(bool, default=True)
+    """Error-level findings fail the build even without `mkdocs build --strict`."""
+    redact = c.Type(bool, default=False)
+    pdf = c.SubConfig(PdfConfig)
