@@ -114,9 +114,10 @@ def _statements_against_matrix(project: Project, matrix: SeverityMatrix) -> Iter
             expected = level.measure(statement.measure) if level else None
             if expected is None or expected.same_as(statement.value):
                 continue
+            written_at = document.lines[statement.line - 1].find(statement.value.text)
             yield DISAGREES.at(
                 document.display_path,
-                Position(statement.line, 1),
+                Position(statement.line, written_at + 1 if written_at >= 0 else 1),
                 f'{statement.written_level} {MEASURE_LABELS[statement.measure]} is written '
                 f'here as "{statement.value.text}" ({statement.value.canonical}), but the '
                 f"severity matrix says {expected.canonical}",

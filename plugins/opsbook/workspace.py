@@ -1,0 +1,91 @@
+"""Loading a handbook the way the CLI sees it: a site configured by mkdocs.yml, loose files
+(e.g. a legacy handbook), or both."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from opsbook.config import OpsbookConfig, find_config, load_config
+from opsbook.diagnostics import Diagnostic
+from opsbook.model.project import Project, expand_paths, load_project, site_files
+
+
+@dataclass
+class CheckRun:
+    diagnostics: list[Diagnostic]
+    files_checked: int
+    projects: list[Project]
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def load_site(config_file: Path, today: dt.date | None = None) -> Project:
+    config = load_config(config_file)
+    if today:
+        config = replace(config, today=today)
+    return load_project(config, site_files(config))
+
+
+def resolve_config(config_path: Path | None) -> Path | None:
+    if config_path is not None:
+        return config_path
+    return find_config(Path.cwd())
+
+
+def check_paths(
+    paths: list[Path],
+    config_file: Path | None,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    today: dt.date | None = None,
+) -> CheckRun:
+    """Check the site (no paths), or the given paths: files inside the site are checked in
+    its context (matrix, contacts) and only their findings reported; files outside it are
+    checked as loose Markdown with every rule that applies to free text."""
+    from opsbook.checks import run_checks
+
+    diagnostics: list[Diagnostic] = []
+    projects: list[Project] = []
+    files_checked = 0
+    inside: list[Path] = []
+    outside: list[Path] = []
+    if config_file is not None:
+        root = config_file.parent
+        for path in paths:
+            (inside if _is_within(path, root) else outside).append(path)
+    else:
+        outside = list(paths)
+    if config_file is not None and (inside or not paths):
+        project = load_site(config_file, today)
+        projects.append(project)
+        found = run_checks(project, select, ignore)
+        if inside:
+            wanted = {file.resolve() for file in expand_paths(inside)}
+            shown = {
+                document.display_path
+                for document in project.documents
+                if document.path.resolve() in wanted
+            }
+            found = [d for d in found if d.path in shown]
+            files_checked += len(shown)
+        else:
+            files_checked += len(project.documents)
+        diagnostics.extend(found)
+    if outside:
+        files = expand_paths(outside)
+        loose = OpsbookConfig.for_loose_files(Path.cwd())
+        if today:
+            loose = replace(loose, today=today)
+        project = load_project(loose, files)
+        projects.append(project)
+        diagnostics.extend(run_checks(project, select, ignore))
+        files_checked += len(files)
+    return CheckRun(diagnostics, files_checked, projects)
