@@ -1,0 +1,37 @@
+"""Shared fixtures: the repository root and a scratch copy of the reference handbook."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HANDBOOK_PARTS = ("mkdocs.yml", "docs", "runbooks")
+
+
+def copy_handbook(target: Path) -> Path:
+    """Copy the reference handbook (config, pages, runbooks) into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in HANDBOOK_PARTS:
+        source = REPO_ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        else:
+            shutil.copy2(source, target / part)
+    overrides = REPO_ROOT / "overrides"
+    if overrides.is_dir():
+        shutil.copytree(overrides, target / "overrides")
+    return target
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture
+def handbook(tmp_path: Path) -> Path:
+    """A writable copy of the reference handbook."""
+    return copy_handbook(tmp_path / "handbook")
