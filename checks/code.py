@@ -13,11 +13,10 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from opsbook.checks.rule import Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.load.markdown import Fence
 from opsbook.model.project import Project
-
-from opsbook.checks.rule import Rule
 
 SHELL_SYNTAX = Rule(
     "OB601", "shell-syntax-error", Level.ERROR,

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
+from opsbook.checks.placeholders import body_findings, template_lines, value_placeholder
+from opsbook.checks.rule import Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.model.contacts import ContactSheet, Person, Team, Vendor
 from opsbook.model.origin import Origin
 from opsbook.model.project import Project
-
-from opsbook.checks.placeholders import body_findings, template_lines, value_placeholder
-from opsbook.checks.rule import Rule
 
 PLACEHOLDER_FIELD = Rule(
     "OB101", "placeholder-contact-field", Level.ERROR,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from opsbook.checks.rule import Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.model.project import KIND_SPECS, Project
-
-from opsbook.checks.rule import Rule
 
 UNREADABLE = Rule(
     "OB001", "unreadable-file", Level.ERROR,

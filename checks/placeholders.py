@@ -155,7 +155,9 @@ def split_label(text: str) -> tuple[str, str, int]:
     return match.group("label").strip(), match.group("value"), match.start("value") + 1
 
 
-def line_findings(text: str, line: int, *, code: bool = False, indent: int = 0) -> BodyFinding | None:
+def line_findings(
+    text: str, line: int, *, code: bool = False, indent: int = 0
+) -> BodyFinding | None:
     """One finding for a line of body text (key/value line, list item, code line)."""
     label, value, value_column = split_label(text)
     is_contact = bool(label) and bool(CONTACT_LABEL.search(label))

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from opsbook.checks.rule import Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.load.markdown import Heading
 from opsbook.model.project import Project
-
-from opsbook.checks.rule import Rule
 
 MISSING_SECTION = Rule(
     "OB301", "missing-runbook-section", Level.ERROR,

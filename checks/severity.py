@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from opsbook.checks.rule import Rule
+from opsbook.checks.severity_text import TimeStatement, find_statements, legacy_level
 from opsbook.diagnostics import Diagnostic, Level, Position, Related
 from opsbook.model.project import Project
 from opsbook.model.severity import MEASURE_LABELS, MEASURES, SeverityMatrix, normalise_level_name
-
-from opsbook.checks.rule import Rule
-from opsbook.checks.severity_text import TimeStatement, find_statements, legacy_level
 
 UNKNOWN_SEVERITY = Rule(
     "OB201", "unknown-severity", Level.ERROR,

@@ -61,7 +61,7 @@ _LEGACY_LEVEL = re.compile(
 
 
 def legacy_level(text: str) -> str | None:
-    """Level key in a handbook with no matrix: SEV1, Sev 1, Severity 1 → SEV1; P0, Priority 0 → P0."""
+    """Level key in a handbook with no matrix: SEV1, Sev 1, Severity 1 → SEV1; P0 → P0."""
     match = _LEGACY_LEVEL.match(text.strip().strip("*_` "))
     if not match:
         return None

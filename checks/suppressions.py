@@ -10,10 +10,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from opsbook.checks.rule import Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.load.document import Document
-
-from opsbook.checks.rule import Rule
 
 UNUSED_SUPPRESSION = Rule(
     "OB901", "unused-suppression", Level.WARNING,

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from opsbook.checks.rule import Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.model.project import Project
-
-from opsbook.checks.rule import Rule
 
 MOJIBAKE = Rule(
     "OB501", "mojibake", Level.ERROR,

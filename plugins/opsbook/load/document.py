@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -11,7 +12,7 @@ from opsbook.diagnostics import Position
 from opsbook.load.frontmatter import Frontmatter, ValuePath, parse_frontmatter
 from opsbook.load.markdown import Block, scan_blocks
 from opsbook.load.problems import LoadProblem
-from opsbook.load.text import decode_source
+from opsbook.load.text import MAX_FILE_BYTES, decode_source, oversize_problem
 
 
 @dataclass
@@ -67,37 +68,50 @@ class Document:
         return self.frontmatter.key_positions.get(path) or self.position(path)
 
 
-def display_path_for(path: Path, base: Path | None = None) -> str:
-    """Path relative to ``base`` (default: the working directory) when below it, POSIX style."""
-    base = base or Path.cwd()
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+def display_path_for(path: Path, base: Path | None = None, fallback: Path | None = None) -> str:
+    """Path relative to ``base`` (default: the working directory) when below it, else relative
+    to ``fallback`` (e.g. the handbook root) when below that, else as given; POSIX style."""
+    resolved = path.resolve()
+    for root in (base or Path.cwd(), fallback):
+        if root is None:
+            continue
+        try:
+            return resolved.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
 
 
 def load_document(path: Path, display_path: str | None = None) -> Document:
     """Read and parse one file. Never raises for bad content: problems are recorded."""
     shown = display_path or display_path_for(path)
+    data = read_source(path)
+    if isinstance(data, LoadProblem):
+        return Document(path, shown, None, problems=[data])
+    return parse_document(path, shown, data)
+
+
+def read_source(path: Path) -> bytes | LoadProblem:
+    """The bytes of a regular file, or why they cannot be used.
+
+    Checked before reading, and read with a cap, so that a `.md` symlink to /dev/zero, a FIFO
+    (which would block forever) or a 50 MB log cannot stall the check or exhaust memory."""
+    hint = "check the file exists, is a regular file and is readable"
     try:
-        data = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            what = "a directory" if stat.S_ISDIR(info.st_mode) else "a device, FIFO or socket"
+            return LoadProblem("OB001", 1, 1, f"cannot read file: it is {what}, not a file", hint)
+        if info.st_size > MAX_FILE_BYTES:
+            return oversize_problem(info.st_size)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         reason = error.strerror or error.__class__.__name__
-        return Document(
-            path,
-            shown,
-            None,
-            problems=[
-                LoadProblem(
-                    "OB001",
-                    1,
-                    1,
-                    f"cannot read file: {reason}",
-                    "check the file exists, is a regular file and is readable",
-                )
-            ],
-        )
-    return parse_document(path, shown, data)
+        return LoadProblem("OB001", 1, 1, f"cannot read file: {reason}", hint)
+    if len(data) > MAX_FILE_BYTES:  # grew after stat, or a size-less file such as /proc/*
+        return oversize_problem(len(data))
+    return data
 
 
 def parse_document(path: Path, display_path: str, data: bytes) -> Document:

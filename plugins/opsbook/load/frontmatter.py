@@ -160,7 +160,8 @@ def split_frontmatter(text: str) -> tuple[str | None, int, LoadProblem | None]:
     end = text.find("\n---", 3)
     while end != -1:
         after = end + 4
-        if after >= len(text) or text[after] == "\n" or text[after:].split("\n", 1)[0].strip() == "":
+        rest_of_line = text[after:].split("\n", 1)[0]
+        if after >= len(text) or text[after] == "\n" or rest_of_line.strip() == "":
             break
         end = text.find("\n---", after)
     if end == -1:

@@ -19,24 +19,24 @@ class DecodedText:
     problems: list[LoadProblem] = field(default_factory=list)
 
 
+def oversize_problem(size: int) -> LoadProblem:
+    """OB009 for a file of ``size`` bytes; the loader refuses it before reading it all."""
+    return LoadProblem(
+        "OB009",
+        1,
+        1,
+        f"file is {size / (1024 * 1024):.1f} MB, over the "
+        f"{MAX_FILE_BYTES // (1024 * 1024)} MB limit; it was not checked",
+        "split it, or move generated data out of the handbook",
+    )
+
+
 def decode_source(data: bytes) -> DecodedText:
     """Decode file bytes as UTF-8 and normalise line endings so that line numbers match what an
     editor shows. Returns text=None when the file cannot be used at all."""
     problems: list[LoadProblem] = []
     if len(data) > MAX_FILE_BYTES:
-        return DecodedText(
-            None,
-            [
-                LoadProblem(
-                    "OB009",
-                    1,
-                    1,
-                    f"file is {len(data) // (1024 * 1024)} MB, over the "
-                    f"{MAX_FILE_BYTES // (1024 * 1024)} MB limit; it was not checked",
-                    "split it, or move generated data out of the handbook",
-                )
-            ],
-        )
+        return DecodedText(None, [oversize_problem(len(data))])
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
         problems.append(
@@ -51,15 +51,13 @@ def decode_source(data: bytes) -> DecodedText:
     if b"\x00" in data[:8192]:
         return DecodedText(
             None,
-            problems
-            + [
+            [
+                *problems,
                 LoadProblem(
-                    "OB002",
-                    1,
-                    1,
+                    "OB002", 1, 1,
                     "file looks binary (contains NUL bytes), not Markdown text",
                     "remove the file or rename it so it is not a .md file",
-                )
+                ),
             ],
         )
     try:
@@ -69,15 +67,13 @@ def decode_source(data: bytes) -> DecodedText:
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         return DecodedText(
             None,
-            problems
-            + [
+            [
+                *problems,
                 LoadProblem(
-                    "OB002",
-                    line,
-                    column,
+                    "OB002", line, column,
                     f"file is not valid UTF-8 (byte 0x{data[error.start]:02x})",
                     "re-save the file with UTF-8 encoding",
-                )
+                ),
             ],
         )
     if "\r" in text:

@@ -90,7 +90,9 @@ _IMMEDIATE = re.compile(r"\b(immediate(?:ly)?|instant(?:ly)?|asap|right away)\b"
 _DAILY = re.compile(r"\b(daily|once a day|every day)\b", re.I)
 _HOURLY = re.compile(r"\b(hourly|every hour)\b", re.I)
 _WEEKLY = re.compile(r"\b(weekly|every week)\b", re.I)
-_UNIT_ALONE = re.compile(r"\b(?:within|every|per|one)\s+(an?\s+|one\s+)?(hour|day|minute|week)\b", re.I)
+_UNIT_ALONE = re.compile(
+    r"\b(?:within|every|per|one)\s+(an?\s+|one\s+)?(hour|day|minute|week)\b", re.I
+)
 
 
 def parse_loose_duration(value: str) -> Duration | None:

@@ -102,7 +102,8 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 def load_project(
     config: OpsbookConfig, files: Iterable[Path], base: Path | None = None
 ) -> Project:
-    documents = [load_document(path, display_path_for(path, base)) for path in files]
+    fallback = config.root if config.site else None
+    documents = [load_document(path, display_path_for(path, base, fallback)) for path in files]
     return build_project(config, documents)
 
 
