@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from opsbook.cli import main
 from sitekit import CONTACTS, RUNBOOK, make_site
 

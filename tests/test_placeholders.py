@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from opsbook.checks.placeholders import find_placeholders, value_placeholder
 from sitekit import check_loose
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from opsbook.checks import ALL_RULES
 from sitekit import CONTACTS, MATRIX, RUNBOOK, check_loose, check_site, rules_at
 
