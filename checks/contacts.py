@@ -280,6 +280,8 @@ def _body_placeholders(project: Project) -> Iterator[Diagnostic]:
         skip = template_lines(document.blocks, whole_file=kind == "template")
         for finding in body_findings(document.blocks, skip):
             label = f'"{finding.label}"' if finding.label else "contact"
+            if finding.in_column:
+                label = f"{label} column value"
             yield PLACEHOLDER_TEXT.at(
                 document.display_path,
                 Position(finding.line, finding.column),

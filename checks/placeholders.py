@@ -136,8 +136,9 @@ def value_placeholder(value: str) -> str | None:
 class BodyFinding:
     line: int
     column: int
-    label: str  # what the value is for ("Phone", "On-call column"), or "" when unlabelled
+    label: str  # what the value is for ("Phone", a column header), or "" when unlabelled
     placeholder: str
+    in_column: bool = False
 
 
 _KEY_VALUE = re.compile(
@@ -190,7 +191,7 @@ def table_findings(table: Table) -> list[BodyFinding]:
             if hit is None and is_contact and _GENERIC_NAME.match(cell.strip().strip("*_")):
                 hit = cell.strip()
             if hit is not None:
-                findings.append(BodyFinding(line, 1, f"{label} column".strip(), hit))
+                findings.append(BodyFinding(line, 1, label, hit, in_column=True))
                 break  # one finding per row
     return findings
 
