@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from opsbook.config import OpsbookConfig
+from opsbook.load.codeowners import CodeOwners, find_codeowners
 from opsbook.load.document import Document, display_path_for, load_document
 from opsbook.model.contacts import CONTACTS_SPEC, ContactBook, build_contact_sheet
 from opsbook.model.origin import Origin
@@ -34,6 +35,8 @@ class Project:
     runbooks: list[Runbook] = field(default_factory=list)
     schema_problems: list[tuple[Document, SchemaProblem]] = field(default_factory=list)
     unknown_kinds: list[Document] = field(default_factory=list)
+    # GitHub's CODEOWNERS for the repository, when it has one (site projects only).
+    codeowners: CodeOwners | None = None
 
     @property
     def matrix(self) -> SeverityMatrix | None:
@@ -104,7 +107,10 @@ def load_project(
 ) -> Project:
     fallback = config.root if config.site else None
     documents = [load_document(path, display_path_for(path, base, fallback)) for path in files]
-    return build_project(config, documents)
+    project = build_project(config, documents)
+    if config.site:
+        project.codeowners = find_codeowners(config.root, base, fallback)
+    return project
 
 
 def build_project(config: OpsbookConfig, documents: list[Document]) -> Project:
