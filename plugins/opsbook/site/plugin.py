@@ -2,7 +2,9 @@
 
 It loads the handbook with the library, runs the same checks as `opsbook check`, logs the
 findings through MkDocs' logger and fails the build on error-level findings; it pulls
-runbooks into the site without copying them and watches them under `mkdocs serve`.
+runbooks into the site without copying them and watches them under `mkdocs serve`; it adds
+the generated index pages, expands macro calls and puts a header card on every runbook page.
+Everything it shows is rendered by :mod:`opsbook.render`.
 """
 
 from __future__ import annotations
@@ -12,14 +14,24 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
 
 from opsbook.config import ConfigError, OpsbookConfig, config_from_plugin
 from opsbook.diagnostics import Diagnostic, Level
 from opsbook.model.project import Project, iter_markdown_files, load_project, site_files
+from opsbook.model.runbook import Runbook
+from opsbook.render import fragments
+from opsbook.render.context import RenderContext
+from opsbook.render.expand import Stash, restore_calls, stash_calls
+from opsbook.site.assets import asset_files, register_assets
 from opsbook.site.config import OpsbookPluginConfig
-from opsbook.site.urls import RUNBOOKS_URL_PREFIX
+from opsbook.site.generate import GeneratedPage, planned_pages, planned_redirects
+from opsbook.site.links import page_linker, relative_url
+from opsbook.site.navigation import add_runbook_section
+from opsbook.site.urls import RUNBOOKS_URL_PREFIX, document_src_uri
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 
@@ -31,7 +43,11 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.command: str = "build"
         self.opsbook: OpsbookConfig | None = None
         self.project: Project | None = None
+        self.context: RenderContext | None = None
         self.diagnostics: list[Diagnostic] = []
+        self.runbooks: dict[str, Runbook] = {}  # src_uri → runbook
+        self.generated: list[GeneratedPage] = []
+        self.stashes: dict[str, Stash] = {}  # src_uri → macro output waiting for its page
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.command = command
@@ -44,10 +60,12 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             )
         except ConfigError as error:
             raise PluginError(str(error)) from None
+        register_assets(config)
         return config
 
     def on_files(self, files: Files, *, config: Any) -> Files:
-        """Check the handbook, then add runbooks (outside docs_dir) as pages, uncopied."""
+        """Check the handbook; add runbooks (outside docs_dir) as pages, uncopied; add the
+        generated pages, the per-alert redirects and the plugin's assets."""
         assert self.opsbook is not None
         self.project = load_project(self.opsbook, site_files(self.opsbook), base=self._root)
         self._report()
@@ -58,7 +76,67 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
                     (RUNBOOKS_URL_PREFIX, *path.relative_to(runbooks_dir).parts)
                 )
                 files.append(File.generated(config, src_uri, abs_src_path=str(path)))
+        self.runbooks = {}
+        for runbook in self.project.runbooks:
+            runbook_uri = document_src_uri(self.opsbook, runbook.origin.document.path)
+            file = files.get_file_from_path(runbook_uri) if runbook_uri else None
+            if file is not None and runbook_uri is not None:
+                self.runbooks[runbook_uri] = runbook
+                if file.inclusion.is_in_nav():
+                    file.inclusion = InclusionLevel.NOT_IN_NAV  # listed by the index pages
+        self.context = RenderContext.for_project(self.project)
+        self.generated = [
+            page for page in planned_pages(self.project) if page.src_uri not in files
+        ]
+        for page in self.generated:
+            files.append(File.generated(config, page.src_uri, content="",
+                                        inclusion=InclusionLevel.NOT_IN_NAV))
+        for page in self.generated:
+            file = files.get_file_from_path(page.src_uri)
+            assert file is not None
+            file.content_string = page.render(self.context.on_page(page_linker(files, file)))
+        for redirect in planned_redirects(self.project):
+            target = files.get_file_from_path(
+                document_src_uri(self.opsbook, redirect.runbook.origin.document.path) or ""
+            )
+            if target is None or redirect.src_uri in files:
+                continue
+            file = File.generated(config, redirect.src_uri, content="")
+            file.content_string = _redirect_html(redirect.alert, redirect.runbook, target, file)
+            files.append(file)
+        for asset in asset_files(config):
+            if asset.src_uri not in files:
+                files.append(asset)
         return files
+
+    def on_nav(self, nav: Navigation, *, config: Any, files: Files) -> Navigation:
+        def group(name: str) -> list[str]:
+            return [page.src_uri for page in self.generated if page.group == name]
+
+        return add_runbook_section(nav, files, group("index"), group("service"),
+                                   group("reference"))
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: Any, files: Files) -> str:
+        if "{{" not in markdown or self.context is None:
+            return markdown
+        context = self.context.on_page(page_linker(files, page.file))
+        expanded, stash = stash_calls(markdown, lambda call: fragments.render_call(context, call))
+        self.stashes[page.file.src_uri] = stash
+        return expanded
+
+    @event_priority(50)  # before other plugins read the page (search, PDF)
+    def on_page_content(self, html: str, *, page: Page, config: Any, files: Files) -> str:
+        stash = self.stashes.pop(page.file.src_uri, None)
+        if stash is not None:
+            html = restore_calls(html, stash)
+        runbook = self.runbooks.get(page.file.src_uri)
+        if runbook is not None and self.context is not None:
+            pdf_href = None
+            if self.config.pdf.enabled:
+                pdf_href = relative_url(f"pdf/runbooks/{runbook.id}.pdf", page.file)
+            context = self.context.on_page(page_linker(files, page.file))
+            html = fragments.runbook_header(context, runbook, pdf_href=pdf_href) + "\n" + html
+        return html
 
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         assert self.opsbook is not None
@@ -92,6 +170,12 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
                 f"opsbook: {errors} error-level finding{'s' if errors != 1 else ''}; "
                 "fix them or run `opsbook check` for details"
             )
+
+
+def _redirect_html(alert: str, runbook: Runbook, target: File, page: File) -> str:
+    from opsbook.render.pages import alert_redirect_html
+
+    return alert_redirect_html(alert, runbook.title, target.url_relative_to(page))
 
 
 def _is_below(path: Path, directory: Path) -> bool:
