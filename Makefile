@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install serve build test lint typecheck pytest check pdf clean
+.PHONY: install serve build test lint typecheck pytest check pdf bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ pytest: install
 
 pdf: install ## print the handbook and every runbook to pdf/
 	$(BIN)/opsbook pdf
+
+bench: install ## benchmarks at handbook scale (~5 min; BENCH_50K=0 skips the 50k run)
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf site pdf build .pytest_cache .mypy_cache .ruff_cache

@@ -23,8 +23,6 @@ from typing import Any
 
 import yaml
 
-HANDBOOK_PARTS = ("mkdocs.yml", "docs", "runbooks")
-
 
 @dataclass(frozen=True)
 class Level:
@@ -277,15 +275,25 @@ def iter_runbooks(
         yield render_runbook(index, reference, today)
 
 
+SKIPPED = {"bench", "build", "checks", "node_modules", "pdf", "plugins", "site", "tests",
+           "test-artifacts"}
+"""Top-level entries of the repository that are the toolkit or build output, not handbook."""
+
+
 def copy_reference(source: Path, target: Path) -> None:
-    """Copy the reference handbook (config, pages, runbooks, theme overrides) to ``target``."""
+    """Copy the reference handbook — mkdocs.yml, docs/, runbooks/ and whatever else the site
+    may use (theme overrides, hooks, CODEOWNERS) — but not the toolkit, caches or outputs."""
     target.mkdir(parents=True, exist_ok=True)
-    for part in (*HANDBOOK_PARTS, "overrides"):
-        path = source / part
+    for path in sorted(source.iterdir()):
+        name = path.name
+        if name in SKIPPED or name.endswith(".egg-info"):
+            continue
+        if name.startswith(".") and name != ".github":
+            continue
         if path.is_dir():
-            shutil.copytree(path, target / part, dirs_exist_ok=True)
-        elif path.is_file():
-            shutil.copy2(path, target / part)
+            shutil.copytree(path, target / name, dirs_exist_ok=True, symlinks=True)
+        else:
+            shutil.copy2(path, target / name)
 
 
 def generate_handbook(
