@@ -8,17 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from opsbook.checks import (
+    code,
+    contacts,
+    load,
+    ownership,
+    runbooks,
+    severity,
+    suppressions,
+    text,
+)
+from opsbook.checks.rule import Rule
 from opsbook.diagnostics import Diagnostic, sort_diagnostics
 from opsbook.model.project import Project
-
-from opsbook.checks import code, contacts, load, runbooks, severity, suppressions, text
-from opsbook.checks.rule import Rule
 
 ALL_RULES: tuple[Rule, ...] = (
     *load.RULES,
     *contacts.RULES,
     *severity.RULES,
     *runbooks.RULES,
+    *ownership.RULES,
     *text.RULES,
     *code.RULES,
     *suppressions.RULES,
@@ -49,6 +58,7 @@ def run_checks(
     found.extend(contacts.check_contacts(project))
     found.extend(severity.check_severity(project))
     found.extend(runbooks.check_runbooks(project))
+    found.extend(ownership.check_ownership(project))
     if not select or rule_matches(code.SHELL_SYNTAX.id, select):
         if not rule_matches(code.SHELL_SYNTAX.id, ignore):
             found.extend(code.check_code(project))

@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="skip these rules or families")
     check.add_argument("--today", type=_date, help="date for review deadlines (YYYY-MM-DD)")
     check.add_argument("--output", "-o", type=Path, help="write the report to a file")
+    check.add_argument("--changed-since", metavar="REF",
+                       help="only findings in files changed since the git revision REF, and "
+                       "findings elsewhere that those changes cause")
 
     new = commands.add_parser("new", help="scaffold a new file")
     new_kinds = new.add_subparsers(dest="new_kind", metavar="KIND")
@@ -143,8 +146,18 @@ def command_check(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError(f"no such file or directory: {missing[0]}")
     config_file = _config_file(args.config, required=not args.paths)
+    changes = None
+    if args.changed_since is not None:
+        from opsbook.changes import ChangesError, git_changes
+
+        start = config_file.parent if config_file is not None else Path.cwd()
+        try:
+            changes = git_changes(args.changed_since, start)
+        except ChangesError as error:
+            raise UsageError(str(error)) from None
     run = check_paths(
-        list(args.paths), config_file, tuple(args.select), tuple(args.ignore), args.today
+        list(args.paths), config_file, tuple(args.select), tuple(args.ignore), args.today,
+        changes=changes,
     )
     summary = Summary.of(run.diagnostics, run.files_checked)
     output = FORMATTERS[args.format](run.diagnostics, summary)

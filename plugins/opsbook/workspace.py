@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from opsbook.config import OpsbookConfig, find_config, load_config
 from opsbook.diagnostics import Diagnostic
 from opsbook.model.project import Project, expand_paths, load_project, site_files
+
+if TYPE_CHECKING:
+    from opsbook.changes import ChangeSet
 
 
 @dataclass
@@ -46,10 +50,12 @@ def check_paths(
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
     today: dt.date | None = None,
+    changes: ChangeSet | None = None,
 ) -> CheckRun:
     """Check the site (no paths), or the given paths: files inside the site are checked in
     its context (matrix, contacts) and only their findings reported; files outside it are
-    checked as loose Markdown with every rule that applies to free text."""
+    checked as loose Markdown with every rule that applies to free text. With ``changes``,
+    only what that change set is responsible for is reported (see :mod:`opsbook.changes`)."""
     from opsbook.checks import run_checks
 
     diagnostics: list[Diagnostic] = []
@@ -64,9 +70,17 @@ def check_paths(
     else:
         outside = list(paths)
     if config_file is not None and (inside or not paths):
-        project = load_site(config_file, today)
+        changed_count = None
+        if changes is None:
+            project = load_site(config_file, today)
+            found = run_checks(project, select, ignore)
+        else:
+            from opsbook.changes import check_site_changes
+
+            changed = check_site_changes(config_file, changes, select, ignore, today)
+            project, found = changed.project, changed.diagnostics
+            changed_count = changed.files_checked
         projects.append(project)
-        found = run_checks(project, select, ignore)
         if inside:
             wanted = {file.resolve() for file in expand_paths(inside)}
             shown = {
@@ -77,7 +91,7 @@ def check_paths(
             found = [d for d in found if d.path in shown]
             files_checked += len(shown)
         else:
-            files_checked += len(project.documents)
+            files_checked += len(project.documents) if changed_count is None else changed_count
         diagnostics.extend(found)
     if outside:
         files = expand_paths(outside)
@@ -86,6 +100,11 @@ def check_paths(
             loose = replace(loose, today=today)
         project = load_project(loose, files)
         projects.append(project)
-        diagnostics.extend(run_checks(project, select, ignore))
+        found = run_checks(project, select, ignore)
+        if changes is not None:
+            from opsbook.changes import keep_changed
+
+            found = keep_changed(found, project, changes)
+        diagnostics.extend(found)
         files_checked += len(files)
     return CheckRun(diagnostics, files_checked, projects)
