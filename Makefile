@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: install serve build test lint typecheck pytest check pdf bench clean
+.PHONY: sarif site-zip system-deps release
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +15,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+	@# On GitHub Actions, later steps of the job find opsbook, mkdocs and ruff on PATH.
+	@if [ -n "$$GITHUB_PATH" ]; then echo "$(CURDIR)/$(BIN)" >> "$$GITHUB_PATH"; fi
 
 serve: install ## set up and serve the handbook on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve -a 127.0.0.1:8000
@@ -41,5 +44,43 @@ pdf: install ## print the handbook and every runbook to pdf/
 bench: install ## benchmarks at handbook scale (~5 min; BENCH_50K=0 skips the 50k run)
 	$(BIN)/python -m bench
 
+# --- CI (.github/workflows): every workflow step is one of these targets or an opsbook command.
+
+sarif: install ## findings as SARIF 2.1.0 in opsbook.sarif, for GitHub code scanning
+	@# Exit 1 only means "there are findings": code scanning shows them; 2 is a real failure.
+	$(BIN)/opsbook check --format sarif --output opsbook.sarif || [ $$? -eq 1 ]
+
+site-zip: build ## the built site as dist/handbook-site.zip (opens from file://, no network)
+	rm -f dist/handbook-site.zip
+	mkdir -p dist
+	$(BIN)/python -m zipfile -c dist/handbook-site.zip site/
+
+# Debian/Ubuntu packages the tests need, as command:package; installed only when missing
+# (with sudo when not root, as on GitHub's runners). OPSBOOK_CHROMIUM names another browser.
+SYSTEM_PACKAGES := chromium:chromium pdftoppm:poppler-utils git:git
+system-deps: ## install the system packages the tests use (chromium, poppler-utils, git)
+	@missing=""; \
+	for pair in $(SYSTEM_PACKAGES); do \
+	  command="$${pair%%:*}"; package="$${pair#*:}"; \
+	  if [ "$$command" = chromium ] && [ -n "$$OPSBOOK_CHROMIUM" ]; then command="$$OPSBOOK_CHROMIUM"; fi; \
+	  command -v "$$command" >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  echo "installing:$$missing"; \
+	  $$sudo apt-get update && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+release: ## attach dist/handbook-site.zip and dist/pdf/ to the GitHub release $TAG (needs gh)
+	@# TAG is read by the shell, not expanded by make, so a tag name cannot inject commands.
+	@test -n "$$TAG" || { echo "usage: make release TAG=v1.2.3" >&2; exit 2; }
+	@test -f dist/handbook-site.zip || { echo "dist/handbook-site.zip missing" >&2; exit 2; }
+	gh release view "$$TAG" >/dev/null 2>&1 || \
+	  gh release create "$$TAG" --verify-tag --title "Handbook $$TAG" \
+	    --notes "Offline site (unzip, open site/index.html) and printable PDF runbooks."
+	find dist/pdf -name '*.pdf' -print0 | \
+	  xargs -0 gh release upload "$$TAG" --clobber dist/handbook-site.zip
+
 clean:
-	rm -rf site pdf build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf site pdf build dist opsbook.sarif .pytest_cache .mypy_cache .ruff_cache
