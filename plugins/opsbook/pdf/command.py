@@ -1,0 +1,128 @@
+"""`opsbook pdf`: check, build the site into a scratch directory, print.
+
+Refuses to print a handbook with error-level findings — a placeholder phone number must
+never reach paper — unless ``--allow-findings``, which stamps every page UNVERIFIED.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from opsbook.model.project import Project
+    from opsbook.pdf.progress import ProgressDisplay
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+def command_pdf(args: argparse.Namespace) -> int:
+    from opsbook.cli import UsageError, _config_file
+    from opsbook.diagnostics import Level
+    from opsbook.pdf.progress import ProgressDisplay
+    from opsbook.report import FORMATTERS, Summary
+    from opsbook.workspace import load_site
+
+    config_file = _config_file(args.config)
+    assert config_file is not None
+    progress = ProgressDisplay()
+    project = load_site(config_file, args.today)
+    if args.runbook and args.runbook not in {runbook.id for runbook in project.runbooks}:
+        known = ", ".join(sorted(runbook.id for runbook in project.runbooks)) or "none"
+        raise UsageError(f"no runbook with id {args.runbook!r} (runbooks: {known})")
+
+    from opsbook.checks import run_checks
+
+    diagnostics = run_checks(project)
+    errors = [d for d in diagnostics if d.level is Level.ERROR]
+    if errors:
+        report = FORMATTERS["text"](errors, Summary.of(errors, len(project.documents)))
+        sys.stderr.write(report)
+        if not args.allow_findings:
+            print(
+                f"opsbook pdf: refusing to print: {len(errors)} error-level finding"
+                f"{'s' if len(errors) != 1 else ''} (a placeholder contact must never reach "
+                "paper); fix them, or pass --allow-findings to print pages stamped UNVERIFIED",
+                file=sys.stderr,
+            )
+            return EXIT_FINDINGS
+        progress.step("printing anyway (--allow-findings): every page is stamped UNVERIFIED")
+    return _print(args, config_file, project, len(errors), progress)
+
+
+def _print(
+    args: argparse.Namespace,
+    config_file: Path,
+    project: Project,
+    unverified: int,
+    progress: ProgressDisplay,
+) -> int:
+    from opsbook.pdf.compose import PrintError
+    from opsbook.pdf.engine import available_cores
+    from opsbook.pdf.printing import HANDBOOK_JOB, plan_jobs, run_jobs
+    from opsbook.pdf.site import SiteBuildError, build_site, settings_for
+
+    output_dir: Path = args.output
+    if output_dir.exists() and not output_dir.is_dir():
+        print(f"opsbook pdf: {output_dir} exists and is not a directory", file=sys.stderr)
+        return EXIT_USAGE
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="opsbook-pdf-") as scratch:
+        progress.step("building the site")
+        try:
+            build = build_site(config_file, Path(scratch) / "site", redact=args.redact,
+                               allow_findings=bool(unverified))
+        except (SiteBuildError, PrintError) as error:
+            print(f"opsbook pdf: the site does not build: {error}", file=sys.stderr)
+            return EXIT_FINDINGS
+        settings = settings_for(project, build.mkdocs_config, build.options,
+                                paper=args.paper, today=args.today, unverified=unverified)
+        try:
+            jobs = plan_jobs(
+                project, build.site, settings, output_dir,
+                handbook=not args.runbook,
+                runbook_ids=[args.runbook] if args.runbook else None,
+            )
+        except PrintError as error:
+            print(f"opsbook pdf: {error}", file=sys.stderr)
+            return EXIT_FINDINGS
+        workers = args.jobs if getattr(args, "jobs", None) else available_cores()
+        progress.step(
+            f"printing {_describe(len(jobs), not args.runbook)} on {settings.paper.upper()}"
+            f" paper with {min(workers, len(jobs))} process{'es' if workers > 1 else ''}"
+        )
+        progress.start(len(jobs), handbook=not args.runbook)
+        try:
+            run = run_jobs(
+                jobs, workers, progress.layout,
+                lambda result: progress.finished(result.name, result.pages, bool(result.error)),
+            )
+        finally:
+            progress.close()
+    for failure in run.failures:
+        print(f"opsbook pdf: {failure.name}: could not print: {failure.error}", file=sys.stderr)
+    handbook = run.result(HANDBOOK_JOB)
+    runbooks = [r for r in run.results if r.name != HANDBOOK_JOB and not r.error]
+    summary = []
+    if handbook and not handbook.error:
+        summary.append(f"{handbook.output} ({handbook.pages} pages, {handbook.seconds:.1f} s)")
+    if runbooks:
+        summary.append(
+            f"{len(runbooks)} runbook PDF{'s' if len(runbooks) != 1 else ''} in "
+            f"{output_dir / 'runbooks'} ({sum(r.pages for r in runbooks)} pages)"
+        )
+    progress.step(f"wrote {' and '.join(summary) or 'nothing'}"
+                  f" in {time.perf_counter() - started:.1f} s")
+    return EXIT_FINDINGS if run.failures else EXIT_CLEAN
+
+
+def _describe(jobs: int, handbook: bool) -> str:
+    runbooks = jobs - 1 if handbook else jobs
+    text = f"{runbooks} runbook{'s' if runbooks != 1 else ''}"
+    return f"the handbook and {text}" if handbook else text

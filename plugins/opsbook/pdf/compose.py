@@ -1,0 +1,227 @@
+"""Print documents: the handbook and one document per runbook, as HTML for WeasyPrint.
+
+Pure functions over the content model and the pages MkDocs rendered. What goes where is
+decided by :func:`plan_handbook`; :func:`handbook_html` and :func:`runbook_html` wrap the
+rewritten pages in the print templates of this package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from opsbook.model.project import Project
+from opsbook.model.runbook import Runbook
+from opsbook.pdf.capture import RenderedPage
+from opsbook.pdf.revision import Revision
+from opsbook.pdf.rewrite import LinkTargets, page_anchor, rewrite_page, site_path
+
+TEMPLATES = Path(__file__).parent / "templates"
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+
+
+class PrintError(Exception):
+    """The handbook cannot be printed as asked (reported without a traceback)."""
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    paper: str  # "a4" | "letter"
+    site_name: str
+    company: str
+    printed_on: dt.date
+    revision: Revision
+    site_url: str = ""
+    unverified: int = 0  # error-level findings printed anyway (--allow-findings)
+
+    @property
+    def printed_line(self) -> str:
+        where = self.site_url or "the site"
+        return (f"Printed {self.printed_on.isoformat()} rev {self.revision.short_label}"
+                f" — check {where} for the latest")
+
+    @property
+    def stamp(self) -> str:
+        if not self.unverified:
+            return ""
+        plural = "s" if self.unverified != 1 else ""
+        return f"UNVERIFIED — printed despite {self.unverified} error-level finding{plural}"
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    """The output of one site build that PDFs are made from."""
+
+    pages: dict[Path, RenderedPage]  # by resolved source file
+    site_dir: Path
+    stylesheets: tuple[str, ...] = ()  # the site's own local CSS (extra_css), as file URIs
+
+
+@dataclass(frozen=True)
+class Section:
+    """One site page in the handbook (severity levels, contacts, templates, guides)."""
+
+    kind: str  # severity | contacts | templates | page
+    page: RenderedPage
+
+    @property
+    def anchor(self) -> str:
+        return page_anchor(self.page.src_uri)
+
+
+@dataclass(frozen=True)
+class RunbookEntry:
+    runbook: Runbook
+    page: RenderedPage
+
+    @property
+    def anchor(self) -> str:
+        return page_anchor(self.page.src_uri)
+
+
+@dataclass(frozen=True)
+class ServiceGroup:
+    service: str
+    team: str  # the owning team's display name, "" when unknown
+    runbooks: list[RunbookEntry] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return "svc-" + page_anchor(self.service).removeprefix("p-")
+
+
+@dataclass(frozen=True)
+class HandbookPlan:
+    sections: list[Section]
+    services: list[ServiceGroup]
+
+    @property
+    def runbooks(self) -> list[RunbookEntry]:
+        return [entry for group in self.services for entry in group.runbooks]
+
+    def alerts(self) -> list[tuple[str, RunbookEntry]]:
+        return sorted(
+            ((alert, entry) for entry in self.runbooks for alert in entry.runbook.alerts),
+            key=lambda item: (item[0].lower(), item[1].runbook.title),
+        )
+
+
+def runbook_page(runbook: Runbook, pages: dict[Path, RenderedPage]) -> RenderedPage:
+    page = pages.get(runbook.origin.document.path.resolve())
+    if page is None:
+        raise PrintError(
+            f"runbook {runbook.id!r} ({runbook.origin.display_path}) is not a page of the site"
+        )
+    return page
+
+
+def plan_handbook(project: Project, pages: dict[Path, RenderedPage]) -> HandbookPlan:
+    """Order the handbook: home page, severity matrix, contacts, communication templates,
+    other pages in navigation order, then runbooks grouped by service."""
+    runbook_sources = {runbook.origin.document.path.resolve() for runbook in project.runbooks}
+    kinds: dict[Path, str] = {}
+    for document in project.documents:
+        kind = project.document_kind(document)
+        order = {"severity-matrix": "severity", "contacts": "contacts", "template": "templates"}
+        if kind in order:
+            kinds[document.path.resolve()] = order[kind]
+    project_sources = {document.path.resolve() for document in project.documents}
+    rank = {"home": 0, "severity": 1, "contacts": 2, "templates": 3, "page": 4}
+    sections: list[Section] = []
+    for source, page in pages.items():
+        if source in runbook_sources or source not in project_sources:
+            continue  # runbooks come later; generated pages (indexes) are site navigation
+        kind = kinds.get(source, "page")
+        sections.append(Section(kind, page))
+    sections.sort(key=lambda s: (
+        rank["home"] if s.page.url in ("", "index.html") and s.kind == "page"
+        else rank[s.kind],
+        s.page.nav_position, s.page.src_uri,
+    ))
+    teams = project.contacts.teams
+    groups: dict[str, ServiceGroup] = {}
+    for runbook in sorted(project.runbooks, key=lambda r: (r.service, r.title.lower(), r.id)):
+        if runbook.service not in groups:
+            team = teams.get(runbook.owner) or project.contacts.team_for_service(runbook.service)
+            groups[runbook.service] = ServiceGroup(runbook.service, team.name if team else "")
+        groups[runbook.service].runbooks.append(
+            RunbookEntry(runbook, runbook_page(runbook, pages))
+        )
+    return HandbookPlan(sections, list(groups.values()))
+
+
+def _rewritten(page: RenderedPage, targets: LinkTargets) -> str:
+    return rewrite_page(page.html, page.url, page_anchor(page.src_uri), targets)
+
+
+def _has_own_title(page: RenderedPage) -> bool:
+    # MkDocs themes show the page title only when the content has no h1 of its own.
+    return "<h1" in page.html
+
+
+def handbook_html(plan: HandbookPlan, settings: PrintSettings, site: BuiltSite) -> str:
+    anchors = {site_path(s.page.url): s.anchor for s in plan.sections}
+    anchors.update({site_path(e.page.url): e.anchor for e in plan.runbooks})
+    targets = LinkTargets(anchors, settings.site_url, site.site_dir)
+    return _render(
+        "handbook.html",
+        settings=settings,
+        stylesheets=site.stylesheets,
+        title=settings.site_name,
+        plan=plan,
+        body={s.anchor: _rewritten(s.page, targets) for s in plan.sections}
+        | {e.anchor: _rewritten(e.page, targets) for e in plan.runbooks},
+        own_title={s.anchor for s in plan.sections if _has_own_title(s.page)}
+        | {e.anchor for e in plan.runbooks if _has_own_title(e.page)},
+    )
+
+
+def runbook_html(
+    runbook: Runbook, page: RenderedPage, settings: PrintSettings, site: BuiltSite
+) -> str:
+    entry = RunbookEntry(runbook, page)
+    targets = LinkTargets({site_path(page.url): entry.anchor}, settings.site_url, site.site_dir)
+    return _render(
+        "runbook.html",
+        settings=settings,
+        stylesheets=site.stylesheets,
+        title=runbook.title,
+        entry=entry,
+        body={entry.anchor: _rewritten(page, targets)},
+        own_title={entry.anchor} if _has_own_title(page) else set(),
+    )
+
+
+def css_string(value: str) -> str:
+    """A CSS string literal; safe inside a ``<style>`` element."""
+    escaped = (
+        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ")
+        .replace("<", "\\3C ").replace(">", "\\3E ")
+    )
+    return f'"{escaped}"'
+
+
+@cache
+def _environment() -> Any:
+    import jinja2  # a dependency of the site already; loaded only when printing
+    import markupsafe
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["css_string"] = lambda value: markupsafe.Markup(css_string(value))
+    environment.filters["html"] = markupsafe.Markup
+    environment.globals["paper_sizes"] = PAPER_SIZES
+    environment.globals["print_stylesheet"] = (TEMPLATES / "print.css").resolve().as_uri()
+    return environment
+
+
+def _render(template: str, **context: Any) -> str:
+    return str(_environment().get_template(template).render(**context))

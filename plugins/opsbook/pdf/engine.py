@@ -1,0 +1,208 @@
+"""WeasyPrint, behind one function per PDF, run in parallel across processes.
+
+This is the only module that imports WeasyPrint, and only inside the functions that lay out
+a document, so the rest of opsbook never pays for it. Layout is CPU-bound and
+single-threaded, so several PDFs are laid out at once in worker processes; the handbook is
+by far the largest job and starts first, runbooks fill the other cores. Workers forward
+WeasyPrint's page-by-page progress to the parent through a queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from functools import cache
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from opsbook.pdf.compose import TEMPLATES
+
+STYLESHEET = TEMPLATES / "print.css"  # linked from each document, after the site's CSS
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    name: str  # "handbook" or a runbook id
+    html: str
+    output: Path
+    site_dir: Path  # the only directory resources may be read from
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    name: str
+    output: Path
+    pages: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+Progress = Callable[[str, str], None]
+"""Called with (job name, WeasyPrint progress message) while a document is laid out."""
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@cache
+def _fonts() -> Any:
+    """One font configuration per process (fontconfig set-up is the slow part)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def _fetcher(site_dir: Path) -> Any:
+    """A URL fetcher that reads files of the built site and nothing else: printing never
+    touches the network, and page content cannot pull in arbitrary local files."""
+    from weasyprint import URLFetcher
+
+    allowed = (site_dir.resolve(), STYLESHEET.parent.resolve())
+
+    class SiteOnlyFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file:"):
+                from urllib.request import url2pathname
+
+                path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
+                if any(path.is_relative_to(root) for root in allowed):
+                    return super().fetch(url, headers)
+            raise ValueError(f"not fetched while printing (outside the built site): {url}")
+
+    return SiteOnlyFetcher(allowed_protocols=("file", "data"))
+
+
+def render_job(job: PrintJob) -> PrintResult:
+    """Lay out one document and write it atomically; never raises."""
+    started = time.perf_counter()
+    try:
+        from weasyprint import HTML
+
+        fonts = _fonts()
+        html = HTML(
+            string=job.html, base_url=job.site_dir.resolve().as_uri() + "/",
+            url_fetcher=_fetcher(job.site_dir),
+        )
+        _current_job[0] = job.name
+        document = html.render(font_config=fonts)
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+        partial = job.output.with_name(f".{job.output.name}.{os.getpid()}.partial")
+        try:
+            document.write_pdf(partial)
+            partial.replace(job.output)
+        finally:
+            partial.unlink(missing_ok=True)
+    except Exception as error:  # one broken document must not stop the others
+        return PrintResult(job.name, job.output, error=f"{type(error).__name__}: {error}")
+    return PrintResult(job.name, job.output, len(document.pages),
+                       time.perf_counter() - started)
+
+
+# -- progress forwarding ---------------------------------------------------------------------
+_current_job = [""]
+
+
+class _QueueHandler(logging.Handler):
+    def __init__(self, sink: Any) -> None:
+        super().__init__(logging.INFO)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):  # progress is best effort
+            self.sink.put_nowait((_current_job[0], record.getMessage()))
+
+
+def _quiet_weasyprint() -> None:
+    # WeasyPrint warns about CSS it ignores (Material's screen styles); printing goes on.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+
+def _install_progress(sink: Any) -> None:
+    _quiet_weasyprint()
+    logger = logging.getLogger("weasyprint.progress")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    for handler in list(logger.handlers):
+        if isinstance(handler, _QueueHandler):
+            logger.removeHandler(handler)
+    logger.addHandler(_QueueHandler(sink))
+
+
+def _worker_init(sink: Any) -> None:
+    _install_progress(sink)
+    _fonts()
+
+
+def render_all(
+    jobs: Iterable[PrintJob],
+    workers: int,
+    on_progress: Progress | None = None,
+    on_done: Callable[[PrintResult], None] | None = None,
+) -> list[PrintResult]:
+    """Render every job, the largest first; ``workers`` > 1 uses that many processes."""
+    ordered = sorted(jobs, key=lambda job: len(job.html), reverse=True)
+    workers = max(1, min(workers, len(ordered)))
+    sink: Any = get_context("fork").Queue() if workers > 1 else queue.SimpleQueue()
+    stop = threading.Event()
+    pump = threading.Thread(target=_pump, args=(sink, stop, on_progress), daemon=True)
+    pump.start()
+    results: list[PrintResult] = []
+    try:
+        if workers == 1:
+            _install_progress(sink)
+            for job in ordered:
+                result = render_job(job)
+                results.append(result)
+                if on_done:
+                    on_done(result)
+        else:
+            # fork: workers start with opsbook already imported and no pickling of modules.
+            with ProcessPoolExecutor(
+                workers, mp_context=get_context("fork"),
+                initializer=_worker_init, initargs=(sink,),
+            ) as pool:
+                futures: list[Future[PrintResult]] = [
+                    pool.submit(render_job, job) for job in ordered
+                ]
+                for future in as_completed(futures):
+                    result = future.result()
+                    results.append(result)
+                    if on_done:
+                        on_done(result)
+    finally:
+        stop.set()
+        pump.join(timeout=2)
+        if workers == 1:
+            _remove_progress()
+    return results
+
+
+def _remove_progress() -> None:
+    logger = logging.getLogger("weasyprint.progress")
+    for handler in list(logger.handlers):
+        if isinstance(handler, _QueueHandler):
+            logger.removeHandler(handler)
+
+
+def _pump(sink: Any, stop: threading.Event, on_progress: Progress | None) -> None:
+    while not stop.is_set():
+        try:
+            name, message = sink.get(timeout=0.1)
+        except (queue.Empty, EOFError, OSError):
+            continue
+        if on_progress:
+            on_progress(name, message)

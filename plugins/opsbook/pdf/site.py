@@ -1,0 +1,215 @@
+"""PDFs and MkDocs: printing during `mkdocs build`, and building the site for `opsbook pdf`.
+
+The plugin owns one :class:`SitePdf`. With the plugin option ``pdf.enabled`` it captures every
+rendered page, links each runbook page to its PDF, and writes ``pdf/`` into the built site
+after the build. ``opsbook pdf`` uses the same capture on a build into a scratch directory, so
+both ways print exactly what the site shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import posixpath
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from opsbook.diagnostics import Diagnostic, Level
+from opsbook.model.project import Project
+from opsbook.model.runbook import Runbook
+from opsbook.pdf.capture import PageCollector
+from opsbook.pdf.compose import BuiltSite, PrintError, PrintSettings
+from opsbook.pdf.revision import git_revision
+
+log = logging.getLogger("mkdocs.plugins.opsbook")
+
+PDF_DIR = "pdf"
+
+
+def relative_href(page_url: str, target: str) -> str:
+    """``target`` (a path from the site root) as a link from the page at ``page_url``."""
+    start = page_url if page_url.endswith("/") or not page_url else posixpath.dirname(page_url)
+    return posixpath.relpath(target, start.rstrip("/") or ".")
+
+
+def site_stylesheets(mkdocs_config: Any, site_dir: Path) -> tuple[str, ...]:
+    """The site's own local stylesheets (``extra_css``: opsbook's cards, a handbook's custom
+    styles) as file URIs; remote ones are skipped, printing never uses the network."""
+    found: list[str] = []
+    root = site_dir.resolve()
+    for entry in mkdocs_config.extra_css or []:
+        href = str(getattr(entry, "path", entry))
+        if "://" in href or href.startswith("//"):
+            continue
+        path = (root / href.lstrip("/")).resolve()
+        if path.is_relative_to(root) and path.is_file():
+            found.append(path.as_uri())
+    return tuple(found)
+
+
+def built_site(collector: PageCollector, mkdocs_config: Any) -> BuiltSite:
+    site_dir = Path(mkdocs_config.site_dir).resolve()
+    return BuiltSite(collector.by_source(), site_dir, site_stylesheets(mkdocs_config, site_dir))
+
+
+def error_count(diagnostics: list[Diagnostic]) -> int:
+    return sum(diagnostic.level is Level.ERROR for diagnostic in diagnostics)
+
+
+def settings_for(
+    project: Project, mkdocs_config: Any, options: dict[str, Any], *,
+    paper: str | None = None, today: dt.date | None = None, unverified: int = 0,
+) -> PrintSettings:
+    return PrintSettings(
+        paper=paper or str(options.get("paper") or "a4"),
+        site_name=str(mkdocs_config.site_name or "Handbook"),
+        company=str(options.get("company") or ""),
+        printed_on=today or project.config.today,
+        revision=git_revision(project.config.root),
+        site_url=str(mkdocs_config.site_url or ""),
+        unverified=unverified,
+    )
+
+
+class SitePdf:
+    """The PDF part of one MkDocs build."""
+
+    def __init__(self) -> None:
+        self.write_into_site = False  # `pdf.enabled` on a `mkdocs build`
+        self.collector: PageCollector | None = None
+        self.options: dict[str, Any] = {}
+        self.errors = 0
+
+    def configure(self, options: Any, command: str) -> None:
+        """Read the plugin's ``pdf`` options (from ``on_config``)."""
+        self.options = dict(options or {})
+        # Under `mkdocs serve` every save would re-print the whole handbook: too slow to be
+        # useful, so the preview has no PDFs (and no links to them).
+        self.write_into_site = bool(self.options.get("enabled")) and command != "serve"
+        self.collector = PageCollector() if self.write_into_site else None
+
+    def set_findings(self, diagnostics: list[Diagnostic]) -> None:
+        self.errors = error_count(diagnostics)
+
+    @property
+    def active(self) -> bool:
+        """Whether this build writes PDFs: never with error-level findings on record."""
+        return self.write_into_site and not self.errors
+
+    def href_for(self, page_url: str, runbook: Runbook) -> str | None:
+        """The "Download PDF" link of a runbook page, or None when no PDF is written."""
+        if not self.active:
+            return None
+        from opsbook.pdf.printing import runbook_pdf_path
+
+        return relative_href(page_url, f"{PDF_DIR}/{runbook_pdf_path(runbook.id)}")
+
+    def collect(self, page: Any) -> None:
+        if self.collector is not None:
+            self.collector.collect(page)
+
+    def write(self, project: Project | None, mkdocs_config: Any) -> None:
+        """Print every PDF into ``<site_dir>/pdf/`` (from ``on_post_build``)."""
+        if not self.write_into_site or project is None or self.collector is None:
+            return
+        if self.errors:
+            log.warning(
+                "opsbook: PDFs not written: %d error-level finding%s; a placeholder contact "
+                "must never reach paper", self.errors, "s" if self.errors != 1 else "")
+            return
+        from mkdocs.exceptions import PluginError
+
+        from opsbook.pdf.engine import available_cores
+        from opsbook.pdf.printing import plan_jobs, run_jobs
+
+        site_dir = Path(mkdocs_config.site_dir)
+        settings = settings_for(project, mkdocs_config, self.options)
+        try:
+            jobs = plan_jobs(project, built_site(self.collector, mkdocs_config), settings,
+                             site_dir / PDF_DIR)
+        except PrintError as error:
+            raise PluginError(f"opsbook: cannot print: {error}") from None
+        run = run_jobs(jobs, available_cores())
+        for failure in run.failures:
+            log.error("opsbook: PDF %s failed: %s", failure.name, failure.error)
+        if run.failures:
+            raise PluginError(f"opsbook: {len(run.failures)} PDF(s) could not be written")
+        log.info("opsbook: wrote %d PDFs (%d pages) to %s in %.1f s",
+                 len(run.results), run.pages, site_dir / PDF_DIR, run.seconds)
+
+
+# -- the site build behind `opsbook pdf` ----------------------------------------------------
+@dataclass
+class SiteBuild:
+    site: BuiltSite
+    mkdocs_config: Any
+    options: dict[str, Any]  # the plugin's `pdf` options
+
+
+def _capture_plugin(collector: PageCollector) -> Any:
+    """A plugin that only records rendered pages; added to a build made for printing, so
+    `opsbook pdf` needs nothing from the opsbook plugin but its configuration."""
+    from mkdocs.plugins import BasePlugin
+
+    class CapturePages(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+        def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+            collector.collect(page)
+            return output
+
+    plugin = CapturePages()
+    plugin.load_config({})
+    return plugin
+
+
+class SiteBuildError(Exception):
+    """MkDocs could not build the site (the message says why)."""
+
+
+@contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def build_site(
+    config_file: Path, site_dir: Path, *, redact: bool = False, allow_findings: bool = False,
+) -> SiteBuild:
+    """Build the site with MkDocs' own API into ``site_dir`` and capture its pages."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    try:
+        mkdocs_config = load_config(config_file=str(config_file), site_dir=str(site_dir))
+    except MkDocsException as error:
+        raise SiteBuildError(str(error)) from None
+    plugin = mkdocs_config.plugins.get("opsbook")
+    if plugin is None:
+        raise SiteBuildError(f"{config_file}: the opsbook plugin is not enabled")
+    if allow_findings:
+        plugin.config["strict"] = False  # the findings were reported, and pages get stamped
+    if redact:
+        plugin.config["redact"] = True  # applied by the shared render layer, site and paper
+    options = dict(plugin.config.get("pdf") or {})
+    # This build only feeds `opsbook pdf`: it must not also print into its own site.
+    plugin.config["pdf"]["enabled"] = False
+    collector = PageCollector()
+    mkdocs_config.plugins["opsbook/pdf-capture"] = _capture_plugin(collector)
+    mkdocs_config.plugins.on_startup(command="build", dirty=False)
+    try:
+        # The findings were listed already (or printing was refused before this point).
+        with _quiet("mkdocs.plugins.opsbook"):
+            build(mkdocs_config)
+    except MkDocsException as error:
+        raise SiteBuildError(str(error) or type(error).__name__) from None
+    finally:
+        mkdocs_config.plugins.on_shutdown()
+    return SiteBuild(built_site(collector, mkdocs_config), mkdocs_config, options)
