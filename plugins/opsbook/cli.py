@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print despite error-level findings (pages stamped UNVERIFIED)")
     pdf.add_argument("--redact", action="store_true",
                      help="replace personal phone numbers and e-mails")
+    pdf.add_argument("--jobs", "-j", type=int, metavar="N",
+                     help="PDFs laid out at once (default: one per CPU core)")
     pdf.add_argument("--today", type=_date, help=argparse.SUPPRESS)
     return parser
 
