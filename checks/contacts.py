@@ -137,7 +137,9 @@ def timezone_problem(value: str) -> str | None:
 
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: the key is looked up as a file, so "America" (a directory of zones) or a
+        # very long value fail with IsADirectoryError / ENAMETOOLONG instead of NotFound.
         return "is not an IANA time zone"
     return None
 

@@ -29,6 +29,11 @@ MAX_NODES = 20_000
 
 MAX_DEPTH = 64
 
+MAX_CHARS = 10_000_000
+"""Characters of text after alias expansion: twice the largest file the loader accepts. Without
+it, a 1 MB string repeated through a few thousand aliases passes the node budget and costs the
+checks minutes."""
+
 
 @dataclass
 class Frontmatter:
@@ -55,6 +60,7 @@ class _Builder:
         self.key_positions: dict[ValuePath, Position] = {}
         self.problems: list[LoadProblem] = []
         self.count = 0
+        self.chars = 0
 
     def position(self, node: yaml.Node) -> Position:
         mark = node.start_mark
@@ -112,6 +118,9 @@ class _Builder:
                 self.build(item, (*path, index), depth + 1)
                 for index, item in enumerate(node.value)
             ]
+        self.chars += len(node.value)
+        if self.chars > MAX_CHARS:
+            raise _TooLarge
         return self.scalar(node)
 
     def scalar(self, node: yaml.Node) -> Any:
@@ -231,8 +240,9 @@ def parse_frontmatter(text: str) -> Frontmatter:
                     "OB009",
                     2,
                     1,
-                    f"frontmatter expands to more than {MAX_NODES} values or is nested deeper "
-                    f"than {MAX_DEPTH} levels (YAML aliases?); it was not loaded",
+                    f"frontmatter expands to more than {MAX_NODES} values or "
+                    f"{MAX_CHARS} characters, or is nested deeper than {MAX_DEPTH} levels "
+                    "(YAML aliases?); it was not loaded",
                     "write the values out instead of using anchors and aliases",
                 )
             ],
