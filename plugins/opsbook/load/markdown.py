@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^`\s]*)(.*)$")
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+# The closing `#`s are stripped in Python: `(.*?)\s*#*\s*$` backtracks quadratically on a long
+# run of `#` or spaces, so a single 1 MB line could stall the scan for minutes.
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$")
 _TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,9}[.)])\s+(.*)$")
 _COMMENT = re.compile(r"^\s*<!--(.*?)-->\s*$")
@@ -142,7 +144,8 @@ def scan_blocks(lines: list[str], first_line: int = 1) -> list[Block]:
         if first == "#":
             heading_match = _HEADING.match(raw)
             if heading_match:
-                append(Heading(number, len(heading_match.group(1)), heading_match.group(2)))
+                title = heading_match.group(2).rstrip().rstrip("#").rstrip()
+                append(Heading(number, len(heading_match.group(1)), title))
                 index += 1
                 continue
         if first == "<" and stripped.startswith("<!--"):
