@@ -7,9 +7,11 @@ halves until the broken blocks are found, so a clean handbook costs one process.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -50,12 +52,29 @@ def _bash_n(script: str) -> str | None:
     bash = shutil.which("bash")
     if bash is None:  # pragma: no cover - no bash, nothing to compare against
         return None
-    result = subprocess.run(
-        [bash, "-n"], input=script.encode(), capture_output=True, timeout=60, check=False
-    )
+    data = script.encode()
+    if b"\0" in data:
+        # bash refuses a script *file* with a NUL early on as binary; stdin has no such test.
+        result = subprocess.run(
+            [bash, "-n"], input=data, capture_output=True, timeout=60, check=False
+        )
+        error = result.stderr.decode("utf-8", "replace")
+    else:
+        # From a file, not stdin: bash reads a script on stdin one byte at a time (so as not
+        # to read past what it runs); for the blocks of 10,000 runbooks that took ~1.8 s
+        # instead of ~0.2 s. Its messages then start with the file name instead of "bash".
+        with tempfile.TemporaryDirectory(prefix="opsbook-") as scratch:
+            path = os.path.join(scratch, "blocks.sh")
+            with open(path, "wb") as handle:
+                handle.write(data)
+            result = subprocess.run(
+                [bash, "-n", path], stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                check=False,
+            )
+        error = result.stderr.decode("utf-8", "replace").replace(f"{path}: ", "bash: ")
     if result.returncode == 0:
         return None
-    return result.stderr.decode("utf-8", "replace").strip() or "syntax error"
+    return error.strip() or "syntax error"
 
 
 def _batch(blocks: list[ShellBlock]) -> str:

@@ -15,11 +15,14 @@ contact value:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from opsbook.load.markdown import Block, Comment, Fence, Heading, ListItem, Table, TextLine
 
-_LINK_OR_CHECKBOX = re.compile(r"\[(?: |x|X)\](?!\()|\[[^\]]*\](?=[(\[:])|\[\^[^\]]*\]")
+# Link and footnote texts stop at the next `[` as well as at `]`: scanning on past a `[` re-read
+# the rest of the line from every bracket, quadratic on a long line of `[`.
+_LINK_OR_CHECKBOX = re.compile(r"\[(?: |x|X)\](?!\()|\[[^\[\]]*\](?=[(\[:])|\[\^[^\[\]]*\]")
 _BRACKET = re.compile(r"@?\[([^\[\]]{1,80})\]")
 _CONTACT_WORDS = re.compile(
     r"\b(phone|tel|telephone|e-?mail|contact|mobile|cell|pager|slack handle)\b", re.I
@@ -31,7 +34,10 @@ _THING_WORDS = re.compile(
     r"document|product|user|bucket|branch|repo|repository|domain|pod|node|namespace)\b",
     re.I,
 )
-_MASKED_PHONE = re.compile(r"(?<![\w-])\+?[\dXx(][\dXx().\s-]{5,}[\dXx](?![\w-])")
+# A masked number is `(?<![\w-])\+?[\dXx(][\dXx().\s-]{5,}[\dXx](?![\w-])`. As one regex that
+# backtracks through the whole run from every `(` or space in it (quadratic: minutes for a long
+# line of `(`), so the run is taken whole (possessive) and its end found in _phone_like.
+_PHONE_RUN = re.compile(r"(?<![\w-])\+?[\dXx(][\dXx().\s-]*+")
 _UPDATE_MARKER = re.compile(
     r"\bUPDATE (?:THIS|ME)\b|\bFILL (?:THIS )?IN\b|\bREPLACE ME\b"
     r"|\((?i:update this|fill in|to be filled)!*\)"
@@ -81,15 +87,57 @@ class Placeholder:
     strong: bool
 
 
+def _phone_like(text: str) -> Iterator[tuple[int, str]]:
+    """(start, token) of each phone-shaped token: a run of digits, X, brackets, dots, dashes and
+    spaces, cut back to its last digit or X that is not glued to a following word; at least 7
+    characters after an optional `+`. Linear in the length of ``text``."""
+    for match in _PHONE_RUN.finditer(text):
+        start, end = match.span()
+        first = start + 1 if text[start] == "+" else start
+        while end - first >= 7:
+            last = text[end - 1]
+            after = text[end] if end < len(text) else ""
+            if (last.isdecimal() or last in "Xx") and not (
+                after.isalnum() or after in ("_", "-")
+            ):
+                yield start, text[start:end]
+                break
+            end -= 1
+
+
 def _masked_phones(text: str) -> list[Placeholder]:
     found = []
-    for match in _MASKED_PHONE.finditer(text):
-        token = match.group(0)
+    for start, token in _phone_like(text):
         if sum(char in "Xx" for char in token) >= 3 and sum(
             char.isdigit() or char in "Xx" for char in token
         ) >= 7:
-            found.append(Placeholder(match.start() + 1, token.strip(), True))
+            found.append(Placeholder(start + 1, token.strip(), True))
     return found
+
+
+_WORD_MARKER_STEMS = ("tbd", "tbc", "todo", "fixme", "xxx", "change", "placeholder", "n/a yet")
+_FILL_IN_STEMS = ("(update this", "(fill in", "(to be filled")
+
+
+def may_hold_marker(text: str) -> bool:
+    """False only when no marker pattern above can match ``text`` or any part of it with code
+    spans blanked out: a handful of substring tests instead of six regex scans, because most
+    lines of a handbook hold no marker and these scans ran on every line of every page.
+
+    Each test is implied by a pattern: a masked phone has 3+ X's, every other marker holds a
+    fixed word (compared lower-cased only for ASCII text: the case-insensitive patterns also
+    match non-ASCII look-alikes such as the dotless i). Blanking code spans only removes
+    characters and never yields a single space between two words, so it cannot create a hit."""
+    if "[" in text or "<" in text or "____" in text or not text.isascii():
+        return True
+    if text.count("X") + text.count("x") >= 3:
+        return True
+    if "UPDATE " in text or "FILL " in text or "REPLACE ME" in text:
+        return True
+    lower = text.lower()
+    if "(" in text and any(stem in lower for stem in _FILL_IN_STEMS):
+        return True
+    return any(stem in lower for stem in _WORD_MARKER_STEMS)
 
 
 def find_placeholders(text: str, *, code: bool = False) -> list[Placeholder]:
@@ -99,6 +147,8 @@ def find_placeholders(text: str, *, code: bool = False) -> list[Placeholder]:
     and underscores for other things)."""
     if "`" in text:
         text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), text)
+    if not may_hold_marker(text):
+        return []
     found = _masked_phones(text)
     for match in _UPDATE_MARKER.finditer(text):
         found.append(Placeholder(match.start() + 1, match.group(0), True))
@@ -143,7 +193,9 @@ class BodyFinding:
 
 _KEY_VALUE = re.compile(
     r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|__)?(?P<label>[A-Za-z0-9@#][\w /&().'+-]{0,48}?)"
-    r"\s*(?::\s*(?:\*\*|__)|(?:\*\*|__)?\s*:)\s*(?P<value>.*)$"
+    # `\s*+` (possessive) and no second optional `\s*` before the colon: two adjacent `\s*`
+    # backtrack quadratically on a long run of spaces.
+    r"\s*+(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:|:)\s*(?P<value>.*)$"
 )
 
 
@@ -156,10 +208,20 @@ def split_label(text: str) -> tuple[str, str, int]:
     return match.group("label").strip(), match.group("value"), match.start("value") + 1
 
 
+def _may_end_in_generic_name(text: str) -> bool:
+    """Whether the line could end in a value like "Engineer A" (see _GENERIC_NAME): the value
+    is a suffix of the line, so the end of the stripped value is the end of the stripped line.
+    Only called for ASCII lines (may_hold_marker is true for the others)."""
+    tail = text.rstrip().rstrip("*_")
+    return len(tail) >= 2 and tail[-2].isspace() and (tail[-1].isalpha() or tail[-1] in "123456789")
+
+
 def line_findings(
     text: str, line: int, *, code: bool = False, indent: int = 0
 ) -> BodyFinding | None:
     """One finding for a line of body text (key/value line, list item, code line)."""
+    if not may_hold_marker(text) and (code or not _may_end_in_generic_name(text)):
+        return None  # the common case, decided without splitting the line
     label, value, value_column = split_label(text)
     is_contact = bool(label) and bool(CONTACT_LABEL.search(label))
     # "5 minutes: SMS to [phone]" configures a notification rule; only a masked number counts.

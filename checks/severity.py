@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 from opsbook.checks.rule import Rule
 from opsbook.checks.severity_text import TimeStatement, find_statements, legacy_level
@@ -95,6 +96,7 @@ def _matrix_shape(matrix: SeverityMatrix) -> Iterator[Diagnostic]:
 
 
 def _statements_against_matrix(project: Project, matrix: SeverityMatrix) -> Iterator[Diagnostic]:
+    @cache  # the same cells and keys ("Severity", "Primary") recur on every page
     def resolve(text: str) -> str | None:
         level = matrix.lookup(text)
         if level is None:

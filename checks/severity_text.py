@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from opsbook.load.markdown import Block, Fence, Heading, ListItem, Table, TextLine
 from opsbook.model.duration import Duration, parse_loose_duration
@@ -44,6 +45,7 @@ _MEASURE_PATTERNS = (
 _NOT_A_MEASURE = re.compile(r"\b(silence|example|impact|description|who|escalat)\w*", re.I)
 
 
+@lru_cache(maxsize=4096)  # pure; asked for every key and column name of every page
 def measure_for(label: str) -> str | None:
     """Which matrix measure a column or key name stands for, if any."""
     text = label.strip().strip("*_:` ").strip()
@@ -60,6 +62,7 @@ _LEGACY_LEVEL = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def legacy_level(text: str) -> str | None:
     """Level key in a handbook with no matrix: SEV1, Sev 1, Severity 1 → SEV1; P0 → P0."""
     match = _LEGACY_LEVEL.match(text.strip().strip("*_` "))
@@ -106,8 +109,10 @@ def table_statements(table: Table, resolve_level: LevelResolver) -> list[TimeSta
     return statements
 
 
-_KEY_LINE = re.compile(r"^(\s*)(?:[-*+]\s+)?(?:\*\*|__)?([^:*_]{1,60}?)(?:\*\*|__)?\s*:"
-                       r"(?:\*\*|__)?\s*(.*?)\s*$")
+# The value's trailing spaces are stripped in Python: `(.*?)\s*$` and two adjacent `\s*` backtrack
+# quadratically on a long run of spaces.
+_KEY_LINE = re.compile(r"^(\s*)(?:[-*+]\s+)?(?:\*\*|__)?([^:*_]{1,60}?)(?:\*\*|__)?\s*+:"
+                       r"(?:\*\*|__)?\s*(.*)$")
 
 
 def keyed_statements(
@@ -117,13 +122,13 @@ def keyed_statements(
     statements: list[TimeStatement] = []
     stack: list[tuple[int, str]] = []  # (indent, key) of enclosing keys
     for line, text in lines:
-        if not text.strip() or text.lstrip().startswith("#"):
-            continue
+        if ":" not in text or not text.strip() or text.lstrip().startswith("#"):
+            continue  # (_KEY_LINE needs a colon: most prose lines are skipped without a match)
         match = _KEY_LINE.match(text)
         if not match:
             continue
         indent = len(match.group(1)) + (2 if text.lstrip()[:1] in "-*+" else 0)
-        key, value = match.group(2).strip(), match.group(3)
+        key, value = match.group(2).strip(), match.group(3).rstrip()
         while stack and stack[-1][0] >= indent:
             stack.pop()
         if not value:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from opsbook.model.duration import Duration
 from opsbook.model.origin import Origin
@@ -88,6 +89,7 @@ class SeverityMatrix:
         return None
 
 
+@lru_cache(maxsize=4096)  # pure, and asked for every level name on every lookup
 def normalise_level_name(name: str) -> str:
     return "".join(name.split()).replace("-", "").lower()
 
