@@ -1,0 +1,288 @@
+"""`opsbook check --changed-since REF` against real git repositories.
+
+The handbook on main carries a legacy finding; a branch must only answer for what it changed
+and for what its change breaks elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from ci_support import GitRepo, copy_handbook_with_github
+from conftest import copy_handbook
+
+from opsbook.changes import RULE_INPUTS, check_site_changes, git_changes
+from opsbook.checks import ALL_RULES
+from opsbook.cli import main
+
+LEGACY = "runbooks/tracking/tracking-ingest-backlog.md"
+WEBHOOKS = "runbooks/payments/payments-webhook-backlog.md"
+NODES = "runbooks/platform/platform-node-pressure.md"
+LATENCY = "runbooks/bookings-api/bookings-api-high-latency.md"
+PLACEHOLDER = "- **On-call lead:** [Name] - +1-XXX-XXX-XXXX"
+
+
+def add_line(path: Path, after: str, line: str) -> int:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = lines.index(after) + 1
+    lines[at:at] = ["", line]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return at + 2
+
+
+def replace_text(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def make_repo(root: Path) -> GitRepo:
+    """main: the reference handbook plus one legacy finding; HEAD: a fresh branch."""
+    add_line(root / LEGACY, "## Escalation", PLACEHOLDER)
+    repo = GitRepo.create(root)
+    repo.git("switch", "--quiet", "--create", "feature")
+    return repo
+
+
+@pytest.fixture
+def handbook_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, GitRepo]:
+    root = copy_handbook(tmp_path / "handbook")
+    repo = make_repo(root)
+    monkeypatch.chdir(root)
+    return root, repo
+
+
+def check_json(
+    capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, list[dict[str, object]]]:
+    code = main(["check", "--format", "json", *args])
+    out = capsys.readouterr().out
+    if code == 2:
+        return code, []
+    return code, json.loads(out)["diagnostics"]
+
+
+def found(diagnostics: list[dict[str, object]]) -> set[tuple[object, object]]:
+    return {(d["path"], d["rule"]) for d in diagnostics}
+
+
+def test_only_findings_in_changed_files(handbook_repo: tuple[Path, GitRepo],
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    root, repo = handbook_repo
+    line = add_line(root / WEBHOOKS, "## Escalation", PLACEHOLDER)
+    repo.commit_all("placeholder in the webhooks runbook")
+    code, diagnostics = check_json(capsys, "--changed-since", "main")
+    assert code == 1
+    assert found(diagnostics) == {(WEBHOOKS, "OB110")}
+    assert diagnostics[0]["line"] == line
+    # Without the flag the legacy finding is there too.
+    code, everything = check_json(capsys)
+    assert found(everything) == {(WEBHOOKS, "OB110"), (LEGACY, "OB110")}
+
+
+def test_a_clean_change_passes_despite_legacy_findings(
+    handbook_repo: tuple[Path, GitRepo], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, repo = handbook_repo
+    replace_text(root / NODES, "title: Kubernetes nodes", "title: Cluster nodes")
+    repo.commit_all("retitle")
+    assert main(["check", "--changed-since", "main"]) == 0
+    out = capsys.readouterr().out
+    assert "1 files checked, no findings" in out
+    assert main(["check"]) == 1  # the legacy finding is still there
+
+
+def test_staged_unstaged_and_untracked_changes_count(
+    handbook_repo: tuple[Path, GitRepo], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, repo = handbook_repo
+    add_line(root / WEBHOOKS, "## Escalation", PLACEHOLDER)
+    repo.git("add", WEBHOOKS)  # staged, not committed
+    add_line(root / NODES, "## Escalation", PLACEHOLDER)  # not even staged
+    new = root / "runbooks" / "platform" / "platform-new.md"
+    shutil.copy(root / NODES, new)
+    replace_text(new, "id: platform-node-pressure", "id: platform-new")
+    replace_text(new, "alerts: [KubeNodeMemoryPressure, KubeNodeDiskPressure]", "alerts: []")
+    code, diagnostics = check_json(capsys, "--changed-since", "main")
+    assert code == 1
+    assert found(diagnostics) == {
+        (WEBHOOKS, "OB110"), (NODES, "OB110"), ("runbooks/platform/platform-new.md", "OB110"),
+    }
+
+
+def test_a_removed_team_reports_the_unchanged_runbooks_it_owned(
+    handbook_repo: tuple[Path, GitRepo], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, repo = handbook_repo
+    contacts = root / "docs" / "contacts.md"
+    text = contacts.read_text(encoding="utf-8")
+    start = text.index("  - id: payments\n")
+    end = text.index("vendors:\n")
+    contacts.write_text(text[:start] + text[end:], encoding="utf-8")
+    repo.commit_all("drop the payments team")
+    code, diagnostics = check_json(capsys, "--changed-since", "main")
+    assert code == 1
+    owners = {d["path"] for d in diagnostics if d["rule"] == "OB303"}
+    assert owners == {
+        "runbooks/payments/payments-processor-errors.md",
+        "runbooks/payments/payments-reconciliation-mismatch.md",
+        WEBHOOKS,
+    }
+    assert (LEGACY, "OB110") not in found(diagnostics)
+
+
+def test_a_dropped_severity_alias_reports_the_runbooks_using_it(
+    handbook_repo: tuple[Path, GitRepo], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, repo = handbook_repo
+    replace_text(root / "docs" / "severity.md", "aliases: [P3, Medium]", "aliases: [Medium]")
+    repo.commit_all("P3 is no longer an alias")
+    code, diagnostics = check_json(capsys, "--changed-since", "main")
+    assert code == 1
+    assert (NODES, "OB201") in found(diagnostics)  # `severity: P3`, file unchanged
+    assert (LEGACY, "OB110") not in found(diagnostics)
+
+
+def test_a_collision_with_an_unchanged_runbook_is_reported_in_the_narrow_scope(
+    handbook_repo: tuple[Path, GitRepo]
+) -> None:
+    root, repo = handbook_repo
+    # The platform runbook now takes the tracking runbook's id. Runbooks are checked in path
+    # order, so the duplicate is reported on the tracking file, which did not change.
+    replace_text(root / NODES, "id: platform-node-pressure", "id: tracking-ingest-backlog")
+    repo.commit_all("collide")
+    changes = git_changes("main", root)
+    result = check_site_changes(root / "mkdocs.yml", changes)
+    assert result.narrow
+    assert {(d.path, d.rule) for d in result.diagnostics} == {(LEGACY, "OB302")}
+    # The narrow scope holds the pages, the changed runbook and the one that mentions its id.
+    loaded = {document.display_path for document in result.project.documents}
+    pages = {f"docs/{path.name}" for path in (root / "docs").glob("*.md")}
+    assert loaded == pages | {NODES, LEGACY}
+
+
+def test_an_alert_collision_is_reported(handbook_repo: tuple[Path, GitRepo],
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    root, repo = handbook_repo
+    replace_text(root / NODES, "alerts: [KubeNodeMemoryPressure, KubeNodeDiskPressure]",
+                 "alerts: [KubeNodeMemoryPressure, postgresprimarydown]")
+    repo.commit_all("claim another runbook's alert")
+    code, diagnostics = check_json(capsys, "--changed-since", "main")
+    assert code == 1
+    assert found(diagnostics) == {(NODES, "OB305")}
+
+
+def test_a_service_only_another_runbook_defines_is_not_a_false_finding(
+    handbook_repo: tuple[Path, GitRepo], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, repo = handbook_repo
+    fleet = root / "runbooks" / "fleet" / "fleet-telematics-gaps.md"
+    fleet.parent.mkdir()
+    shutil.copy(root / LATENCY, fleet)  # a runbook that does not mention NODES' names
+    replace_text(fleet, "id: bookings-api-high-latency", "id: fleet-telematics-gaps")
+    replace_text(fleet, "service: bookings-api", "service: fleet")
+    replace_text(fleet, "alerts: [BookingsApiHighLatency]", "alerts: []")
+    repo.git("switch", "--quiet", "main")
+    repo.commit_all("a runbook for the fleet service")
+    repo.git("switch", "--quiet", "feature")
+    repo.git("rebase", "--quiet", "main")
+    add_line(root / NODES, "## Escalation", '{{ who_to_call("fleet") }}')
+    repo.commit_all("point at the fleet on-call")
+    changes = git_changes("main", root)
+    result = check_site_changes(root / "mkdocs.yml", changes)
+    # The narrow scope alone would not know the service; the whole handbook does.
+    assert not result.narrow
+    assert result.diagnostics == []
+    add_line(root / NODES, "## Escalation", '{{ who_to_call("fleeet") }}')
+    code, diagnostics = check_json(capsys, "--changed-since", "main")
+    assert code == 1 and found(diagnostics) == {(NODES, "OB402")}
+
+
+def test_a_changed_config_reports_everything(handbook_repo: tuple[Path, GitRepo],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    root, repo = handbook_repo
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
+    repo.commit_all("touch the config")
+    code, diagnostics = check_json(capsys, "--changed-since", "main")
+    assert code == 1
+    assert (LEGACY, "OB110") in found(diagnostics)
+
+
+def test_a_deleted_matrix_page_reports_on_unchanged_runbooks(
+    handbook_repo: tuple[Path, GitRepo], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, repo = handbook_repo
+    repo.git("rm", "--quiet", "docs/severity.md")
+    repo.commit_all("no more severity page")
+    code, diagnostics = check_json(capsys, "--changed-since", "main")
+    assert code == 1
+    assert found(diagnostics) == {
+        ("runbooks/bookings-api/bookings-api-high-error-rate.md", "OB206"),
+    }
+
+
+def test_a_codeowners_change_reports_the_runbooks_it_reassigns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = copy_handbook_with_github(tmp_path / "handbook")
+    repo = make_repo(root)
+    monkeypatch.chdir(root)
+    replace_text(root / ".github" / "CODEOWNERS", "/runbooks/payments/      @larkspur/payments",
+                 "/runbooks/payments/      @larkspur/bookings")
+    repo.commit_all("hand payments runbooks to bookings")
+    code, diagnostics = check_json(capsys, "--changed-since", "main")
+    assert code == 1
+    assert {d["path"] for d in diagnostics if d["rule"] == "OB306"} == {
+        "runbooks/payments/payments-processor-errors.md",
+        "runbooks/payments/payments-reconciliation-mismatch.md",
+        WEBHOOKS,
+    }
+
+
+def test_loose_files_report_only_the_changed_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "legacy"
+    (root / "notes").mkdir(parents=True)
+    (root / "notes" / "old.md").write_text("# Old\n\nPhone: +1-XXX-XXX-XXXX\n")
+    (root / "notes" / "new.md").write_text("# New\n\nNothing here yet.\n")
+    repo = GitRepo.create(root)
+    repo.git("switch", "--quiet", "--create", "feature")
+    (root / "notes" / "new.md").write_text("# New\n\nEmail: [email]\n")
+    monkeypatch.chdir(root)
+    code, diagnostics = check_json(capsys, "--changed-since", "main", "notes")
+    assert code == 1
+    assert {d["path"] for d in diagnostics} == {"notes/new.md"}
+
+
+def test_usage_errors_exit_2_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = copy_handbook(tmp_path / "not-a-repo")
+    monkeypatch.chdir(outside)
+    assert main(["check", "--changed-since", "main"]) == 2
+    assert "needs a git repository" in capsys.readouterr().err
+
+    root = copy_handbook(tmp_path / "repo")
+    repo = make_repo(root)
+    monkeypatch.chdir(root)
+    assert main(["check", "--changed-since", "no-such-branch"]) == 2
+    assert "unknown revision 'no-such-branch'" in capsys.readouterr().err
+    assert main(["check", "--changed-since", "--format"]) == 2  # argparse: missing value
+    capsys.readouterr()
+    repo.git("checkout", "--quiet", "--orphan", "unrelated")  # keeps the files
+    repo.commit_all("no shared history")
+    assert main(["check", "--changed-since", "main"]) == 2
+    assert "share no history" in capsys.readouterr().err
+
+
+def test_every_rule_says_which_other_files_it_reads() -> None:
+    missing = [rule.id for rule in ALL_RULES if rule.id not in RULE_INPUTS]
+    assert missing == [], (
+        f"add {missing} to RULE_INPUTS in plugins/opsbook/changes.py: which kinds of other "
+        "files can change the rule's verdict on a file (empty for none)"
+    )
