@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from opsbook.config import OpsbookConfig, find_config, load_config
 from opsbook.diagnostics import Diagnostic
+from opsbook.load.document import resolve_folders
 from opsbook.model.project import Project, expand_paths, load_project, site_files
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ class CheckRun:
 
 def _is_within(path: Path, root: Path) -> bool:
     try:
-        path.resolve().relative_to(root.resolve())
+        resolve_folders(path).relative_to(root.resolve())
     except ValueError:
         return False
     return True
@@ -82,11 +83,13 @@ def check_paths(
             changed_count = changed.files_checked
         projects.append(project)
         if inside:
-            wanted = {file.resolve() for file in expand_paths(inside)}
+            # Folders resolved, file names not: a symlink loop given as a path (or met in the
+            # site) cannot make resolving raise, and a symlinked page is matched by its own name.
+            wanted = {resolve_folders(file) for file in expand_paths(inside)}
             shown = {
                 document.display_path
                 for document in project.documents
-                if document.path.resolve() in wanted
+                if resolve_folders(document.path) in wanted
             }
             found = [d for d in found if d.path in shown]
             files_checked += len(shown)

@@ -68,10 +68,20 @@ class Document:
         return self.frontmatter.key_positions.get(path) or self.position(path)
 
 
+def resolve_folders(path: Path) -> Path:
+    """``path`` absolute, its folders resolved but not the file name itself: a symlinked page is
+    reported under the name it has in the handbook (not its target's), and a dangling link or a
+    symlink loop (which makes ``Path.resolve`` raise) still gets a path."""
+    try:
+        return path.absolute().parent.resolve() / path.name
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
 def display_path_for(path: Path, base: Path | None = None, fallback: Path | None = None) -> str:
     """Path relative to ``base`` (default: the working directory) when below it, else relative
     to ``fallback`` (e.g. the handbook root) when below that, else as given; POSIX style."""
-    resolved = path.resolve()
+    resolved = resolve_folders(path)
     for root in (base or Path.cwd(), fallback):
         if root is None:
             continue
