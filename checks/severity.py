@@ -6,7 +6,13 @@ from collections.abc import Iterator
 from functools import cache
 
 from opsbook.checks.rule import Rule
-from opsbook.checks.severity_text import TimeStatement, find_statements, legacy_level
+from opsbook.checks.severity_text import (
+    LEGACY_MENTION,
+    TimeStatement,
+    find_statements,
+    legacy_level,
+    mention_pattern,
+)
 from opsbook.diagnostics import Diagnostic, Level, Position, Related
 from opsbook.model.project import Project
 from opsbook.model.severity import MEASURE_LABELS, MEASURES, SeverityMatrix, normalise_level_name
@@ -107,10 +113,11 @@ def _statements_against_matrix(project: Project, matrix: SeverityMatrix) -> Iter
                         break
         return level.id if level else None
 
+    mentions = mention_pattern([name for level in matrix.levels for name in level.names])
     for document in project.documents:
         if document.text is None:
             continue
-        for statement in find_statements(document.blocks, resolve):
+        for statement in find_statements(document.blocks, resolve, mentions):
             level = matrix.lookup(statement.level)
             expected = level.measure(statement.measure) if level else None
             if expected is None or expected.same_as(statement.value):
@@ -133,7 +140,7 @@ def _statements_without_matrix(project: Project) -> Iterator[Diagnostic]:
         if document.text is None:
             continue
         first_seen: dict[tuple[str, str], TimeStatement] = {}
-        for statement in find_statements(document.blocks, legacy_level):
+        for statement in find_statements(document.blocks, legacy_level, LEGACY_MENTION):
             key = (statement.level, statement.measure)
             first = first_seen.setdefault(key, statement)
             if first is statement or first.value.same_as(statement.value):

@@ -153,7 +153,85 @@ def keyed_statements(
 _KEYED_INFOS = {"", "yaml", "yml", "text", "txt", "plain", "markdown", "md"}
 
 
-def find_statements(blocks: list[Block], resolve_level: LevelResolver) -> list[TimeStatement]:
+LEGACY_MENTION = re.compile(r"\b(?:SEV|Sev|sev|Severity|P|Priority)[ -]?[0-9]\b")
+"""Level names in running text of a handbook with no matrix."""
+
+
+def mention_pattern(names: list[str]) -> re.Pattern[str]:
+    """Level names that can be spotted in running text: ids and aliases that contain a digit
+    ("SEV1", "P2"). Word aliases such as "High" are too common in prose to count."""
+    coded = sorted({name for name in names if any(char.isdigit() for char in name)},
+                   key=len, reverse=True)
+    if not coded:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"\b(?:" + "|".join(re.escape(name) for name in coded) + r")\b", re.I)
+
+
+_PAIR = re.compile(
+    r"(?:every\s+)?(?P<amount>\d+(?:\.\d+)?\s*[a-z]+|an?\s+hour|hour|day)\s+for\s+"
+    r"(?P<level>[\w -]{1,16}?)(?=\s*(?:[,;.)]|and\b|$))",
+    re.I,
+)
+_BOUNDED = re.compile(
+    r"\b(?:within|in under|under|every|in)\s+(?P<amount><?\s*\d+(?:\.\d+)?\s*[a-z]+|an?\s+"
+    r"(?:hour|day|minute)|one\s+(?:hour|day)|hourly|daily)",
+    re.I,
+)
+_CLAUSES = re.compile(r"[.;](?:\s|$)")
+
+
+def prose_statements(
+    text: str, line: int, mentions: re.Pattern[str], resolve_level: LevelResolver
+) -> list[TimeStatement]:
+    """Statements in a sentence: "Respond to P1/P2 alerts within 15 minutes", or
+    "Status updates every 30 minutes for SEV1, every hour for SEV2"."""
+    statements: list[TimeStatement] = []
+    clean = text.replace("**", "").replace("__", "")
+    for clause in _CLAUSES.split(clean):
+        if not mentions.search(clause):
+            continue
+        measure = measure_for_clause(clause)
+        if measure is None:
+            continue
+        pairs = list(_PAIR.finditer(clause))
+        if pairs:
+            for pair in pairs:
+                level = resolve_level(pair.group("level").strip())
+                value = parse_loose_duration(pair.group("amount"))
+                if level and value is not None:
+                    statements.append(TimeStatement(level, measure, value, line,
+                                                    pair.group("level").strip()))
+            continue
+        bounded = list(_BOUNDED.finditer(clause))
+        if len(bounded) != 1:
+            continue  # no time, or several: too ambiguous to attribute
+        value = parse_loose_duration(bounded[0].group(0))
+        if value is None:
+            continue
+        for mention in mentions.finditer(clause):
+            level = resolve_level(mention.group(0))
+            if level:
+                statements.append(TimeStatement(level, measure, value, line, mention.group(0)))
+    return statements
+
+
+_ESCALATION_WORDS = re.compile(r"\b(escalat\w*|unresolved|lasting|silence\w*|after)\b", re.I)
+
+
+def measure_for_clause(clause: str) -> str | None:
+    """The one measure a sentence talks about, or None when it names none or several, or is
+    about escalation timing (which the matrix does not define)."""
+    if _ESCALATION_WORDS.search(clause):
+        return None
+    found = {measure for measure, pattern in _MEASURE_PATTERNS if pattern.search(clause)}
+    return found.pop() if len(found) == 1 else None
+
+
+def find_statements(
+    blocks: list[Block],
+    resolve_level: LevelResolver,
+    mentions: re.Pattern[str] | None = None,
+) -> list[TimeStatement]:
     """Every hand-written statement of a level's time in a page body."""
     statements: list[TimeStatement] = []
     list_run: list[tuple[int, str]] = []
@@ -172,6 +250,9 @@ def find_statements(blocks: list[Block], resolve_level: LevelResolver) -> list[T
         if isinstance(block, ListItem | TextLine):
             list_run.append((block.line, " " * block.indent + "- " + block.text
                              if isinstance(block, ListItem) else block.text))
+            if mentions is not None:
+                statements.extend(prose_statements(block.text, block.line, mentions,
+                                                   resolve_level))
             continue
         flush()
         if isinstance(block, Heading):

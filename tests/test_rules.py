@@ -350,3 +350,24 @@ def test_config_ignore(tmp_path: Path) -> None:
     config = MKDOCS_YML + "      ignore: [OB110]\n"
     page = "Phone: +1-XXX-XXX-XXXX\n"
     assert check_site(tmp_path, {"mkdocs.yml": config, "docs/p.md": page}) == []
+
+
+def test_ob205_prose_against_keyed_section(tmp_path: Path) -> None:
+    page = (
+        "### P1: Critical\n\n**Response Time:** Immediate (< 5 minutes)\n\n"
+        "### After hours\n\n- Respond to P1/P2 alerts within 15 minutes\n"
+        "- Escalate unresolved P1 incidents after 30 minutes\n"
+    )
+    found = check_loose(tmp_path, {"guide.md": page})
+    assert [(d.rule, d.line) for d in found] == [("OB205", 7)]
+    assert "P1" in found[0].message and "line 3" in found[0].message
+
+
+def test_ob204_prose_against_matrix(tmp_path: Path) -> None:
+    page = (
+        "Acknowledge SEV1 pages within 10 minutes.\n\n"
+        "Post status updates every 30 minutes for SEV1, every hour for SEV2.\n\n"
+        "A high error rate within 5 minutes of a deploy means roll back.\n"
+    )
+    found = check_site(tmp_path, {"docs/prose.md": page})
+    assert [(d.rule, d.line) for d in found] == [("OB204", 1)]
