@@ -9,7 +9,7 @@ from pathlib import Path
 
 from opsbook.config import OpsbookConfig
 from opsbook.load.codeowners import CodeOwners, find_codeowners
-from opsbook.load.document import Document, display_path_for, load_document
+from opsbook.load.document import Document, display_path_for, load_document, resolve_folders
 from opsbook.model.contacts import CONTACTS_SPEC, ContactBook, build_contact_sheet
 from opsbook.model.origin import Origin
 from opsbook.model.runbook import RUNBOOK_SPEC, TEMPLATE_SPEC, Runbook, build_runbook
@@ -22,6 +22,15 @@ KIND_SPECS: dict[str, ObjectSpec] = {
     "runbook": RUNBOOK_SPEC,
     "template": TEMPLATE_SPEC,
 }
+
+_NO_FRONTMATTER = SchemaProblem(
+    "OB007",
+    (),
+    "file under the runbooks directory has no frontmatter, so it is not a runbook "
+    "(id, title, service, owner, severity and last_reviewed are missing)",
+    "start the file with a `---` block (`opsbook new runbook ID` writes one), "
+    "or move it out of the runbooks directory",
+)
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
@@ -58,14 +67,21 @@ def effective_kind(document: Document, config: OpsbookConfig) -> str | None:
     declared = document.kind
     if declared:
         return declared
-    if document.data is not None and config.site and _is_below(document.path, config.runbooks_dir):
+    if (document.data is not None or _lacks_frontmatter(document)) and config.site and _is_below(
+        document.path, config.runbooks_dir
+    ):
         return "runbook"
     return None
 
 
+def _lacks_frontmatter(document: Document) -> bool:
+    """Readable text with no `---` block at all (an empty file, or Markdown only)."""
+    return document.text is not None and not document.frontmatter.present
+
+
 def _is_below(path: Path, directory: Path) -> bool:
     try:
-        path.resolve().relative_to(directory.resolve())
+        resolve_folders(path).relative_to(directory.resolve())
     except ValueError:
         return False
     return True
@@ -117,7 +133,13 @@ def build_project(config: OpsbookConfig, documents: list[Document]) -> Project:
     project = Project(config, documents)
     for document in documents:
         kind = effective_kind(document, config)
-        if kind is None or document.data is None:
+        if kind is None:
+            continue
+        if document.data is None:
+            # Broken frontmatter was reported by the loader; none at all under runbooks/ is
+            # reported here, or an empty or truncated runbook would pass without a word.
+            if kind == "runbook" and _lacks_frontmatter(document):
+                project.schema_problems.append((document, _NO_FRONTMATTER))
             continue
         spec = KIND_SPECS.get(kind)
         if spec is None:
