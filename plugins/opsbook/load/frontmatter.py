@@ -8,6 +8,7 @@ followed under a budget, so a "billion laughs" document is refused instead of ea
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,11 +52,34 @@ class _TooLarge(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class _Locator:
+    """File positions from libyaml's character offsets. Its own line numbers also break at
+    U+0085, U+2028 and U+2029, which editors (and the document's line list) do not, so a value
+    after one of them would be reported on a wrong line, or past the end of the file."""
+
+    line_starts: tuple[int, ...]
+    first_line: int  # file line of the YAML text's first line
+
+    @classmethod
+    def of(cls, text: str, first_line: int) -> _Locator:
+        starts = [0]
+        found = text.find("\n")
+        while found != -1:
+            starts.append(found + 1)
+            found = text.find("\n", found + 1)
+        return cls(tuple(starts), first_line)
+
+    def at(self, index: int) -> Position:
+        row = bisect.bisect_right(self.line_starts, index) - 1
+        return Position(self.first_line + row, index - self.line_starts[row] + 1)
+
+
 class _Builder:
     """Node tree → Python values, recording positions; safe types only."""
 
-    def __init__(self, line_offset: int) -> None:
-        self.line_offset = line_offset
+    def __init__(self, locator: _Locator) -> None:
+        self.locator = locator
         self.positions: dict[ValuePath, Position] = {}
         self.key_positions: dict[ValuePath, Position] = {}
         self.problems: list[LoadProblem] = []
@@ -64,7 +88,7 @@ class _Builder:
 
     def position(self, node: yaml.Node) -> Position:
         mark = node.start_mark
-        return Position(mark.line + 1 + self.line_offset, mark.column + 1)
+        return self.locator.at(mark.index)
 
     def build(self, node: yaml.Node, path: ValuePath, depth: int = 0) -> Any:
         self.count += 1
@@ -190,18 +214,36 @@ def split_frontmatter(text: str) -> tuple[str | None, int, LoadProblem | None]:
     return yaml_text, body_start, None
 
 
+def _unmarked_error(error: yaml.YAMLError, locator: _Locator) -> LoadProblem:
+    """OB003 for a YAML error without a mark: in practice libyaml's reader refusing a character
+    (a control character pasted from a terminal or a PDF), which carries only its offset."""
+    if isinstance(error, yaml.reader.ReaderError) and isinstance(error.position, int):
+        where = locator.at(error.position)
+        character = error.character
+        shown = f"U+{character:04X}" if isinstance(character, int) else repr(character)
+        return LoadProblem(
+            "OB003",
+            where.line,
+            where.column,
+            f"invalid YAML in frontmatter: character {shown} is not allowed ({error.reason})",
+            "delete the character, or write it as an escape inside double quotes (\"\\u0007\")",
+        )
+    return LoadProblem("OB003", 1, 1, f"invalid YAML in frontmatter: {error}", "")
+
+
 def parse_frontmatter(text: str) -> Frontmatter:
     yaml_text, body_start, problem = split_frontmatter(text)
     if problem:
         return Frontmatter(None, body_start=1, present=True, problems=[problem])
     if yaml_text is None:
         return Frontmatter(None, body_start=1, present=False)
+    locator = _Locator.of(yaml_text, first_line=2)
     try:
         node = yaml.compose(yaml_text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = (mark.line + 2) if mark else 1
-        column = (mark.column + 1) if mark else 1
+        where = locator.at(mark.index) if mark else Position(1, 1)
+        line, column = where.line, where.column
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
         return Frontmatter(
             None,
@@ -220,14 +262,11 @@ def parse_frontmatter(text: str) -> Frontmatter:
         )
     except yaml.YAMLError as error:
         return Frontmatter(
-            None,
-            body_start=body_start,
-            present=True,
-            problems=[LoadProblem("OB003", 1, 1, f"invalid YAML in frontmatter: {error}", "")],
+            None, body_start=body_start, present=True, problems=[_unmarked_error(error, locator)]
         )
     if node is None:
         return Frontmatter({}, body_start=body_start, present=True)
-    builder = _Builder(line_offset=1)
+    builder = _Builder(locator)
     try:
         data = builder.build(node, ())
     except (_TooLarge, RecursionError):
