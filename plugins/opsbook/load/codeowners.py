@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from opsbook.load.document import display_path_for
+from opsbook.load.document import display_path_for, resolved_path
 
 # Where GitHub looks, in the order it looks.
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -84,7 +84,7 @@ class CodeOwners:
 
     def _relative(self, path: Path) -> str | None:
         try:
-            return path.resolve().relative_to(self._resolved_root).as_posix()
+            return resolved_path(path).relative_to(self._resolved_root).as_posix()
         except ValueError:
             return None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +68,33 @@ class Document:
         return self.frontmatter.key_positions.get(path) or self.position(path)
 
 
+@lru_cache(maxsize=4096)
+def resolved_folder(folder: Path) -> Path:
+    """``folder.resolve()`` for an absolute ``folder``, remembered: the thousands of files of a
+    handbook live in a few folders, and resolving costs a system call per path component.
+    :func:`forget_resolved_folders` starts afresh (every load does)."""
+    return folder.resolve()
+
+
+def forget_resolved_folders() -> None:
+    resolved_folder.cache_clear()
+
+
+def resolved_path(path: Path) -> Path:
+    """Exactly ``path.resolve()`` (same result, same exceptions), with the folders looked up
+    through :func:`resolved_folder`: only the file name itself still costs a system call."""
+    if path.name in ("", ".", ".."):
+        return path.resolve()
+    candidate = resolved_folder(path.absolute().parent) / path.name
+    return candidate.resolve() if candidate.is_symlink() else candidate
+
+
 def resolve_folders(path: Path) -> Path:
     """``path`` absolute, its folders resolved but not the file name itself: a symlinked page is
     reported under the name it has in the handbook (not its target's), and a dangling link or a
     symlink loop (which makes ``Path.resolve`` raise) still gets a path."""
     try:
-        return path.absolute().parent.resolve() / path.name
+        return resolved_folder(path.absolute().parent) / path.name
     except (OSError, RuntimeError):
         return path.absolute()
 
@@ -86,7 +107,7 @@ def display_path_for(path: Path, base: Path | None = None, fallback: Path | None
         if root is None:
             continue
         try:
-            return resolved.relative_to(root.resolve()).as_posix()
+            return resolved.relative_to(resolved_folder(root.absolute())).as_posix()
         except ValueError:
             continue
     return path.as_posix()

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from opsbook.config import OpsbookConfig
 from opsbook.load.codeowners import CodeOwners, find_codeowners
-from opsbook.load.document import Document, display_path_for, load_document, resolve_folders
+from opsbook.load.document import (
+    Document,
+    display_path_for,
+    forget_resolved_folders,
+    load_document,
+    resolve_folders,
+    resolved_folder,
+)
 from opsbook.model.contacts import CONTACTS_SPEC, ContactBook, build_contact_sheet
 from opsbook.model.origin import Origin
 from opsbook.model.runbook import RUNBOOK_SPEC, TEMPLATE_SPEC, Runbook, build_runbook
@@ -81,7 +88,7 @@ def _lacks_frontmatter(document: Document) -> bool:
 
 def _is_below(path: Path, directory: Path) -> bool:
     try:
-        resolve_folders(path).relative_to(directory.resolve())
+        resolve_folders(path).relative_to(resolved_folder(directory.absolute()))
     except ValueError:
         return False
     return True
@@ -122,6 +129,7 @@ def load_project(
     config: OpsbookConfig, files: Iterable[Path], base: Path | None = None
 ) -> Project:
     fallback = config.root if config.site else None
+    forget_resolved_folders()  # folders may have moved since the last load (mkdocs serve)
     documents = [load_document(path, display_path_for(path, base, fallback)) for path in files]
     project = build_project(config, documents)
     if config.site:
