@@ -17,7 +17,9 @@ class Revision:
     def label(self) -> str:
         if self.sha is None:
             return "unknown (not a git checkout)"
-        return f"{self.sha} (with uncommitted changes)" if self.dirty else self.sha
+        if self.dirty:
+            return f"{self.sha} with uncommitted changes"
+        return f"{self.sha}, no local changes"
 
     @property
     def short_label(self) -> str:

@@ -107,7 +107,10 @@ class _Rewriter(HTMLParser):
             rewritten.append((name, value))
         if tag == "a" and external_href is None and any(n == "href" for n, _ in rewritten):
             rewritten = _add_class(rewritten, "obp-internal" if _is_local(rewritten) else "")
-        text = _serialise(tag, rewritten, self_closing)
+        # Unchanged tags keep their exact text (the tokenizer lower-cases attribute names,
+        # which SVG cares about: viewBox).
+        raw = self.get_starttag_text()
+        text = raw if rewritten == attrs and raw else _serialise(tag, rewritten, self_closing)
         if tag == "a" and external_href is not None and not self_closing:
             self.open_link = (len(self.out), external_href, [])
         self.out.append(text)

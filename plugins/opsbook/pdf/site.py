@@ -210,6 +210,8 @@ def build_site(
             build(mkdocs_config)
     except MkDocsException as error:
         raise SiteBuildError(str(error) or type(error).__name__) from None
+    except Exception as error:  # a plugin or theme failing mid-build: say so, no traceback
+        raise SiteBuildError(f"{type(error).__name__}: {error}") from None
     finally:
         mkdocs_config.plugins.on_shutdown()
     return SiteBuild(built_site(collector, mkdocs_config), mkdocs_config, options)

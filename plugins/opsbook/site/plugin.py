@@ -23,6 +23,7 @@ from opsbook.config import ConfigError, OpsbookConfig, config_from_plugin
 from opsbook.diagnostics import Diagnostic, Level
 from opsbook.model.project import Project, iter_markdown_files, load_project, site_files
 from opsbook.model.runbook import Runbook
+from opsbook.pdf.site import SitePdf
 from opsbook.render import fragments
 from opsbook.render.context import RenderContext
 from opsbook.render.expand import Stash, restore_calls, stash_calls
@@ -48,6 +49,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.runbooks: dict[str, Runbook] = {}  # src_uri → runbook
         self.generated: list[GeneratedPage] = []
         self.stashes: dict[str, Stash] = {}  # src_uri → macro output waiting for its page
+        self.pdf = SitePdf()  # `pdf.enabled`: capture rendered pages, print to site/pdf/
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.command = command
@@ -61,6 +63,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         except ConfigError as error:
             raise PluginError(str(error)) from None
         register_assets(config)
+        self.pdf.configure(self.config.pdf, self.command)
         return config
 
     def on_files(self, files: Files, *, config: Any) -> Files:
@@ -132,11 +135,18 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         runbook = self.runbooks.get(page.file.src_uri)
         if runbook is not None and self.context is not None:
             pdf_href = None
-            if self.config.pdf.enabled:
+            if self.pdf.active:  # PDFs are written: pdf.enabled, a build, no error findings
                 pdf_href = relative_url(f"pdf/runbooks/{runbook.id}.pdf", page.file)
             context = self.context.on_page(page_linker(files, page.file))
             html = fragments.runbook_header(context, runbook, pdf_href=pdf_href) + "\n" + html
         return html
+
+    def on_post_page(self, output: str, *, page: Page, config: Any) -> str:
+        self.pdf.collect(page)  # the page exactly as rendered, for the PDFs
+        return output
+
+    def on_post_build(self, *, config: Any) -> None:
+        self.pdf.write(self.project, config)
 
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         assert self.opsbook is not None
@@ -154,6 +164,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
 
         assert self.project is not None
         self.diagnostics = run_checks(self.project)
+        self.pdf.set_findings(self.diagnostics)
         errors = 0
         for diagnostic in self.diagnostics:
             text = (

@@ -1,0 +1,439 @@
+"""PDF runbooks and the printed handbook, read back with pypdf.
+
+One print of the reference handbook (a scratch copy under git, so the cover shows a real
+revision) is shared by most tests; expectations come from the content model, not from
+hard-coded text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import io
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, copy_handbook
+from pypdf import PdfReader
+
+from opsbook.cli import main
+from opsbook.load.markdown import Fence
+from opsbook.model.project import Project
+from opsbook.workspace import load_site
+
+TODAY = dt.date(2026, 11, 20)
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "pdf"
+
+
+def squash(text: str) -> str:
+    """Text with all whitespace removed: lines wrap anywhere on paper."""
+    return re.sub(r"\s+", "", text)
+
+
+def run_cli(*argv: str) -> tuple[int, str]:
+    """Run ``opsbook`` in-process; return the exit code and what it wrote to stderr."""
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        code = main(list(argv))
+    return code, stderr.getvalue()
+
+
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if ".git" in path.parts:
+            continue
+        digest.update(str(path.relative_to(root)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def git(root: Path, *arguments: str) -> str:
+    result = subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=Test", "-c", "user.email=test@example.com",
+         *arguments],
+        check=True, capture_output=True, text=True,
+    )
+    return result.stdout.strip()
+
+
+@dataclass
+class Printed:
+    root: Path
+    output: Path
+    project: Project
+    stderr: str
+    sha: str
+    digest_before: str
+
+    def reader(self, relative: str) -> PdfReader:
+        return PdfReader(self.output / relative)
+
+
+@dataclass
+class PdfText:
+    pages: list[str]
+
+    @property
+    def all(self) -> str:
+        return "\n".join(self.pages)
+
+
+def read_text(path: Path) -> PdfText:
+    return PdfText([page.extract_text() or "" for page in PdfReader(path).pages])
+
+
+def outline_titles(reader: PdfReader) -> list[tuple[int, str]]:
+    """(depth, title) of every bookmark, depth first."""
+    found: list[tuple[int, str]] = []
+
+    def walk(items: list[object], depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, str(item.title)))  # type: ignore[attr-defined]
+
+    walk(reader.outline, 0)
+    return found
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    """The reference handbook, committed to a scratch git repository, printed once."""
+    root = copy_handbook(tmp_path_factory.mktemp("printed") / "handbook")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "handbook")
+    sha = git(root, "rev-parse", "--short=10", "HEAD")
+    before = tree_digest(root)
+    output = root.parent / "out"
+    code, stderr = run_cli("pdf", "--config", str(root / "mkdocs.yml"), "-o", str(output),
+                           "--today", TODAY.isoformat())
+    assert code == 0, stderr
+    return Printed(root, output, load_site(root / "mkdocs.yml"), stderr, sha, before)
+
+
+@pytest.fixture(scope="module")
+def handbook_text(printed: Printed) -> PdfText:
+    return read_text(printed.output / "handbook.pdf")
+
+
+# -- the handbook -------------------------------------------------------------------------------
+def test_every_pdf_is_written_and_nothing_else_changes(printed: Printed) -> None:
+    expected = {"handbook.pdf"} | {f"runbooks/{r.id}.pdf" for r in printed.project.runbooks}
+    written = {str(p.relative_to(printed.output)) for p in printed.output.rglob("*.pdf")}
+    assert written == expected
+    assert not list(printed.output.rglob("*.partial"))
+    assert tree_digest(printed.root) == printed.digest_before
+    assert "wrote" in printed.stderr and "handbook.pdf" in printed.stderr
+
+
+def test_footer_with_page_x_of_y_on_every_page(printed: Printed, handbook_text: PdfText) -> None:
+    pages = handbook_text.pages
+    assert len(pages) > len(printed.project.runbooks)
+    site_name = "Larkspur Freight on-call handbook"
+    for number, text in enumerate(pages, start=1):
+        assert f"page {number} of {len(pages)}" in text
+        assert squash(f"Printed {TODAY.isoformat()} rev {printed.sha}") in squash(text)
+        assert "check the site for the latest" in text
+        assert site_name in text
+
+
+def test_cover_shows_company_date_and_clean_revision(
+    printed: Printed, handbook_text: PdfText
+) -> None:
+    cover = handbook_text.pages[0]
+    assert "Larkspur Freight on-call handbook" in cover
+    assert TODAY.isoformat() in cover
+    assert printed.sha in cover
+    assert "uncommitted" not in cover and "+dirty" not in cover
+    contents = handbook_text.pages[1]
+    assert "Contents" in contents
+
+
+def test_contains_every_runbook_title(printed: Printed, handbook_text: PdfText) -> None:
+    text = squash(handbook_text.all)
+    for runbook in printed.project.runbooks:
+        assert squash(runbook.title) in text, runbook.title
+
+
+def test_contains_the_severity_matrix(printed: Printed, handbook_text: PdfText) -> None:
+    """Every level with its times, as the site writes durations (normalised: 7d is 1w)."""
+    matrix = printed.project.matrix
+    assert matrix is not None and matrix.levels
+    text = squash(handbook_text.all)
+    for level in matrix.levels:
+        assert squash(level.summary) in text
+        for measure in (level.acknowledge, level.respond, level.update_every, level.resolve):
+            assert measure is not None
+            assert squash(str(measure)) in text
+    # The rendered table itself (cells wrap, so each value is looked up on its page).
+    table_pages = [squash(p) for p in handbook_text.pages if "When it applies" in p]
+    assert table_pages, "the severity table is missing"
+    for level in matrix.levels:
+        assert level.update_every and level.acknowledge and level.resolve
+        for value in (level.id, *level.aliases, f"every {level.update_every.canonical}",
+                      level.acknowledge.canonical, level.resolve.canonical):
+            assert squash(value) in table_pages[0], (level.id, value)
+
+
+def test_contains_every_on_call_phone_number(printed: Printed, handbook_text: PdfText) -> None:
+    contacts = printed.project.contacts
+    phones = {person.phone for person in contacts.people.values() if person.phone}
+    phones |= {vendor.phone for vendor in contacts.vendors.values() if vendor.phone}
+    assert len(phones) >= 10
+    text = squash(handbook_text.all)
+    for phone in sorted(phones):
+        assert squash(phone) in text, phone
+
+
+def test_sections_come_in_the_promised_order(printed: Printed) -> None:
+    """Severity matrix, contacts, templates, then runbooks grouped by service."""
+    project = printed.project
+    reader = printed.reader("handbook.pdf")
+    top = [(str(item.title), reader.get_destination_page_number(item))
+           for item in reader.outline if not isinstance(item, list)]
+    titles = [title for title, _ in top]
+
+    def title_of(kind: str) -> str:
+        document = next(d for d in project.documents if project.document_kind(d) == kind)
+        assert document.data is not None
+        return str(document.data["title"])
+
+    order = [title_of("severity-matrix"), title_of("contacts"), title_of("template"),
+             "Runbooks", "Alert index"]
+    positions = [titles.index(title) for title in order]
+    assert positions == sorted(positions), titles
+    pages = [page for _, page in top]
+    assert pages == sorted(pages)
+    # Below "Runbooks": one entry per service ("database — owned by Platform"), sorted.
+    services = sorted({runbook.service for runbook in project.runbooks})
+    printed_services = [title.split()[0] for depth, title in outline_titles(reader)
+                        if depth == 1 and title.split()[0] in services]
+    assert printed_services == services
+
+
+def test_outline_has_one_entry_per_runbook(printed: Printed) -> None:
+    titles = outline_titles(printed.reader("handbook.pdf"))
+    flat = [title for _, title in titles]
+    for runbook in printed.project.runbooks:
+        assert flat.count(runbook.title) == 1, runbook.title
+    top = [title for depth, title in titles if depth == 0]
+    assert {"Contents", "Severity levels", "Runbooks", "Alert index"} <= set(top)
+    services = {runbook.service for runbook in printed.project.runbooks}
+    assert services <= {title.split()[0] for depth, title in titles if depth == 1}
+
+
+def test_runbooks_start_on_a_new_page(printed: Printed, handbook_text: PdfText) -> None:
+    reader = printed.reader("handbook.pdf")
+    titles = {runbook.title for runbook in printed.project.runbooks}
+    starts: dict[str, int] = {}
+
+    def walk(items: list[object]) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            elif str(item.title) in titles:  # type: ignore[attr-defined]
+                starts[str(item.title)] = reader.get_destination_page_number(item)  # type: ignore[arg-type]
+
+    walk(reader.outline)
+    assert set(starts) == titles
+    assert len(set(starts.values())) == len(titles)  # no two runbooks share a page
+    for title, page in starts.items():
+        assert squash(title) in squash(handbook_text.pages[page])
+        # The page before belongs to something else: the runbook did not start there.
+        assert squash(title) not in squash(handbook_text.pages[page - 1]), title
+
+
+def test_internal_links_work(printed: Printed) -> None:
+    reader = printed.reader("handbook.pdf")
+    contents = reader.pages[1]
+    internal = []
+    for annotation in contents.get("/Annots") or []:
+        link = annotation.get_object()
+        action = link.get("/A")
+        if link.get("/Dest") is not None or (action and action.get("/S") == "/GoTo"):
+            internal.append(link)
+    assert len(internal) > len(printed.project.runbooks)
+    # Named destinations resolve to pages of this document.
+    assert reader.named_destinations
+
+
+def test_long_shell_command_is_printed_whole(printed: Printed, handbook_text: PdfText) -> None:
+    longest = max(
+        (line for runbook in printed.project.runbooks
+         for block in runbook.origin.document.blocks if isinstance(block, Fence)
+         for _, line in block.body),
+        key=len,
+    )
+    assert len(longest) > 300
+    assert squash(longest) in squash(handbook_text.all)
+    owner = next(r for r in printed.project.runbooks
+                 if longest in (r.origin.document.text or ""))
+    assert squash(longest) in squash(read_text(printed.output / f"runbooks/{owner.id}.pdf").all)
+
+
+# -- runbook PDFs -------------------------------------------------------------------------------
+def test_every_runbook_pdf(printed: Printed) -> None:
+    for runbook in printed.project.runbooks:
+        path = printed.output / "runbooks" / f"{runbook.id}.pdf"
+        reader = PdfReader(path)
+        pages = [page.extract_text() for page in reader.pages]
+        assert pages, runbook.id
+        assert squash(runbook.title) in squash(pages[0])
+        for number, text in enumerate(pages, start=1):
+            assert f"page {number} of {len(pages)}" in text, (runbook.id, number)
+            assert "check the site for the latest" in text
+        top = [title for depth, title in outline_titles(reader) if depth == 0]
+        assert top == [runbook.title]
+        width, height = (float(v) for v in reader.pages[0].mediabox[2:])
+        assert (round(width), round(height)) == (595, 842)  # A4 in points
+
+
+def test_runbook_header_card_and_owner_phones(printed: Printed) -> None:
+    """The runbook PDF shows the site's header card: who to call, with their numbers."""
+    contacts = printed.project.contacts
+    for runbook in printed.project.runbooks:
+        team = contacts.teams[runbook.owner]
+        first_step = team.escalation[0]
+        text = squash(read_text(printed.output / f"runbooks/{runbook.id}.pdf").pages[0])
+        for person_id in first_step.notify:
+            person = contacts.people[person_id]
+            assert person.phone is not None
+            assert squash(person.phone) in text, (runbook.id, person_id)
+
+
+def test_page_one_as_png(printed: Printed) -> None:
+    """Render page 1 of a runbook with poppler, kept as a test artifact to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    runbook = "db-primary-failover"
+    prefix = ARTIFACTS / f"{runbook}-page1"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+         str(printed.output / "runbooks" / f"{runbook}.pdf"), str(prefix)],
+        check=True,
+    )
+    from PIL import Image, ImageStat
+
+    with Image.open(prefix.with_suffix(".png")) as image:
+        width, height = image.size
+        assert abs(height / width - 842 / 595) < 0.01
+        grey = image.convert("L")
+        assert ImageStat.Stat(grey).stddev[0] > 20  # not a blank page
+    handbook = ARTIFACTS / "handbook-cover"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
+         str(printed.output / "handbook.pdf"), str(handbook)],
+        check=True,
+    )
+    assert handbook.with_suffix(".png").stat().st_size > 5000
+
+
+# -- refusing to print --------------------------------------------------------------------------
+PLACEHOLDER = "+1-XXX-XXX-XXXX"
+
+
+def with_placeholder(handbook: Path) -> Path:
+    contacts = handbook / "docs" / "contacts.md"
+    text = contacts.read_text(encoding="utf-8")
+    first_phone = re.search(r'phone: "[^"]+"', text)
+    assert first_phone is not None
+    contacts.write_text(text.replace(first_phone.group(0), f'phone: "{PLACEHOLDER}"', 1),
+                        encoding="utf-8")
+    return handbook
+
+
+def test_refuses_to_print_with_findings(handbook: Path, tmp_path: Path) -> None:
+    with_placeholder(handbook)
+    before = tree_digest(handbook)
+    output = tmp_path / "out"
+    code, stderr = run_cli("pdf", "--config", str(handbook / "mkdocs.yml"), "-o", str(output))
+    assert code == 1
+    assert "contacts.md" in stderr and PLACEHOLDER in stderr
+    assert "refusing to print" in stderr and "--allow-findings" in stderr
+    assert not output.exists()
+    assert tree_digest(handbook) == before
+
+
+def test_allow_findings_stamps_every_page_unverified(handbook: Path, tmp_path: Path) -> None:
+    with_placeholder(handbook)
+    output = tmp_path / "out"
+    code, stderr = run_cli("pdf", "--config", str(handbook / "mkdocs.yml"), "-o", str(output),
+                           "--allow-findings", "--runbook", "db-primary-failover")
+    assert code == 0, stderr
+    assert "UNVERIFIED" in stderr
+    text = read_text(output / "runbooks" / "db-primary-failover.pdf")
+    assert len(text.pages) > 1
+    for page in text.pages:
+        assert "UNVERIFIED" in page
+    assert not (output / "handbook.pdf").exists()
+
+
+def test_clean_handbook_is_not_stamped(printed: Printed, handbook_text: PdfText) -> None:
+    assert "UNVERIFIED" not in handbook_text.all
+
+
+# -- options ------------------------------------------------------------------------------------
+def test_letter_paper(handbook: Path, tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    code, stderr = run_cli("pdf", "--config", str(handbook / "mkdocs.yml"), "-o", str(output),
+                           "--paper", "letter", "--runbook", "db-primary-failover")
+    assert code == 0, stderr
+    reader = PdfReader(output / "runbooks" / "db-primary-failover.pdf")
+    for page in reader.pages:
+        width, height = (float(v) for v in page.mediabox[2:])
+        assert (round(width), round(height)) == (612, 792)  # US Letter in points
+    assert list(output.rglob("*.pdf")) == [output / "runbooks" / "db-primary-failover.pdf"]
+
+
+def test_unknown_runbook_is_a_usage_error(handbook: Path, tmp_path: Path) -> None:
+    code, stderr = run_cli("pdf", "--config", str(handbook / "mkdocs.yml"),
+                           "-o", str(tmp_path / "out"), "--runbook", "no-such-runbook")
+    assert code == 2
+    assert "no-such-runbook" in stderr and "Traceback" not in stderr
+
+
+def test_output_that_is_a_file_is_a_usage_error(handbook: Path, tmp_path: Path) -> None:
+    target = tmp_path / "taken"
+    target.write_text("not a directory", encoding="utf-8")
+    code, stderr = run_cli("pdf", "--config", str(handbook / "mkdocs.yml"), "-o", str(target),
+                           "--runbook", "db-primary-failover")
+    assert code == 2
+    assert "not a directory" in stderr
+    assert target.read_text(encoding="utf-8") == "not a directory"
+
+
+def test_missing_config_is_a_usage_error(tmp_path: Path) -> None:
+    code, stderr = run_cli("pdf", "--config", str(tmp_path / "mkdocs.yml"))
+    assert code == 2 and "not found" in stderr
+
+
+def test_repository_checkout_is_not_needed(tmp_path: Path) -> None:
+    """Outside git the cover says so instead of failing."""
+    from opsbook.pdf.revision import git_revision
+
+    revision = git_revision(tmp_path)
+    assert revision.sha is None and "unknown" in revision.label
+
+
+def test_dirty_tree_is_marked(tmp_path: Path) -> None:
+    from opsbook.pdf.revision import git_revision
+
+    root = copy_handbook(tmp_path / "handbook")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "handbook")
+    clean = git_revision(root)
+    assert clean.sha == git(root, "rev-parse", "--short=10", "HEAD") and not clean.dirty
+    (root / "docs" / "index.md").write_text("changed\n", encoding="utf-8")
+    dirty = git_revision(root)
+    assert dirty.dirty and dirty.sha == clean.sha
+    assert "uncommitted" in dirty.label and dirty.short_label.endswith("+dirty")
+    shutil.rmtree(root / ".git")
