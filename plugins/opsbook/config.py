@@ -45,20 +45,45 @@ def find_config(start: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def _safe_config_loader() -> Any:
+    """MkDocs' loader (``!ENV``, ``INHERIT``) on PyYAML's *safe* loader. MkDocs itself uses the
+    full loader, which runs ``!!python/object/apply:os.system [...]`` while reading the file;
+    `opsbook check` runs on pull requests and must not. Python tags (``!!python/name:...`` in
+    Material's markdown_extensions) are kept as their text: opsbook reads only its own block and
+    never imports or calls what a tag names."""
+    import yaml
+    from mkdocs.utils.yaml import get_yaml_loader
+
+    loader = get_yaml_loader(yaml.SafeLoader)
+
+    def keep_tag(_loader: Any, suffix: str, _node: Any) -> str:
+        return f"!!python/{suffix}"
+
+    def plain_value(loader_: Any, node: Any) -> Any:
+        return loader_.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+
+    loader.add_multi_constructor("tag:yaml.org,2002:python/", keep_tag)
+    loader.add_constructor("!relative", plain_value)
+    return loader
+
+
 def load_config(config_file: Path) -> OpsbookConfig:
     """Read the opsbook block from ``config_file`` (mkdocs.yml)."""
     from mkdocs.utils.yaml import yaml_load
 
     try:
         with config_file.open("rb") as handle:
-            raw = yaml_load(handle)
+            raw = yaml_load(handle, loader=_safe_config_loader())
     except OSError as error:
         raise ConfigError(f"{config_file}: cannot read: {error.strerror}") from None
     except Exception as error:  # MkDocs raises several YAML and config errors
         raise ConfigError(f"{config_file}: invalid YAML: {error}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{config_file}: expected a mapping at the top level")
-    options = plugin_options(raw)
+    try:
+        options = plugin_options(raw)
+    except ConfigError as error:
+        raise ConfigError(f"{config_file}: {error}") from None
     if options is None:
         raise ConfigError(
             f"{config_file}: no `opsbook` entry under `plugins:`; add `- opsbook` to use it"
@@ -70,6 +95,8 @@ def plugin_options(raw: dict[str, Any]) -> dict[str, Any] | None:
     plugins = raw.get("plugins") or []
     if isinstance(plugins, dict):
         entries = list(plugins.items())
+    elif not isinstance(plugins, list):
+        raise ConfigError(f"`plugins` must be a list of plugin names, got {plugins!r}")
     else:
         entries = []
         for item in plugins:
@@ -79,6 +106,10 @@ def plugin_options(raw: dict[str, Any]) -> dict[str, Any] | None:
                 entries.extend(item.items())
     for name, options in entries:
         if name == "opsbook":
+            if options is not None and not isinstance(options, dict):
+                raise ConfigError(
+                    f"the `opsbook` plugin options must be a mapping, got {options!r}"
+                )
             return options or {}
     return None
 
@@ -91,13 +122,19 @@ def config_from_options(
 
     plugin_config = OpsbookPluginConfig()
     plugin_config.load_dict(options)
-    errors, _warnings = plugin_config.validate()
+    errors, warnings = plugin_config.validate()
+    # A misspelt option is only a warning to MkDocs; here it would silently fall back to the
+    # default (a `runbok_dir` typo checks no runbooks), so it is an error like a frontmatter typo.
+    errors = [*errors, *((key, w) for key, w in warnings if "Unrecognised configuration" in str(w))]
     if errors:
         details = "; ".join(f"{key}: {error}" for key, error in errors)
         raise ConfigError(f"{config_file}: invalid `opsbook` plugin options: {details}")
     root = config_file.parent.resolve()
     docs_dir = root / str(raw.get("docs_dir", "docs"))
-    return config_from_plugin(plugin_config, root, docs_dir, str(raw.get("site_url") or ""))
+    try:
+        return config_from_plugin(plugin_config, root, docs_dir, str(raw.get("site_url") or ""))
+    except ConfigError as error:
+        raise ConfigError(f"{config_file}: {error}") from None
 
 
 def config_from_plugin(

@@ -48,6 +48,9 @@ class Frontmatter:
     problems: list[LoadProblem] = field(default_factory=list)
 
 
+_PLAIN_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 class _TooLarge(Exception):
     pass
 
@@ -95,6 +98,10 @@ class _Builder:
         if self.count > MAX_NODES or depth > MAX_DEPTH:
             raise _TooLarge
         self.positions[path] = self.position(node)
+        if node.tag not in _PLAIN_COLLECTION_TAGS and not isinstance(node, yaml.ScalarNode):
+            # `!!python/object/apply:os.system [...]`, `!!set`, `!!omap`: the tag is refused and
+            # the node read as the plain list or mapping it is written as, never constructed.
+            self.tag_problem(node)
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -174,16 +181,19 @@ class _Builder:
             except ValueError:
                 return value
         # Unknown or explicit tags (!!python/..., !custom): keep the text, never construct.
+        self.tag_problem(node)
+        return value if isinstance(value, str) else None
+
+    def tag_problem(self, node: yaml.Node) -> None:
         self.problems.append(
             LoadProblem(
                 "OB003",
                 self.position(node).line,
                 self.position(node).column,
-                f"YAML tag {tag!r} is not allowed in frontmatter",
+                f"YAML tag {node.tag!r} is not allowed in frontmatter",
                 "remove the tag; frontmatter holds plain strings, numbers, lists and mappings",
             )
         )
-        return value if isinstance(value, str) else None
 
 
 def split_frontmatter(text: str) -> tuple[str | None, int, LoadProblem | None]:
