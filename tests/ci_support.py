@@ -20,18 +20,19 @@ WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 VENV_BIN = Path(sys.executable).parent
 
 # Never copied into a scratch copy of the project: environments, build output, caches.
-_NOT_PROJECT = {
-    ".git", ".venv", "site", "pdf", "build", "dist", "node_modules", ".node",
-    "test-artifacts", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis",
-    "__pycache__", "results",
+_NOT_PROJECT_AT_ROOT = {
+    ".git", ".venv", "site", "pdf", "build", "dist", "test-artifacts", "opsbook.sarif",
+    "bench/.node", "bench/results",
+}
+_NOT_PROJECT_ANYWHERE = {
+    "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", "node_modules",
 }
 
 
-def git_env(home: Path) -> dict[str, str]:
+def git_env() -> dict[str, str]:
     """An environment in which git ignores the user's and the system's configuration."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
     env.update(
-        HOME=str(home),
         GIT_CONFIG_NOSYSTEM="1",
         GIT_CONFIG_GLOBAL=os.devnull,
         GIT_AUTHOR_NAME="Test Author",
@@ -47,7 +48,7 @@ class GitRepo:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.env = git_env(root.parent)
+        self.env = git_env()
 
     def git(self, *args: str) -> str:
         result = subprocess.run(
@@ -73,9 +74,12 @@ def copy_project(target: Path) -> Path:
     """The project's files (toolkit, handbook, workflows), without environments or caches."""
 
     def ignore(directory: str, names: list[str]) -> set[str]:
+        relative = Path(directory).relative_to(REPO_ROOT)
         return {
             name for name in names
-            if name in _NOT_PROJECT or name.endswith(".egg-info")
+            if (relative / name).as_posix() in _NOT_PROJECT_AT_ROOT
+            or name in _NOT_PROJECT_ANYWHERE
+            or name.endswith(".egg-info")
         }
 
     shutil.copytree(REPO_ROOT, target, ignore=ignore, symlinks=True)

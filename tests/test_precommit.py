@@ -1,0 +1,110 @@
+"""pre-commit: the published hook (`.pre-commit-hooks.yaml`) and this repository's own config.
+
+`pre-commit try-repo` is the real thing: it clones a commit of the project, builds a virtualenv
+and pip-installs opsbook with its dependencies from the package index, then runs the hook in
+a handbook repository. That takes a while (two installs: try-repo never reuses its
+environment), so it runs once per session on a scratch git copy of the project.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ci_support import (
+    REPO_ROOT,
+    VENV_BIN,
+    GitRepo,
+    copy_handbook_with_github,
+    copy_project,
+    git_env,
+)
+
+BAD = "runbooks/payments/payments-webhook-backlog.md"
+GOOD = "runbooks/payments/payments-processor-errors.md"
+PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
+
+
+def pre_commit(args: list[str], cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = git_env()
+    env["PRE_COMMIT_HOME"] = str(home)
+    env["PRE_COMMIT_COLOR"] = "never"
+    env["PIP_NO_COMPILE"] = "1"  # the hook's venv works without .pyc files; saves CPU time
+    env.pop("PRE_COMMIT", None)  # not running inside another pre-commit
+    return subprocess.run(
+        [*PRE_COMMIT, *args], cwd=cwd, env=env, capture_output=True, text=True,
+        check=False, timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def tool_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clean git commit of the project, as a hook user's pre-commit would clone it."""
+    root = copy_project(tmp_path_factory.mktemp("tool") / "opsbook")
+    GitRepo.create(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def handbook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A handbook repository with one runbook that still has a placeholder contact."""
+    root = copy_handbook_with_github(tmp_path_factory.mktemp("handbook") / "handbook")
+    bad = root / BAD
+    bad.write_text(
+        bad.read_text(encoding="utf-8").replace(
+            "## Escalation\n", "## Escalation\n\n- Payments lead: [Name], +1-XXX-XXX-XXXX\n"
+        ),
+        encoding="utf-8",
+    )
+    GitRepo.create(root)
+    return root
+
+
+def test_manifest_and_config_are_valid() -> None:
+    for command, name in (("validate-manifest", ".pre-commit-hooks.yaml"),
+                          ("validate-config", ".pre-commit-config.yaml")):
+        result = subprocess.run([*PRE_COMMIT, command, str(REPO_ROOT / name)],
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_try_repo_fails_on_a_placeholder_and_passes_on_a_good_file(
+    tool_repo: Path, handbook_repo: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "pre-commit-home"
+    failing = pre_commit(["try-repo", str(tool_repo), "opsbook-check", "--files", BAD],
+                         handbook_repo, home)
+    output = failing.stdout + failing.stderr
+    assert failing.returncode == 1, output
+    assert "opsbook check" in output and "Failed" in output
+    assert f"{BAD}:" in output and "OB110" in output
+
+    passing = pre_commit(["try-repo", str(tool_repo), "opsbook-check", "--files", GOOD,
+                          "docs/contacts.md"], handbook_repo, home)
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert "Passed" in passing.stdout
+
+
+def test_this_repositorys_hooks_run_opsbook_and_ruff(tmp_path: Path) -> None:
+    """.pre-commit-config.yaml runs the tools from .venv: link the test's venv in."""
+    root = copy_project(tmp_path / "opsbook")
+    GitRepo.create(root)
+    os.symlink(VENV_BIN.parent, root / ".venv")
+    home = tmp_path / "pre-commit-home"
+    clean = pre_commit(["run", "--files", "docs/contacts.md", "checks/ownership.py"],
+                       root, home)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert clean.stdout.count("Passed") == 2, clean.stdout
+
+    page = root / "docs" / "contacts.md"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace('phone: "+1 202-555-0143"', 'phone: "+1-XXX-XXX-XXXX"'),
+                    encoding="utf-8")
+    (root / "checks" / "scratch.py").write_text("import os\n", encoding="utf-8")  # F401
+    dirty = pre_commit(["run", "--files", "docs/contacts.md", "checks/scratch.py"], root, home)
+    assert dirty.returncode == 1
+    assert "OB101" in dirty.stdout and "F401" in dirty.stdout, dirty.stdout
