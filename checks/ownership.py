@@ -47,6 +47,8 @@ def check_ownership(project: Project) -> Iterator[Diagnostic]:
             f"GitHub skips this CODEOWNERS line: {problem.message}",
             "fix the line so GitHub applies it",
         )
+    if not codeowners.readable:
+        return  # the problem above says why; every runbook "unowned" would only be noise
     for runbook in project.runbooks:
         if not runbook.owner:
             continue  # a missing owner is a schema error already

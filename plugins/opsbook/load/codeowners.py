@@ -66,6 +66,7 @@ class CodeOwners:
     root: Path  # the repository root: patterns are relative to it
     rules: tuple[OwnerRule, ...]
     problems: tuple[CodeOwnersProblem, ...] = ()
+    readable: bool = True  # False: the file could not be read, so its rules are unknown
 
     def rule_for(self, relative_path: str) -> OwnerRule | None:
         """The rule that decides who owns ``relative_path`` (POSIX, relative to the root)."""
@@ -218,14 +219,14 @@ def find_codeowners(
         except OSError as error:
             reason = error.strerror or error.__class__.__name__
             problem = CodeOwnersProblem(1, f"cannot read CODEOWNERS: {reason}")
-            return CodeOwners(path, shown, root, (), (problem,))
+            return CodeOwners(path, shown, root, (), (problem,), readable=False)
         if len(data) > MAX_CODEOWNERS_BYTES:
             problem = CodeOwnersProblem(1, "CODEOWNERS is larger than 3 MB; GitHub ignores it")
-            return CodeOwners(path, shown, root, (), (problem,))
+            return CodeOwners(path, shown, root, (), (problem,), readable=False)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             problem = CodeOwnersProblem(1, "CODEOWNERS is not UTF-8 text")
-            return CodeOwners(path, shown, root, (), (problem,))
+            return CodeOwners(path, shown, root, (), (problem,), readable=False)
         return parse_codeowners(text, path, root, shown)
     return None
