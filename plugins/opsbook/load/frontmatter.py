@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -48,6 +49,10 @@ class Frontmatter:
     problems: list[LoadProblem] = field(default_factory=list)
 
 
+_position = lru_cache(maxsize=1 << 16)(Position)
+"""Positions are immutable and repeat from file to file (the same keys on the same lines): one
+shared instance each instead of ~50 per file saves ~20 MB at 10,000 runbooks."""
+
 _PLAIN_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
@@ -75,7 +80,7 @@ class _Locator:
 
     def at(self, index: int) -> Position:
         row = bisect.bisect_right(self.line_starts, index) - 1
-        return Position(self.first_line + row, index - self.line_starts[row] + 1)
+        return _position(self.first_line + row, index - self.line_starts[row] + 1)
 
 
 class _Builder:
@@ -141,8 +146,9 @@ class _Builder:
                             "remove one of the two keys",
                         )
                     )
-                self.key_positions[(*path, key)] = self.position(key_node)
-                result[key] = self.build(value_node, (*path, key), depth + 1)
+                child = (*path, key)  # one tuple for both maps: a handbook holds ~50 per file
+                self.key_positions[child] = self.position(key_node)
+                result[key] = self.build(value_node, child, depth + 1)
             return result
         if isinstance(node, yaml.SequenceNode):
             return [
