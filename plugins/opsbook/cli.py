@@ -140,10 +140,16 @@ def _config_file(explicit: Path | None, required: bool = True) -> Path | None:
 
 
 def command_check(args: argparse.Namespace) -> int:
+    import gc
+
     from opsbook.diagnostics import Level
     from opsbook.report import FORMATTERS, Summary, markdown_summary
     from opsbook.workspace import check_paths
 
+    # A check builds millions of small objects that all live until it ends and form almost no
+    # reference cycles: the cyclic collector would rescan them again and again for nothing
+    # (a quarter of the CPU time at 10,000 runbooks). This process exits right after.
+    gc.disable()
     missing = [path for path in args.paths if not path.exists() and not path.is_symlink()]
     if missing:
         raise UsageError(f"no such file or directory: {missing[0]}")
