@@ -12,6 +12,7 @@ from opsbook.checks import (
     code,
     contacts,
     load,
+    macros,
     ownership,
     runbooks,
     severity,
@@ -28,6 +29,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *severity.RULES,
     *runbooks.RULES,
     *ownership.RULES,
+    *macros.RULES,
     *text.RULES,
     *code.RULES,
     *suppressions.RULES,
@@ -59,9 +61,11 @@ def run_checks(
     found.extend(severity.check_severity(project))
     found.extend(runbooks.check_runbooks(project))
     found.extend(ownership.check_ownership(project))
-    if not select or rule_matches(code.SHELL_SYNTAX.id, select):
-        if not rule_matches(code.SHELL_SYNTAX.id, ignore):
-            found.extend(code.check_code(project))
+    found.extend(macros.check_macros(project))
+    # Only this family starts a process: skip it when the selection excludes it.
+    wanted = not select or rule_matches(code.SHELL_SYNTAX.id, select)
+    if wanted and not rule_matches(code.SHELL_SYNTAX.id, ignore):
+        found.extend(code.check_code(project))
     found = suppressions.apply_suppressions(found, project.documents, report_unused=True)
     kept = [
         diagnostic

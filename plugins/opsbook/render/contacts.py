@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 import phonenumbers
@@ -43,6 +44,7 @@ class ContactView:
     members: tuple[ContactView, ...] = field(default=())
 
 
+@lru_cache(maxsize=4096)  # the same few numbers appear on every runbook page
 def tel_href(phone: str) -> str | None:
     """``tel:`` link in E.164 form, so phones dial it whatever the written format."""
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from opsbook.model.project import Project
 from opsbook.render.calls import find_macro_calls
@@ -40,20 +41,42 @@ class RenderContext:
     anchors: Mapping[str, str] = field(default_factory=dict)
     """``person:amara`` → ``contacts.md#ob-person-amara``: where each contact's directory
     entry is rendered, found from the macro calls of the handbook's pages."""
+    directory_urls: bool = True
+    """The site's URL style (MkDocs' ``use_directory_urls``; off under the offline plugin)."""
+    link_base: str | None = None
+    """Pages with the same link base get the same hrefs from ``link`` (the plugin passes the
+    page's directory), so fragments rendered for one can be reused for the others."""
+    memo: dict[tuple[Any, ...], str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def for_project(
-        cls, project: Project, link: Linker = keep_target, redact: bool | None = None
+        cls,
+        project: Project,
+        link: Linker = keep_target,
+        redact: bool | None = None,
+        directory_urls: bool = True,
     ) -> RenderContext:
         return cls(
             project,
             link,
             project.config.redact if redact is None else redact,
             directory_anchors(project),
+            directory_urls,
         )
 
-    def on_page(self, link: Linker) -> RenderContext:
-        return replace(self, link=link)
+    def on_page(self, link: Linker, link_base: str | None = None) -> RenderContext:
+        """The same context, linking relative to another page (the memo is shared)."""
+        return replace(self, link=link, link_base=link_base)
+
+    def memoised(self, key: tuple[Any, ...], render: Callable[[], str]) -> str:
+        """``render()``, reused across pages that share a link base."""
+        if self.link_base is None:
+            return render()
+        full_key = (self.link_base, *key)
+        found = self.memo.get(full_key)
+        if found is None:
+            found = self.memo[full_key] = render()
+        return found
 
     def href(self, target: str | None) -> str | None:
         return self.link(target) if target else None

@@ -25,6 +25,16 @@ class Stash:
     def token(self, index: int) -> str:
         return f"OPSBOOKMACRO{self.nonce}X{index}X"
 
+    def keep(self, html: str) -> str:
+        """Hold ``html`` back from Markdown; returns the token to write in its place."""
+        token = self.token(len(self.fragments))
+        self.fragments[token] = html
+        return token
+
+    def merge(self, other: Stash) -> Stash:
+        self.fragments.update(other.fragments)
+        return self
+
 
 def stash_calls(markdown: str, render: Callable[[MacroCall], str]) -> tuple[str, Stash]:
     """Replace every macro call line of ``markdown`` by a token; ``render`` expands a call."""
@@ -32,9 +42,8 @@ def stash_calls(markdown: str, render: Callable[[MacroCall], str]) -> tuple[str,
     if "{{" not in markdown:
         return markdown, stash
     lines = markdown.split("\n")
-    for number, call in enumerate(find_macro_calls(lines)):
-        token = stash.token(number)
-        stash.fragments[token] = render(call)
+    for call in find_macro_calls(lines):
+        token = stash.keep(render(call))
         indent = lines[call.index][: call.column - 1]
         # Blank lines around the token make it a paragraph of its own.
         lines[call.index] = f"\n{indent}{token}\n"

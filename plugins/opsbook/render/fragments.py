@@ -277,10 +277,15 @@ def review_view(context: RenderContext, runbook: Runbook) -> ReviewView:
 
 
 def runbook_header(
-    context: RenderContext, runbook: Runbook, *, pdf_href: str | None = None
+    context: RenderContext,
+    runbook: Runbook,
+    *,
+    pdf_href: str | None = None,
+    ladder: str | None = None,
 ) -> str:
     """The card on top of every runbook page: severity, owner and who to call, alerts, review
-    dates. ``pdf_href`` (relative to the page) adds a "Download PDF" link."""
+    dates. ``pdf_href`` (relative to the page) adds a "Download PDF" link. ``ladder`` replaces
+    the rendered escalation ladder (the site passes a placeholder and fills it in later)."""
     book = context.project.contacts
     level = find_level(context, runbook.severity)
     team = book.teams.get(runbook.owner)
@@ -294,11 +299,27 @@ def runbook_header(
         level=level,
         badge=Markup(severity_badge(level, runbook.severity)),
         owner=owner,
-        steps=ladder_steps(context, team) if team else [],
+        ladder=Markup(runbook_ladder(context, runbook) if ladder is None else ladder),
         service_href=context.href(service_page(runbook.service)) if runbook.service else None,
         review=review_view(context, runbook),
         pdf_href=pdf_href,
     )
+
+
+def runbook_ladder(context: RenderContext, runbook: Runbook) -> str:
+    """"Who to call" for a runbook: its owner's escalation ladder (the same for every runbook
+    of a team, so it is rendered once per team and link base)."""
+
+    def render() -> str:
+        team = context.project.contacts.teams.get(runbook.owner)
+        return render_template(
+            "runbook_ladder.html",
+            steps=ladder_steps(context, team) if team else [],
+            unknown_owner=team is None,
+            owner=runbook.owner,
+        )
+
+    return context.memoised(("ladder", runbook.owner), render)
 
 
 # --- macro calls -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ with the context's linker against the page being generated.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,8 +19,8 @@ from markupsafe import Markup
 from opsbook.checks.rule import Rule
 from opsbook.model.runbook import Runbook
 from opsbook.render.context import RenderContext
+from opsbook.render.expand import Stash
 from opsbook.render.fragments import (
-    LevelView,
     find_level,
     markdown_text,
     render_markdown,
@@ -53,10 +54,13 @@ def _sort_key(context: RenderContext, runbook: Runbook) -> tuple[int, str, str]:
     return (level.rank if level else 999, runbook.title.lower(), runbook.id)
 
 
-def runbook_row(context: RenderContext, runbook: Runbook, levels: dict[str, LevelView | None]
+def runbook_row(context: RenderContext, runbook: Runbook, badges: dict[str, Markup]
                 ) -> RunbookRow:
-    if runbook.severity not in levels:
-        levels[runbook.severity] = find_level(context, runbook.severity)
+    """One runbook in an index table; ``badges`` caches the badge per written severity."""
+    badge = badges.get(runbook.severity)
+    if badge is None:
+        level = find_level(context, runbook.severity)
+        badge = badges[runbook.severity] = Markup(severity_badge(level, runbook.severity))
     page = document_src_uri(context.project.config, runbook.origin.document.path)
     team = context.project.contacts.teams.get(runbook.owner)
     review = review_view(context, runbook)
@@ -67,7 +71,7 @@ def runbook_row(context: RenderContext, runbook: Runbook, levels: dict[str, Leve
         context.href(page),
         runbook.service,
         context.href(service_page(runbook.service)) if runbook.service else None,
-        Markup(severity_badge(levels[runbook.severity], runbook.severity)),
+        badge,
         tuple(runbook.alerts),
         team.name if team else runbook.owner,
         runbook.last_reviewed.isoformat() if runbook.last_reviewed else "never",
@@ -76,9 +80,9 @@ def runbook_row(context: RenderContext, runbook: Runbook, levels: dict[str, Leve
 
 
 def _rows(context: RenderContext, runbooks: Iterable[Runbook]) -> list[RunbookRow]:
-    levels: dict[str, LevelView | None] = {}
+    badges: dict[str, Markup] = {}
     ordered = sorted(runbooks, key=lambda runbook: _sort_key(context, runbook))
-    return [runbook_row(context, runbook, levels) for runbook in ordered]
+    return [runbook_row(context, runbook, badges) for runbook in ordered]
 
 
 def runbook_table(context: RenderContext, runbooks: Iterable[Runbook],
@@ -95,13 +99,43 @@ def services(context: RenderContext) -> list[str]:
     return sorted(named, key=str.lower)
 
 
-def _frontmatter(title: str, heading: str) -> str:
-    """Frontmatter with the short title the navigation shows, then the page's own heading."""
+@dataclass(frozen=True)
+class PageSource:
+    """A generated page: Markdown with tokens where its HTML blocks go (``stash``), so large
+    listings never pass through the Markdown parser. Restore them with
+    :func:`opsbook.render.expand.restore_calls` after conversion."""
+
+    markdown: str
+    stash: Stash
+
+    def html_inline(self) -> str:
+        """The Markdown with the HTML blocks put back (for tools that convert it whole)."""
+        text = self.markdown
+        for token, html in self.stash.fragments.items():
+            text = text.replace(token, html)
+        return text
+
+
+def _page(
+    template: str, title: str, heading: str, searchable: bool = False, **values: object
+) -> PageSource:
+    stash = Stash()
+    body = render_markdown(template, hold=stash.keep, **values)
+    return PageSource(_frontmatter(title, heading, searchable) + body + "\n", stash)
+
+
+def _frontmatter(title: str, heading: str, searchable: bool) -> str:
+    """Frontmatter with the short title the navigation shows, then the page's own heading.
+
+    Listing pages stay out of the search index: every runbook they list is found on its own
+    page (whose header card names its alerts, service and owner), and indexing thousands of
+    rows again would slow the build and push the runbooks down the results."""
     # JSON is valid YAML, and quoting this way cannot be broken by the title's text.
-    return f"---\ntitle: {json.dumps(title)}\n---\n\n# {markdown_text(heading)}\n\n"
+    search = "" if searchable else "search:\n  exclude: true\n"
+    return f"---\ntitle: {json.dumps(title)}\n{search}---\n\n# {markdown_text(heading)}\n\n"
 
 
-def runbooks_by_service_page(context: RenderContext) -> str:
+def runbooks_by_service_page(context: RenderContext) -> PageSource:
     by_service: dict[str, list[Runbook]] = defaultdict(list)
     for runbook in context.project.runbooks:
         by_service[runbook.service].append(runbook)
@@ -116,13 +150,11 @@ def runbooks_by_service_page(context: RenderContext) -> str:
             "table": Markup(runbook_table(context, by_service.get(service, []), False)),
             "count": len(by_service.get(service, [])),
         })
-    body = render_markdown("pages/by_service.md", sections=sections,
-                           total=len(context.project.runbooks),
-                           alerts_href=context.href(ALERTS_INDEX))
-    return _frontmatter("By service", "Runbooks by service") + body + "\n"
+    return _page("pages/by_service.md", "By service", "Runbooks by service", sections=sections,
+                 total=len(context.project.runbooks), alerts_href=context.href(ALERTS_INDEX))
 
 
-def runbooks_by_severity_page(context: RenderContext) -> str:
+def runbooks_by_severity_page(context: RenderContext) -> PageSource:
     matrix = context.project.matrix
     levels = list(matrix.levels) if matrix else []
     grouped: dict[str, list[Runbook]] = defaultdict(list)
@@ -146,8 +178,11 @@ def runbooks_by_severity_page(context: RenderContext) -> str:
             "count": len(unknown),
             "badge": Markup(""),
         })
-    body = render_markdown("pages/by_severity.md", sections=sections)
-    return _frontmatter("By severity", "Runbooks by severity") + body + "\n"
+    return _page("pages/by_severity.md", "By severity", "Runbooks by severity",
+                 sections=sections)
+
+
+_ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_:.-]*$")
 
 
 @dataclass(frozen=True)
@@ -156,28 +191,42 @@ class AlertRow:
     runbook: RunbookRow
 
 
-def alerts_index_page(context: RenderContext) -> str:
-    levels: dict[str, LevelView | None] = {}
+def alerts_index_page(context: RenderContext, alert_pages: bool = False) -> PageSource:
+    """Every alert with its runbook. Each row's id is the alert name, and a small script sends
+    ``alerts/#<AlertName>`` on to the runbook, so an alert's ``runbook_url`` has a stable
+    address that costs no file per alert; ``alert_pages`` describes the per-alert pages
+    instead, when the site writes them."""
+    badges: dict[str, Markup] = {}
     rows = [
-        AlertRow(alert, runbook_row(context, runbook, levels))
+        AlertRow(alert, runbook_row(context, runbook, badges))
         for runbook in context.project.runbooks
         for alert in runbook.alerts
     ]
     rows.sort(key=lambda row: (row.alert.lower(), row.runbook.id))
-    body = render_markdown("pages/alerts.md", rows=rows)
-    return _frontmatter("By alert", "Runbooks by alert") + body + "\n"
+    index = "alerts/" if context.directory_urls else "alerts/index.html"
+    pattern = f"{index}#<AlertName>"
+    if alert_pages:
+        pattern = "alerts/<AlertName>/" if context.directory_urls else "alerts/<AlertName>.html"
+    seen: set[str] = set()
+    anchors = []
+    for row in rows:  # the first runbook claiming an alert owns its anchor (OB305)
+        usable = bool(_ANCHOR.match(row.alert)) and row.alert not in seen
+        seen.add(row.alert)
+        anchors.append(row.alert if usable else None)
+    table = render_template("alerts_table.html", rows=list(zip(rows, anchors, strict=True)))
+    return _page("pages/alerts.md", "By alert", "Runbooks by alert", pattern=pattern,
+                 table=Markup(table))
 
 
-def service_page_source(context: RenderContext, service: str) -> str:
+def service_page_source(context: RenderContext, service: str) -> PageSource:
     runbooks = [r for r in context.project.runbooks if r.service == service]
-    body = render_markdown(
-        "pages/service.md",
+    return _page(
+        "pages/service.md", service, f"Service {service}",
         service=service,
         who=Markup(who_to_call(context, service)),
         table=Markup(runbook_table(context, runbooks, False)),
         count=len(runbooks),
     )
-    return _frontmatter(service, f"Service {service}") + body + "\n"
 
 
 def alert_redirect_html(alert: str, runbook_title: str, href: str) -> str:
@@ -211,7 +260,7 @@ FAMILIES = {
 }
 
 
-def rules_page(rules: Iterable[Rule]) -> str:
+def rules_page(rules: Iterable[Rule]) -> PageSource:
     """The rule catalogue, one section per rule (ruff's rule pages are the model)."""
     families: dict[str, list[RuleView]] = defaultdict(list)
     for rule in sorted(rules, key=lambda rule: rule.id):
@@ -220,5 +269,8 @@ def rules_page(rules: Iterable[Rule]) -> str:
             rule.id, rule.name, rule.level.value, rule.summary, rule.why, rule.bad, rule.good,
             rule.fix, family,
         ))
-    body = render_markdown("pages/rules.md", families=families)
-    return _frontmatter("Checker rules", "Checker rules") + body + "\n"
+    def rule_html(rule: RuleView) -> Markup:
+        return Markup(render_template("rule.html", rule=rule))
+
+    return _page("pages/rules.md", "Checker rules", "Checker rules", searchable=True,
+                 families=families, rule_html=rule_html)

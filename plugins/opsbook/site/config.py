@@ -29,3 +29,7 @@ class OpsbookPluginConfig(Config):
     """Error-level findings fail the build even without `mkdocs build --strict`."""
     redact = c.Type(bool, default=False)
     pdf = c.SubConfig(PdfConfig)
+    alert_pages = c.Type(bool, default=False)
+    """Also write one small forwarding page per alert (``alerts/<AlertName>/``). Off by default:
+    ``alerts/#<AlertName>`` on the alert index already opens the runbook, and a file per alert
+    costs build time on handbooks with thousands of alerts."""

@@ -15,8 +15,9 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-MAX_SERVICES_IN_NAV = 40
-"""Beyond this many services the navigation links only the "by service" index."""
+SERVICES_IN_NAV_UNPRUNED = 20
+"""Without Material's navigation.prune, beyond this many services the navigation links only
+the "by service" index (every service entry is repeated on every page)."""
 
 
 def _pages(items: Iterable[Any]) -> list[Page]:
@@ -51,6 +52,7 @@ def add_runbook_section(
     index_pages: Sequence[str],
     service_pages: Sequence[str],
     reference_pages: Sequence[str],
+    service_limit: int | None = SERVICES_IN_NAV_UNPRUNED,
 ) -> Navigation:
     """Append "Runbooks" (indexes, then services) and the reference pages to ``nav``, unless
     the site's own ``nav:`` already places any of them."""
@@ -59,7 +61,7 @@ def add_runbook_section(
         return nav
     children: list[Any] = list(_pages_of(files, index_pages))
     services = _pages_of(files, service_pages)
-    if services and len(services) <= MAX_SERVICES_IN_NAV:
+    if services and (service_limit is None or len(services) <= service_limit):
         children.append(Section("Services", list(services)))
     items = list(nav.items)
     if children:

@@ -18,6 +18,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 from opsbook.config import ConfigError, OpsbookConfig, config_from_plugin
 from opsbook.diagnostics import Diagnostic, Level
@@ -27,14 +28,17 @@ from opsbook.pdf.site import SitePdf
 from opsbook.render import fragments
 from opsbook.render.context import RenderContext
 from opsbook.render.expand import Stash, restore_calls, stash_calls
+from opsbook.render.pages import alert_redirect_html
 from opsbook.site.assets import asset_files, register_assets
 from opsbook.site.config import OpsbookPluginConfig
 from opsbook.site.generate import GeneratedPage, planned_pages, planned_redirects
 from opsbook.site.links import page_linker, relative_url
-from opsbook.site.navigation import add_runbook_section
+from opsbook.site.navigation import SERVICES_IN_NAV_UNPRUNED, add_runbook_section
 from opsbook.site.urls import RUNBOOKS_URL_PREFIX, document_src_uri
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
+
+LADDER_SLOT = "<!-- opsbook: who-to-call -->"
 
 
 class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
@@ -50,6 +54,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.generated: list[GeneratedPage] = []
         self.stashes: dict[str, Stash] = {}  # src_uri → macro output waiting for its page
         self.pdf = SitePdf()  # `pdf.enabled`: capture rendered pages, print to site/pdf/
+        self._files = Files([])
+        self.redirects: list[tuple[str, str]] = []  # path in site_dir, HTML
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.command = command
@@ -87,9 +93,13 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
                 self.runbooks[runbook_uri] = runbook
                 if file.inclusion.is_in_nav():
                     file.inclusion = InclusionLevel.NOT_IN_NAV  # listed by the index pages
-        self.context = RenderContext.for_project(self.project)
+        self.context = RenderContext.for_project(
+            self.project, directory_urls=bool(config.use_directory_urls)
+        )
+        self.stashes = {}
         self.generated = [
-            page for page in planned_pages(self.project) if page.src_uri not in files
+            page for page in planned_pages(self.project, self.config.alert_pages)
+            if page.src_uri not in files
         ]
         for page in self.generated:
             files.append(File.generated(config, page.src_uri, content="",
@@ -97,16 +107,19 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         for page in self.generated:
             file = files.get_file_from_path(page.src_uri)
             assert file is not None
-            file.content_string = page.render(self.context.on_page(page_linker(files, file)))
-        for redirect in planned_redirects(self.project):
-            target = files.get_file_from_path(
-                document_src_uri(self.opsbook, redirect.runbook.origin.document.path) or ""
-            )
-            if target is None or redirect.src_uri in files:
-                continue
-            file = File.generated(config, redirect.src_uri, content="")
-            file.content_string = _redirect_html(redirect.alert, redirect.runbook, target, file)
-            files.append(file)
+            source = page.render(self.context.on_page(page_linker(files, file)))
+            file.content_string = source.markdown
+            self.stashes[page.src_uri] = source.stash
+        self.redirects = []
+        if self.config.alert_pages:
+            for redirect in planned_redirects(self.project, bool(config.use_directory_urls)):
+                target = files.get_file_from_path(
+                    document_src_uri(self.opsbook, redirect.runbook.origin.document.path) or ""
+                )
+                if target is not None and redirect.src_uri not in files:
+                    html = alert_redirect_html(redirect.alert, redirect.runbook.title,
+                                               get_relative_url(target.url, redirect.url))
+                    self.redirects.append((redirect.src_uri, html))
         for asset in asset_files(config):
             if asset.src_uri not in files:
                 files.append(asset)
@@ -116,15 +129,22 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         def group(name: str) -> list[str]:
             return [page.src_uri for page in self.generated if page.group == name]
 
-        return add_runbook_section(nav, files, group("index"), group("service"),
-                                   group("reference"))
+        self._files = files
+        # With Material's navigation.prune, a page carries only the open part of the
+        # navigation, so every service can be listed; without it, each one adds to every page.
+        pruned = "navigation.prune" in (config.theme.get("features") or [])
+        return add_runbook_section(
+            nav, files, group("index"), group("service"), group("reference"),
+            service_limit=None if pruned else SERVICES_IN_NAV_UNPRUNED,
+        )
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: Any, files: Files) -> str:
         if "{{" not in markdown or self.context is None:
             return markdown
-        context = self.context.on_page(page_linker(files, page.file))
+        context = self._page_context(files, page)
         expanded, stash = stash_calls(markdown, lambda call: fragments.render_call(context, call))
-        self.stashes[page.file.src_uri] = stash
+        held = self.stashes.get(page.file.src_uri)
+        self.stashes[page.file.src_uri] = held.merge(stash) if held else stash
         return expanded
 
     @event_priority(50)  # before other plugins read the page (search, PDF)
@@ -137,15 +157,44 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             pdf_href = None
             if self.pdf.active:  # PDFs are written: pdf.enabled, a build, no error findings
                 pdf_href = relative_url(f"pdf/runbooks/{runbook.id}.pdf", page.file)
-            context = self.context.on_page(page_linker(files, page.file))
-            html = fragments.runbook_header(context, runbook, pdf_href=pdf_href) + "\n" + html
+            card = fragments.runbook_header(
+                self._page_context(files, page), runbook, pdf_href=pdf_href, ladder=LADDER_SLOT
+            )
+            html = card + "\n" + html
         return html
+
+    @event_priority(-100)  # after the search plugin has indexed the page
+    def on_page_context(self, context: Any, *, page: Page, config: Any, nav: Navigation) -> Any:
+        """Fill in the runbook's escalation ladder. It is the same on every runbook of a team
+        and is indexed once, on the contacts page; leaving it out of each runbook's search
+        entry keeps "Grace" from matching every runbook, and the index small."""
+        runbook = self.runbooks.get(page.file.src_uri)
+        if runbook is not None and self.context is not None and page.content:
+            ladder = fragments.runbook_ladder(self._page_context(self._files, page), runbook)
+            page.content = page.content.replace(LADDER_SLOT, ladder, 1)
+        return context
+
+    def _page_context(self, files: Files, page: Page) -> RenderContext:
+        assert self.context is not None
+        self._files = files
+        base = page.file.url.rpartition("/")[0]
+        return self.context.on_page(page_linker(files, page.file), link_base=base)
 
     def on_post_page(self, output: str, *, page: Page, config: Any) -> str:
         self.pdf.collect(page)  # the page exactly as rendered, for the PDFs
         return output
 
     def on_post_build(self, *, config: Any) -> None:
+        """Write the per-alert pages (option ``alert_pages``): plain files, not MkDocs pages,
+        so they need no Markdown, theme or search entry."""
+        site = Path(config.site_dir)
+        made: set[Path] = set()
+        for src_uri, html in self.redirects:
+            path = site / src_uri
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            path.write_text(html, encoding="utf-8")
         self.pdf.write(self.project, config)
 
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
@@ -181,12 +230,6 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
                 f"opsbook: {errors} error-level finding{'s' if errors != 1 else ''}; "
                 "fix them or run `opsbook check` for details"
             )
-
-
-def _redirect_html(alert: str, runbook: Runbook, target: File, page: File) -> str:
-    from opsbook.render.pages import alert_redirect_html
-
-    return alert_redirect_html(alert, runbook.title, target.url_relative_to(page))
 
 
 def _is_below(path: Path, directory: Path) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from opsbook.config import OpsbookConfig
@@ -33,15 +35,34 @@ def runbook_url(config: OpsbookConfig, runbook: Runbook) -> str:
 def document_src_uri(config: OpsbookConfig, path: Path) -> str | None:
     """Where a loaded file sits in the site's file tree: runbooks under ``runbooks/``, pages
     relative to docs_dir; None for files the site does not include."""
-    resolved = path.resolve()
+    return _src_uri(config.docs_dir, config.runbooks_dir, path)
+
+
+@lru_cache(maxsize=65536)  # asked for every runbook link on every index page
+def _src_uri(docs_dir: Path, runbooks_dir: Path, path: Path) -> str | None:
     # docs_dir first: runbooks kept inside docs_dir are ordinary pages there.
-    for directory, prefix in ((config.docs_dir, ""), (config.runbooks_dir, RUNBOOKS_URL_PREFIX)):
-        try:
-            relative = resolved.relative_to(directory.resolve())
-        except ValueError:
-            continue
-        return str(PurePosixPath(prefix, *relative.parts)) if prefix else relative.as_posix()
+    bases = ((docs_dir, ""), (runbooks_dir, RUNBOOKS_URL_PREFIX))
+    # Files are found by walking these folders, so comparing the paths as written nearly
+    # always answers; resolving symlinks is the fallback.
+    for file, folders in ((path, bases), (path.resolve(), _resolved(bases))):
+        for directory, prefix in folders:
+            inside = _below(file, directory)
+            if inside is not None:
+                return f"{prefix}/{inside}" if prefix else inside
     return None
+
+
+def _below(file: Path, directory: Path) -> str | None:
+    """``file`` relative to ``directory`` in POSIX form, or None when it is not below it."""
+    head = str(directory).rstrip(os.sep) + os.sep
+    text = str(file)
+    if not text.startswith(head):
+        return None
+    return text[len(head) :].replace(os.sep, "/")
+
+
+def _resolved(bases: tuple[tuple[Path, str], ...]) -> tuple[tuple[Path, str], ...]:
+    return tuple((directory.resolve(), prefix) for directory, prefix in bases)
 
 
 # Pages the plugin generates (paths in the site's file tree).
@@ -60,10 +81,12 @@ def service_page(service: str) -> str:
     return f"services/{slug}.md"
 
 
-def alert_redirect(alert: str) -> str | None:
-    """A stable URL per alert (``alerts/<AlertName>/``) that an alert's ``runbook_url`` can
-    point at; it forwards to the runbook that answers the alert. None for names that are not
-    safe as a path segment (they are still listed on the alert index)."""
-    if not _ALERT_NAME.match(alert):
+def alert_redirect(alert: str, directory_urls: bool = True) -> str | None:
+    """A stable URL per alert that an alert's ``runbook_url`` can point at; it forwards to the
+    runbook that answers the alert. It follows the site's URL style like MkDocs pages do:
+    ``alerts/<AlertName>/`` with directory URLs, ``alerts/<AlertName>.html`` without (the
+    offline plugin's style, one file instead of a folder per alert). None for names that are
+    not safe as a path segment (they are still listed on the alert index)."""
+    if not _ALERT_NAME.match(alert) or alert == "index":
         return None
-    return f"alerts/{alert}/index.html"
+    return f"alerts/{alert}/index.html" if directory_urls else f"alerts/{alert}.html"
