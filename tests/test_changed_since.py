@@ -286,3 +286,16 @@ def test_every_rule_says_which_other_files_it_reads() -> None:
         f"add {missing} to RULE_INPUTS in plugins/opsbook/changes.py: which kinds of other "
         "files can change the rule's verdict on a file (empty for none)"
     )
+
+
+def test_hidden_drafts_are_not_pulled_into_the_narrow_scope(
+    handbook_repo: tuple[Path, GitRepo], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, repo = handbook_repo
+    draft = root / "runbooks" / ".drafts" / "node-pressure-v2.md"
+    draft.parent.mkdir()
+    shutil.copy(root / NODES, draft)  # same id and alerts; the site never loads it
+    replace_text(root / NODES, "title: Kubernetes nodes", "title: Cluster nodes")
+    repo.commit_all("retitle, and keep a draft")
+    assert main(["check", "--changed-since", "main"]) == 0
+    assert "no findings" in capsys.readouterr().out

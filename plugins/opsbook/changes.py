@@ -180,10 +180,8 @@ def _is_below(path: Path, directory: Path) -> bool:
 
 
 def _is_site_markdown(path: Path, config: OpsbookConfig) -> bool:
-    return path.suffix in MARKDOWN_SUFFIXES and any(
-        _is_below(path, directory.resolve()) for directory in (config.docs_dir,
-                                                               config.runbooks_dir)
-    )
+    directories = (config.docs_dir.resolve(), config.runbooks_dir.resolve())
+    return path.suffix in MARKDOWN_SUFFIXES and any(_is_below(path, d) for d in directories)
 
 
 def _codeowners_paths(changes: ChangeSet) -> set[Path]:
@@ -276,7 +274,9 @@ def _neighbours(
         raise ChangesError(f"--changed-since: git grep failed: {message}")
     found = _names(result.stdout, changes.root)
     return sorted(
-        path for path in found if path.suffix in MARKDOWN_SUFFIXES and path not in exclude
+        path for path in found
+        if path.suffix in MARKDOWN_SUFFIXES and path not in exclude
+        and _is_below(path, runbooks_dir) and not _is_hidden(path, runbooks_dir)
     )
 
 
