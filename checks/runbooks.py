@@ -89,11 +89,15 @@ def check_runbooks(project: Project) -> Iterator[Diagnostic]:
         if first != path:
             yield DUPLICATE_RUNBOOK.at(path, origin.at("id"),
                                        f'runbook id "{runbook.id}" is also used by {first}')
-        if project.contacts.sheets and runbook.owner and runbook.owner not in teams:
+        # A site with no contacts file at all is the worst case of an unknown owner.
+        has_contacts = bool(project.contacts.sheets) or config.site
+        if has_contacts and runbook.owner and runbook.owner not in teams:
+            where = "in contacts" if project.contacts.sheets else "(the handbook has no " \
+                "contacts file)"
             yield UNKNOWN_OWNER.at(
                 path, origin.at("owner"),
                 f'runbook "{runbook.id}" is owned by "{runbook.owner}", which is not a team '
-                "in contacts",
+                f"{where}",
             )
         for index, alert in enumerate(runbook.alerts):
             claimed = seen_alerts.setdefault(alert.lower(), path)

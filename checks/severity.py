@@ -159,7 +159,7 @@ def _statements_without_matrix(project: Project) -> Iterator[Diagnostic]:
 def check_severity(project: Project) -> Iterator[Diagnostic]:
     matrix = project.matrix
     if len(project.matrices) > 1:
-        for extra in project.matrices[1:]:
+        for extra in sorted(project.matrices, key=lambda m: m.origin.display_path)[1:]:
             yield MATRIX_COUNT.at(
                 extra.origin.display_path, Position(1, 1),
                 f"second severity matrix (the first is {matrix.origin.display_path})"

@@ -371,3 +371,28 @@ def test_ob204_prose_against_matrix(tmp_path: Path) -> None:
     )
     found = check_site(tmp_path, {"docs/prose.md": page})
     assert [(d.rule, d.line) for d in found] == [("OB204", 1)]
+
+
+def test_ob303_site_without_contacts(tmp_path: Path) -> None:
+    from sitekit import make_site
+
+    make_site(tmp_path)
+    (tmp_path / "docs" / "contacts.md").unlink()
+    found = check_site(tmp_path, {"docs/contacts.md": None})  # type: ignore[dict-item]
+    hit = next(d for d in found if d.rule == "OB303")
+    assert "no contacts file" in hit.message
+
+
+def test_two_matrices_reported_the_same_in_any_order(tmp_path: Path) -> None:
+    from opsbook.checks import run_checks
+    from opsbook.config import load_config
+    from opsbook.model.project import load_project, site_files
+    from sitekit import make_site
+
+    config_file = make_site(tmp_path, {"docs/zz-severity.md": MATRIX})
+    config = load_config(config_file)
+    files = site_files(config)
+    forward = run_checks(load_project(config, files, base=tmp_path))
+    backward = run_checks(load_project(config, list(reversed(files)), base=tmp_path))
+    assert forward == backward
+    assert [d.path for d in forward if d.rule == "OB206"] == ["docs/zz-severity.md"]

@@ -56,7 +56,10 @@ class Project:
 
     @property
     def matrix(self) -> SeverityMatrix | None:
-        return self.matrices[0] if self.matrices else None
+        """The matrix; with several (an error), the first by path, whatever the load order."""
+        if not self.matrices:
+            return None
+        return min(self.matrices, key=lambda matrix: matrix.origin.display_path)
 
     def runbook_for_alert(self, alert: str) -> Runbook | None:
         wanted = alert.strip().lower()

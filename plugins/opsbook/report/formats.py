@@ -121,6 +121,18 @@ def format_sarif(diagnostics: list[Diagnostic], summary: Summary) -> str:
         }
         if d.rule in index:
             result["ruleIndex"] = index[d.rule]
+        if d.related:
+            result["relatedLocations"] = [
+                {
+                    "id": number,
+                    "message": {"text": related.message},
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": related.path},
+                        "region": {"startLine": related.line},
+                    },
+                }
+                for number, related in enumerate(d.related)
+            ]
         results.append(result)
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
