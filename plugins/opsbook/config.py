@@ -125,9 +125,12 @@ def config_from_options(
     errors, warnings = plugin_config.validate()
     # A misspelt option is only a warning to MkDocs; here it would silently fall back to the
     # default (a `runbok_dir` typo checks no runbooks), so it is an error like a frontmatter typo.
-    errors = [*errors, *((key, w) for key, w in warnings if "Unrecognised configuration" in str(w))]
-    if errors:
-        details = "; ".join(f"{key}: {error}" for key, error in errors)
+    problems = [(key, str(error)) for key, error in errors] + [
+        (key, str(warning)) for key, warning in warnings
+        if "Unrecognised configuration" in str(warning)
+    ]
+    if problems:
+        details = "; ".join(f"{key}: {problem}" for key, problem in problems)
         raise ConfigError(f"{config_file}: invalid `opsbook` plugin options: {details}")
     root = config_file.parent.resolve()
     docs_dir = root / str(raw.get("docs_dir", "docs"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from opsbook.config import OpsbookConfig
 from opsbook.load.codeowners import CodeOwners, find_codeowners
@@ -141,6 +141,10 @@ def load_project(
 
 
 def build_project(config: OpsbookConfig, documents: list[Document]) -> Project:
+    # In path order whatever order the files came in (`opsbook check b.md a.md`, a fuzzer's
+    # shuffle): rules that keep the first of two (duplicate ids, "also used by", the runbook
+    # that reports a missing matrix) then give the same output for the same files.
+    documents = sorted(documents, key=lambda d: (PurePosixPath(d.display_path).parts, str(d.path)))
     project = Project(config, documents)
     for document in documents:
         kind = effective_kind(document, config)
