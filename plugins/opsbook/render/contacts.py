@@ -109,9 +109,13 @@ def person_view(person: Person, redact: bool = False, anchor: str | None = None)
 
 
 def team_view(
-    team: Team, book: ContactBook, redact: bool = False, anchor: str | None = None
+    team: Team,
+    book: ContactBook,
+    redact: bool = False,
+    anchor: str | None = None,
+    with_members: bool = True,
 ) -> ContactView:
-    people = book.people
+    people = book.people if with_members else {}
     members = tuple(
         person_view(people[member], redact) for member in team.members if member in people
     )

@@ -68,11 +68,14 @@ class RenderContext:
         """The same context, linking relative to another page (the memo is shared)."""
         return replace(self, link=link, link_base=link_base)
 
-    def memoised(self, key: tuple[Any, ...], render: Callable[[], str]) -> str:
-        """``render()``, reused across pages that share a link base."""
-        if self.link_base is None:
+    def memoised(
+        self, key: tuple[Any, ...], render: Callable[[], str], links: bool = True
+    ) -> str:
+        """``render()``, reused across pages that share a link base (or across all pages,
+        when the fragment has no links: ``links=False``)."""
+        if links and self.link_base is None:
             return render()
-        full_key = (self.link_base, *key)
+        full_key = (self.link_base if links else None, *key)
         found = self.memo.get(full_key)
         if found is None:
             found = self.memo[full_key] = render()

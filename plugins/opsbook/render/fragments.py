@@ -290,14 +290,18 @@ def runbook_header(
     level = find_level(context, runbook.severity)
     team = book.teams.get(runbook.owner)
     owner = (
-        team_view(team, book, context.redact, context.contact_href("team", team.id))
+        team_view(team, book, context.redact, context.contact_href("team", team.id),
+                  with_members=False)
         if team else unknown_view(runbook.owner)
     )
     return render_template(
         "runbook_header.html",
         runbook=runbook,
         level=level,
-        badge=Markup(severity_badge(level, runbook.severity)),
+        badge=Markup(context.memoised(
+            ("badge", runbook.severity), lambda: severity_badge(level, runbook.severity),
+            links=False,
+        )),
         owner=owner,
         ladder=Markup(runbook_ladder(context, runbook) if ladder is None else ladder),
         service_href=context.href(service_page(runbook.service)) if runbook.service else None,
