@@ -18,7 +18,7 @@ PLACEHOLDER_FIELD = Rule(
     "At 3 a.m. `+1-XXX-XXX-XXXX` or `[See PagerDuty]` is not a phone number. Blanks in a "
     "contact sheet are only found when someone needs the number.",
     'people:\n  - id: amara\n    name: "[Name]"\n    phone: "+1-XXX-XXX-XXXX"',
-    'people:\n  - id: amara\n    name: Amara Okafor\n    phone: "+1 202-555-0143"',
+    'people:\n  - id: amara\n    name: Amara Okafor\n    phone: "+1 202-555-0100"',
     "fill in the real value",
 )
 INVALID_PHONE = Rule(
@@ -27,8 +27,8 @@ INVALID_PHONE = Rule(
     "A number missing its country code or with a digit too many fails exactly when it is "
     "dialled from abroad or from a phone with no address book.",
     'phone: "202-555-014"',
-    'phone: "+1 202-555-0143"',
-    "write the number in international form, e.g. +1 202-555-0143",
+    'phone: "+1 202-555-0100"',
+    "write the number in international form, e.g. +1 202-555-0100",
 )
 INVALID_EMAIL = Rule(
     "OB103", "invalid-email", Level.ERROR,

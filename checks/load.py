@@ -66,8 +66,8 @@ INVALID_FIELD = Rule(
     "A required field is missing or a value has the wrong type.",
     "The site, the PDF and the checks rely on these fields; a wrong type (a number where an "
     "id belongs, a phone number YAML read as an integer) breaks them quietly.",
-    "phone: +12025550143",
-    'phone: "+1 202-555-0143"',
+    "phone: +12025550100",
+    'phone: "+1 202-555-0100"',
     "give the field the expected type",
 )
 DUPLICATE_KEY = Rule(
@@ -75,8 +75,8 @@ DUPLICATE_KEY = Rule(
     "The same key appears twice in one mapping.",
     "YAML keeps the last value silently, so the first one (often the correct phone number) "
     "is lost without a word.",
-    "phone: \"+1 202-555-0143\"\nphone: \"+1 202-555-0199\"",
-    "phone: \"+1 202-555-0143\"",
+    "phone: \"+1 202-555-0100\"\nphone: \"+1 202-555-0199\"",
+    "phone: \"+1 202-555-0100\"",
     "remove one of the two keys",
 )
 TOO_LARGE = Rule(

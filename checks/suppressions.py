@@ -18,8 +18,8 @@ UNUSED_SUPPRESSION = Rule(
     "OB901", "unused-suppression", Level.WARNING,
     "A `disable` comment suppresses nothing.",
     "Suppressions outlive the problem they excused and then hide the next one.",
-    "<!-- opsbook: disable OB110 -->\nPhone: +1 202-555-0143",
-    "Phone: +1 202-555-0143",
+    "<!-- opsbook: disable OB110 -->\nPhone: +1 202-555-0100",
+    "Phone: +1 202-555-0100",
     "remove the comment",
 )
 

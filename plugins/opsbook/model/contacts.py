@@ -16,7 +16,7 @@ PERSON_SPEC = ObjectSpec(
         FieldSpec("id", "id", "Short id other files refer to.", required=True, example="amara"),
         FieldSpec("name", "string", "Full name.", required=True, example="Amara Okafor"),
         FieldSpec("phone", "string", "Phone number, international form.",
-                  example="+1 202-555-0143"),
+                  example="+1 202-555-0100"),
         FieldSpec("email", "string", "E-mail address.", example="amara@example.com"),
         FieldSpec("slack", "string", "Slack handle.", example="@amara"),
         FieldSpec("timezone", "string", "IANA time zone.", example="America/New_York"),

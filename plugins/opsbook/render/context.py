@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from opsbook.model.project import Project
+from opsbook.model.redact import redacted_project
 from opsbook.render.calls import find_macro_calls
 from opsbook.site.urls import document_src_uri
 
@@ -56,13 +57,12 @@ class RenderContext:
         redact: bool | None = None,
         directory_urls: bool = True,
     ) -> RenderContext:
-        return cls(
-            project,
-            link,
-            project.config.redact if redact is None else redact,
-            directory_anchors(project),
-            directory_urls,
-        )
+        redact = project.config.redact if redact is None else redact
+        if redact:
+            # The one place the render layer gets its contacts: with redaction on, every page,
+            # card, ladder and PDF renders from a copy without personal numbers and addresses.
+            project = redacted_project(project)
+        return cls(project, link, redact, directory_anchors(project), directory_urls)
 
     def on_page(self, link: Linker, link_base: str | None = None) -> RenderContext:
         """The same context, linking relative to another page (the memo is shared)."""
