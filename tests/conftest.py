@@ -35,3 +35,15 @@ def repo_root() -> Path:
 def handbook(tmp_path: Path) -> Path:
     """A writable copy of the reference handbook."""
     return copy_handbook(tmp_path / "handbook")
+
+
+@pytest.fixture(scope="session")
+def reference_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference handbook built once per session with the real `mkdocs build`; returns the
+    site directory (a copy of the handbook is built, the repository is never written)."""
+    from sitebuild import mkdocs_build
+
+    project = copy_handbook(tmp_path_factory.mktemp("reference") / "handbook")
+    build = mkdocs_build(project)
+    assert build.returncode == 0, build.output
+    return build.site

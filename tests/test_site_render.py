@@ -193,7 +193,7 @@ def test_runbook_header_card(context: RenderContext, reference: Project) -> None
     assert ">SEV1</span>" in html and "background-color: #b71c1c" in html
     assert "<b>Payments</b>" in html and "#payments-oncall" in html
     assert "<code>PaymentsProcessorErrorRate</code>" in html
-    assert "2026-11-16" in html and "next review 2027-02-14" in html
+    assert "2026-11-16" in html and "next review <time>2027-02-14</time>" in html
     assert "tel:+442079460275" in html  # the first person on the owner's ladder
     assert 'href="../../pdf/runbooks/x.pdf"' in html and "Download PDF" in html
     assert "ob-runbook-header--overdue" not in html
@@ -205,7 +205,7 @@ def test_overdue_review_is_marked(reference: Project) -> None:
     context = RenderContext.for_project(replace(reference, config=later))
     html = fragments.runbook_header(context, runbook(reference, "payments-processor-errors"))
     assert "ob-runbook-header--overdue" in html
-    assert "review overdue since 2027-02-14 (15 days)" in html
+    assert "review overdue since <time>2027-02-14</time> (15 days)" in html
 
 
 def test_redaction_is_one_switch_for_every_fragment(reference: Project) -> None:

@@ -1,0 +1,221 @@
+"""The built site in a real browser (headless Chromium), and `mkdocs serve`.
+
+The browser tests open the site from ``file://`` with every other request refused, as on a
+laptop with no network mid-incident, and record what the page asks for.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser import ARTIFACTS, browser
+from conftest import REPO_ROOT, copy_handbook
+from sitebuild import RUNBOOK_PAGE, mkdocs_env
+
+from opsbook.workspace import load_site
+
+pytestmark = pytest.mark.browser
+
+ALERT = "PaymentsProcessorErrorRate"
+
+
+def first_call_phone(alert: str) -> str:
+    """The phone number of the first person on the escalation ladder of the team owning the
+    runbook that answers ``alert``, from the handbook itself."""
+    project = load_site(REPO_ROOT / "mkdocs.yml")
+    runbook = project.runbook_for_alert(alert)
+    assert runbook is not None
+    team = project.contacts.teams[runbook.owner]
+    person = project.contacts.people[team.escalation[0].notify[0]]
+    assert person.phone
+    return person.phone
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    with browser() as launched:
+        yield launched
+
+
+class OfflinePage:
+    """A browser page that may only read ``file://`` URLs; every request is recorded."""
+
+    def __init__(self, chromium: Any, width: int = 1280, height: int = 800) -> None:
+        self.context = chromium.new_context(viewport={"width": width, "height": height},
+                                            offline=True)
+        self.requests: list[str] = []
+        self.context.on("request", lambda request: self.requests.append(request.url))
+        self.context.route(
+            "**/*",
+            lambda route: route.continue_()
+            if route.request.url.startswith("file://") else route.abort("internetdisconnected"),
+        )
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def open(self, path: Path) -> Any:
+        self.page.goto(path.as_uri())
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def offline(chromium: Any) -> Iterator[OfflinePage]:
+    page = OfflinePage(chromium)
+    yield page
+    page.close()
+
+
+def test_search_offline_finds_the_runbook_for_an_alert(reference_site: Path,
+                                                       offline: OfflinePage) -> None:
+    page = offline.open(reference_site / "index.html")
+    page.locator("input.md-search__input").click()
+    page.keyboard.type(ALERT, delay=20)
+    page.wait_for_selector(".md-search-result__item", timeout=20_000)
+    first = page.locator(".md-search-result__item > a.md-search-result__link").first
+    href = first.get_attribute("href") or ""
+    assert href.startswith("file://") and RUNBOOK_PAGE in href, href
+    first.click()
+    page.wait_for_url(re.compile(re.escape(RUNBOOK_PAGE)), timeout=10_000)
+    card = page.locator(".ob-runbook-header")
+    card.wait_for(state="visible")
+    phone = first_call_phone(ALERT)
+    assert phone in card.inner_text()
+    assert card.locator(f'a[href="tel:{re.sub(r"[^0-9+]", "", phone)}"]').count() == 1
+    assert ALERT in card.inner_text()
+    assert offline.errors == []
+    leaving = [url for url in offline.requests if not url.startswith("file://")]
+    assert leaving == [], leaving
+    # The search worker ran through the local shim: it and the inlined index were loaded.
+    assert any(url.endswith("assets/opsbook/iframe-worker/shim.js") for url in offline.requests)
+    assert any(url.endswith("search/search_index.js") for url in offline.requests)
+
+
+def test_alert_anchor_opens_its_runbook(reference_site: Path, offline: OfflinePage) -> None:
+    page = offline.open(reference_site / "alerts/index.html")
+    page.goto((reference_site / "alerts/index.html").as_uri() + "#PostgresPrimaryDown")
+    page.reload()  # a fresh load with the hash, as when an alert link is followed
+    page.wait_for_url(re.compile(r"runbooks/database/db-primary-failover\.html$"),
+                      timeout=10_000)
+    assert "Postgres primary" in page.locator("h1").first.inner_text()
+    assert [url for url in offline.requests if not url.startswith("file://")] == []
+
+
+@pytest.mark.parametrize(("name", "width", "height"),
+                         [("desktop", 1280, 800), ("phone", 390, 844)])
+def test_runbook_page_screenshots(reference_site: Path, chromium: Any, name: str, width: int,
+                                  height: int) -> None:
+    offline = OfflinePage(chromium, width, height)
+    try:
+        page = offline.open(reference_site / RUNBOOK_PAGE)
+        card = page.locator(".ob-runbook-header")
+        card.wait_for(state="visible")
+        box = card.bounding_box()
+        assert box is not None and box["y"] < height  # the card is on the first screen
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        # Nothing pushes the page sideways on a phone.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"runbook-{name}-{width}x{height}.png"
+        page.screenshot(path=str(path))
+        assert path.stat().st_size > 10_000
+    finally:
+        offline.close()
+
+
+def test_print_stylesheet(reference_site: Path, offline: OfflinePage) -> None:
+    page = offline.open(reference_site / RUNBOOK_PAGE)
+    page.emulate_media(media="print")
+    style = page.evaluate(
+        """() => {
+          const get = (selector, property, pseudo) => {
+            const element = document.querySelector(selector);
+            return element ? getComputedStyle(element, pseudo || null)[property] : null;
+          };
+          const external = [...document.querySelectorAll('.md-content a[href^="http"]')]
+            .find((a) => !a.closest('.ob-card'));
+          return {
+            sidebar: get('.md-sidebar--primary', 'display'),
+            header: get('.md-header', 'display'),
+            pre: get('.md-content pre > code', 'whiteSpace'),
+            after: external ? getComputedStyle(external, '::after').content : null,
+            href: external ? external.getAttribute('href') : null,
+          };
+        }"""
+    )
+    assert style["sidebar"] == "none" and style["header"] == "none"
+    assert style["pre"] == "pre-wrap"
+    assert style["href"] and style["href"] in style["after"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.pdf(path=str(ARTIFACTS / "runbook-print.pdf"), format="A4")
+
+
+# --- mkdocs serve -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(predicate: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except OSError:
+        return 0, ""
+
+
+@pytest.mark.slow
+def test_serve_rechecks_runbooks_on_change(tmp_path: Path) -> None:
+    project = copy_handbook(tmp_path / "handbook")
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w", encoding="utf-8") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
+            cwd=project, env=mkdocs_env(), stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/{RUNBOOK_PAGE}"
+        wait_for(lambda: fetch(url)[0] == 200, 90, f"{url} to be served")
+        status, html = fetch(url)
+        assert status == 200
+        assert "ob-runbook-header" in html and "tel:+442079460275" in html
+        runbook = project / "runbooks/payments/payments-processor-errors.md"
+        lines = runbook.read_text(encoding="utf-8").split("\n")
+        escalation = lines.index("## Escalation")
+        lines[escalation + 1: escalation + 1] = ["", "- Escalation contact: [Name]"]
+        runbook.write_text("\n".join(lines), encoding="utf-8")
+        finding = (f"runbooks/payments/payments-processor-errors.md:{escalation + 3}: OB110")
+        wait_for(lambda: finding in log_path.read_text(encoding="utf-8"), 90,
+                 "the rebuild to log the finding")
+        # Serve keeps going: the preview still answers after the failed check.
+        wait_for(lambda: fetch(url)[0] == 200, 30, "the page after the rebuild")
+        assert server.poll() is None
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "Traceback" not in log_path.read_text(encoding="utf-8")
