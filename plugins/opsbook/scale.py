@@ -1,0 +1,441 @@
+"""Checking a large handbook fast, with the findings of a plain check.
+
+`opsbook check` on a whole site, or on a few files of it, uses these two strategies (see
+:func:`opsbook.workspace.check_paths`); the MkDocs plugin and small sites keep the plain path,
+:func:`opsbook.checks.run_checks` over every loaded file.
+
+**The whole site in chunks, on several cores** (:func:`check_site_in_chunks`). The site's files
+are cut into chunks of :data:`CHUNK_FILES` (in site order), dealt round-robin to worker
+processes. Checking a chunk needs a few files beyond its own: the severity matrix and contact
+sheets, the first runbook claiming each id and alert name the chunk uses (so a collision names
+the same first file as in a plain check, OB302/OB305), and — for chunks that call macros — one
+runbook per service (the services OB402 accepts). The workers first load their chunks and
+report those facts; the parent tells each worker which other files its chunks need; each chunk
+is then checked with the ordinary :func:`run_checks` on its files plus those, and only the
+chunk's own findings are kept. A chunk's documents are dropped once checked, so memory stays
+bounded, and the number of workers never changes the result. One difference from a single
+pass: shell blocks are parsed (``bash -n``) one batch per chunk, so a block whose unclosed quote
+a block in another chunk happens to close is reported, as it is when checked alone.
+
+**A few files of a large site** (:func:`check_few_files`): the given files plus only the files
+that can change their findings, found by scanning bytes instead of parsing: files whose
+frontmatter may declare a kind (the matrix and contact sheets) and files that mention an id or
+alert name of a given runbook (the other half of a collision). When a finding could depend on
+the runbooks left out (a service only a runbook names, OB402; no matrix at all), it returns
+None and the caller checks the whole site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from opsbook.config import OpsbookConfig, load_config
+from opsbook.diagnostics import Diagnostic, sort_diagnostics
+from opsbook.load.codeowners import CodeOwners, find_codeowners
+from opsbook.load.document import (
+    Document,
+    display_path_for,
+    forget_resolved_folders,
+    load_document,
+    read_source,
+    resolve_folders,
+)
+from opsbook.load.frontmatter import split_frontmatter
+from opsbook.load.problems import LoadProblem
+from opsbook.load.text import decode_source
+from opsbook.model.project import Project, build_project, expand_paths, site_files
+
+CHUNK_FILES = 1000
+"""Files per chunk: small enough to bound memory, large enough that the few extra files each
+chunk loads (matrix, contacts, collision partners) cost about 1%."""
+
+CHUNKED_FROM = 2 * CHUNK_FILES
+"""Sites with fewer files are checked in one pass: a worker process costs more than it saves."""
+
+FEW_FILES = 50
+"""At most this many files are checked without the rest of the site; more, and a whole-site
+check (which loads every file once) is about as fast."""
+
+NARROW_FROM = 200
+"""Sites with fewer files are loaded whole even to check one file: it takes milliseconds."""
+
+CONTEXT_KINDS = ("severity-matrix", "contacts")
+
+
+def jobs_wanted() -> int:
+    """Worker processes: ``OPSBOOK_JOBS`` if set, else one per CPU this process may use."""
+    value = os.environ.get("OPSBOOK_JOBS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+# --- the whole site, in chunks ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunbookFacts:
+    index: int  # position of its file in the site's file list
+    id: str
+    alerts: tuple[str, ...]  # lower-cased, as collisions compare them
+    service: str
+
+
+@dataclass
+class ShardFacts:
+    """What one worker learnt while loading its chunks."""
+
+    context: list[tuple[int, str]] = field(default_factory=list)  # (index, kind)
+    runbooks: list[RunbookFacts] = field(default_factory=list)
+    macro_chunks: set[int] = field(default_factory=set)  # chunks whose files call macros
+
+
+def merge_projects(config: OpsbookConfig, parts: Iterable[Project]) -> Project:
+    """One project from one-file projects, in the given order: what :func:`build_project` on
+    their documents builds, since it reads each document on its own."""
+    merged = Project(config)
+    for part in parts:
+        merged.documents.extend(part.documents)
+        merged.matrices.extend(part.matrices)
+        merged.contacts.sheets.extend(part.contacts.sheets)
+        merged.runbooks.extend(part.runbooks)
+        merged.schema_problems.extend(part.schema_problems)
+        merged.unknown_kinds.extend(part.unknown_kinds)
+    return merged
+
+
+class Shard:
+    """The chunks one process checks, and the files it has loaded for them."""
+
+    def __init__(
+        self, config: OpsbookConfig, files: list[Path], chunks: list[int],
+        select: tuple[str, ...], ignore: tuple[str, ...], base: Path | None,
+    ) -> None:
+        self.config = config
+        self.files = files
+        self.chunks = chunks
+        self.select = select
+        self.ignore = ignore
+        self.base = base
+        self.fallback = config.root if config.site else None
+        self.parts: dict[int, Project] = {}  # file index -> one-file project
+        self._codeowners: CodeOwners | None = None
+        self._codeowners_found = False
+
+    def chunk_indices(self, chunk: int) -> range:
+        return range(chunk * CHUNK_FILES, min(len(self.files), (chunk + 1) * CHUNK_FILES))
+
+    def part(self, index: int) -> Project:
+        part = self.parts.get(index)
+        if part is None:
+            path = self.files[index]
+            document = load_document(path, display_path_for(path, self.base, self.fallback))
+            part = self.parts[index] = build_project(self.config, [document])
+        return part
+
+    def facts(self) -> ShardFacts:
+        facts = ShardFacts()
+        for chunk in self.chunks:
+            for index in self.chunk_indices(chunk):
+                part = self.part(index)
+                document = part.documents[0]
+                if part.matrices:
+                    facts.context.append((index, "severity-matrix"))
+                if part.contacts.sheets:
+                    facts.context.append((index, "contacts"))
+                for runbook in part.runbooks:
+                    facts.runbooks.append(RunbookFacts(
+                        index, runbook.id, tuple(alert.lower() for alert in runbook.alerts),
+                        runbook.service,
+                    ))
+                if document.text is not None and "{{" in document.text:
+                    facts.macro_chunks.add(chunk)
+        return facts
+
+    @property
+    def codeowners(self) -> CodeOwners | None:
+        if not self._codeowners_found:
+            self._codeowners_found = True
+            if self.config.site:
+                self._codeowners = find_codeowners(self.config.root, self.base, self.fallback)
+        return self._codeowners
+
+    def check(self, plan: dict[int, list[int]]) -> list[Diagnostic]:
+        """Check each chunk with the extra files ``plan`` names for it."""
+        from opsbook.checks import run_checks
+
+        found: list[Diagnostic] = []
+        later_extras = [set(plan[chunk]) for chunk in self.chunks]
+        for position, chunk in enumerate(self.chunks):
+            own = self.chunk_indices(chunk)
+            indices = sorted({*own, *plan[chunk]})
+            project = merge_projects(self.config, (self.part(index) for index in indices))
+            project.codeowners = self.codeowners
+            own_paths = {self.part(index).documents[0].display_path for index in own}
+            loaded_paths = {document.display_path for document in project.documents}
+            found.extend(
+                diagnostic for diagnostic in run_checks(project, self.select, self.ignore)
+                # A finding about an extra file belongs to that file's own chunk; one about
+                # no loaded file (CODEOWNERS) comes from every chunk and is de-duplicated.
+                if diagnostic.path in own_paths or diagnostic.path not in loaded_paths
+            )
+            still_needed = set().union(*later_extras[position + 1 :])
+            for index in indices:
+                if index not in still_needed:
+                    del self.parts[index]  # checked: release its text, blocks and model
+        return found
+
+
+def plan_extras(
+    facts: list[ShardFacts], chunk_count: int, site: bool
+) -> dict[int, list[int]] | None:
+    """For every chunk, the other files its check needs; None when the site has runbooks but
+    no severity matrix (OB206 is then reported on the site's first runbook, which only a
+    whole-site pass knows)."""
+    context = sorted({index for shard in facts for index, _kind in shard.context})
+    has_matrix = any(kind == "severity-matrix" for shard in facts for _i, kind in shard.context)
+    runbooks = sorted((r for shard in facts for r in shard.runbooks), key=lambda r: r.index)
+    if site and runbooks and not has_matrix:
+        return None
+    macro_chunks = set().union(*(shard.macro_chunks for shard in facts))
+    first_id: dict[str, int] = {}
+    first_alert: dict[str, int] = {}
+    first_service: dict[str, int] = {}
+    for runbook in runbooks:
+        first_id.setdefault(runbook.id, runbook.index)
+        for alert in runbook.alerts:
+            first_alert.setdefault(alert, runbook.index)
+        if runbook.service:
+            first_service.setdefault(runbook.service, runbook.index)
+    by_chunk: dict[int, list[RunbookFacts]] = {}
+    for runbook in runbooks:
+        by_chunk.setdefault(runbook.index // CHUNK_FILES, []).append(runbook)
+    plan: dict[int, list[int]] = {}
+    for chunk in range(chunk_count):
+        extras = set(context)
+        for runbook in by_chunk.get(chunk, ()):
+            extras.add(first_id[runbook.id])
+            extras.update(first_alert[alert] for alert in runbook.alerts)
+        if chunk in macro_chunks:
+            extras.update(first_service.values())  # every service a macro may name
+        plan[chunk] = sorted(index for index in extras if index // CHUNK_FILES != chunk)
+    return plan
+
+
+def _serve(connection: Any, shard: Shard) -> None:
+    """A worker process: load, report facts, receive the plan, check, report findings."""
+    try:
+        connection.send(("facts", shard.facts()))
+        plan = connection.recv()
+        connection.send(("found", shard.check(plan)))
+    except BaseException:  # reported to the parent, which checks in one process instead
+        connection.send(("error", traceback.format_exc()))
+    finally:
+        connection.close()
+
+
+class _WorkerFailed(Exception):
+    pass
+
+
+def _receive(connection: Any) -> Any:
+    try:
+        kind, payload = connection.recv()
+    except EOFError:
+        raise _WorkerFailed("a worker process ended unexpectedly") from None
+    if kind == "error":
+        raise _WorkerFailed(payload)
+    return payload
+
+
+def _check_in_processes(shards: list[Shard], chunk_count: int, site: bool) -> (
+    list[Diagnostic] | None
+):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    workers = []
+    try:
+        for shard in shards:
+            parent_end, child_end = context.Pipe()
+            process = context.Process(target=_serve, args=(child_end, shard), daemon=True)
+            process.start()
+            child_end.close()
+            workers.append((process, parent_end))
+        facts = [_receive(connection) for _process, connection in workers]
+        plan = plan_extras(facts, chunk_count, site)
+        if plan is None:
+            return None
+        for shard, (_process, connection) in zip(shards, workers, strict=True):
+            connection.send({chunk: plan[chunk] for chunk in shard.chunks})
+        found: list[Diagnostic] = []
+        for _process, connection in workers:
+            found.extend(_receive(connection))
+        return found
+    finally:
+        for process, connection in workers:
+            connection.close()
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+
+
+def check_site_in_chunks(
+    config: OpsbookConfig,
+    files: list[Path],
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    base: Path | None = None,
+    jobs: int | None = None,
+) -> list[Diagnostic] | None:
+    """The findings of ``run_checks`` on the site made of ``files`` (in site order), checked in
+    chunks on ``jobs`` processes; None when the site is too small to gain from it, or has no
+    severity matrix (the caller then checks it in one pass)."""
+    if len(files) < CHUNKED_FROM:
+        return None
+    forget_resolved_folders()  # as every load does
+    chunk_count = -(-len(files) // CHUNK_FILES)
+    jobs = max(1, min(jobs or jobs_wanted(), chunk_count))
+    if jobs > 1 and hasattr(os, "fork"):
+        from opsbook import checks  # noqa: F401  (imported once, before the workers fork)
+
+        shards = [
+            Shard(config, files, list(range(worker, chunk_count, jobs)), select, ignore, base)
+            for worker in range(jobs)
+        ]
+        try:
+            found = _check_in_processes(shards, chunk_count, config.site)
+        except _WorkerFailed:
+            found = None  # e.g. out of memory: the single-process path below decides
+        else:
+            return None if found is None else sort_diagnostics(found)
+    shard = Shard(config, files, list(range(chunk_count)), select, ignore, base)
+    plan = plan_extras([shard.facts()], chunk_count, config.site)
+    if plan is None:
+        return None
+    return sort_diagnostics(shard.check(plan))
+
+
+# --- a few files ------------------------------------------------------------------------------
+
+_RUNBOOK_KIND_LINE = re.compile(r"""^kind:[ \t]*(?:runbook|'runbook'|"runbook")[ \t]*$""", re.M)
+
+# Rules whose finding in one file cannot depend on a runbook left out of the narrow scope:
+# collisions (their partners are in scope) and unused suppressions (about the file's own).
+_SCOPE_SAFE_RUNBOOK_RULES = frozenset({"OB302", "OB305", "OB901"})
+
+
+def _may_be_context(data: bytes) -> bool:
+    """Whether a file may declare a kind other than runbook (a severity matrix, contacts):
+    its frontmatter mentions ``kind`` other than as a plain ``kind: runbook`` line, or holds
+    a backslash (a YAML escape could spell ``kind``)."""
+    if b"kind" not in data and b"\\" not in data:
+        return False
+    text = decode_source(data).text
+    if text is None:
+        return False
+    yaml_text, _body_start, _problem = split_frontmatter(text)
+    if yaml_text is None:
+        return False
+    if "\\" in yaml_text:
+        return True
+    return yaml_text.count("kind") != len(_RUNBOOK_KIND_LINE.findall(yaml_text))
+
+
+def check_few_files(
+    config: OpsbookConfig,
+    files: list[Path],
+    wanted: set[Path],
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    base: Path | None = None,
+) -> FastRun | None:
+    """Findings of a whole-site check (``files``, in site order) in the site files whose path
+    (folders resolved, see :func:`resolve_folders`) is in ``wanted``, loading only what they
+    depend on; None when that scope cannot be trusted or would not pay (the caller checks the
+    whole site)."""
+    from opsbook.changes import RUNBOOK, rule_inputs
+    from opsbook.checks import run_checks
+
+    forget_resolved_folders()
+    targets = [index for index, path in enumerate(files) if resolve_folders(path) in wanted]
+    if len(targets) > FEW_FILES:
+        return None
+    fallback = config.root if config.site else None
+
+    def load(index: int) -> Document:
+        path = files[index]
+        return load_document(path, display_path_for(path, base, fallback))
+
+    loaded = {index: load(index) for index in targets}
+    own = build_project(config, list(loaded.values()))
+    terms: set[str] = set()
+    for runbook in own.runbooks:
+        terms.add(runbook.id.lower())
+        terms.update(alert.lower() for alert in runbook.alerts)
+    if any(not term.isascii() or any(char.isspace() for char in term) for term in terms):
+        return None  # bytes.lower() and the scan below are exact for ASCII words only
+    needles = [term.encode() for term in terms if term]
+    for index, path in enumerate(files):
+        if index in loaded:
+            continue
+        data = read_source(path)
+        if isinstance(data, LoadProblem):
+            continue  # unreadable: no kind, no id, nothing another file depends on
+        lowered = data.lower()
+        if any(needle in lowered for needle in needles) or _may_be_context(data):
+            loaded[index] = load(index)
+    project = build_project(config, [loaded[index] for index in sorted(loaded)])
+    if config.site:
+        project.codeowners = find_codeowners(config.root, base, fallback)
+    if config.site and project.runbooks and project.matrix is None:
+        return None  # OB206 goes to the site's first runbook, which only the whole site knows
+    shown = {loaded[index].display_path for index in targets}
+    found = [d for d in run_checks(project, select, ignore) if d.path in shown]
+    if any(RUNBOOK in rule_inputs(d.rule) and d.rule not in _SCOPE_SAFE_RUNBOOK_RULES
+           for d in found):
+        return None  # e.g. OB402: the service may be named by a runbook left out
+    return FastRun(found, len(shown))
+
+
+# --- the entry point --------------------------------------------------------------------------
+
+
+@dataclass
+class FastRun:
+    diagnostics: list[Diagnostic]
+    files_checked: int
+
+
+def check_site_fast(
+    config_file: Path,
+    inside: list[Path],
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    today: dt.date | None = None,
+) -> FastRun | None:
+    """`opsbook check` of the site configured by ``config_file``: the whole site (no
+    ``inside`` paths) in chunks, or the given site files without the rest; None when the
+    plain path is needed (small site, no matrix, a finding the narrow scope cannot vouch for).
+    """
+    config = load_config(config_file)
+    if today:
+        config = replace(config, today=today)
+    files = site_files(config)
+    if inside:
+        if len(files) < NARROW_FROM:
+            return None
+        wanted = {resolve_folders(file) for file in expand_paths(inside)}
+        return check_few_files(config, files, wanted, select, ignore)
+    found = check_site_in_chunks(config, files, select, ignore)
+    return None if found is None else FastRun(found, len(files))

@@ -1,0 +1,128 @@
+"""The fast check paths of `opsbook check` (opsbook.scale, built for the benchmarks) give the
+findings of a plain whole-site check: the site in chunks on one or two processes, and a few
+files without the rest of the site. A generated handbook gets one problem of every kind that
+relates files to each other, spread over chunks of 7 files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # bench/ is a tool of this repository, not an installed package
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bench.corpus import generate_handbook  # noqa: E402
+from opsbook import scale  # noqa: E402
+from opsbook.checks import run_checks  # noqa: E402
+from opsbook.config import load_config  # noqa: E402
+from opsbook.diagnostics import Diagnostic  # noqa: E402
+from opsbook.load.document import display_path_for, resolve_folders  # noqa: E402
+from opsbook.model.project import load_project, site_files  # noqa: E402
+
+TODAY = dt.date(2026, 11, 25)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _generated(root: Path) -> list[Path]:
+    """The generated runbooks (their names end in the 5-digit index), in site order."""
+    return sorted(p for p in (root / "runbooks").rglob("*.md") if p.stem[-5:].isdigit())
+
+
+def _frontmatter_value(path: Path, key: str) -> str:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith(f"{key}: "):
+            return line.split(": ", 1)[1]
+    raise AssertionError(f"{path} has no {key}")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("parity") / "handbook"
+    generate_handbook(REPO_ROOT, root, 60, TODAY)
+    runbooks = _generated(root)
+    early, late = runbooks[3], runbooks[50]
+    # Collisions across chunks: the same id, and the same alert in another case.
+    _edit(late, f"id: {_frontmatter_value(late, 'id')}", f"id: {_frontmatter_value(early, 'id')}")
+    alert = _frontmatter_value(early, "alerts").strip("[]").split(",")[0]
+    _edit(runbooks[40], "alerts: [", f"alerts: [{alert.upper()}, ")
+    # Per-file problems: owner, severity, section, placeholder, severity table, mojibake, shell.
+    _edit(runbooks[10], "owner: ", "owner: nobody-")
+    _edit(runbooks[11], "severity: ", "severity: SEV9-")
+    _edit(runbooks[12], "## Verification", "## Checks")
+    _edit(runbooks[13], "- Primary: ", "- Primary: [Name] on ")
+    _edit(runbooks[14], "| SEV", "| SEV1 | 1 minute | 1 minute | 1 minute | 1 minute |\n| SEV")
+    _edit(runbooks[15], "## Symptoms", "## Symptoms\n\nâš ï¸ read this first")
+    _edit(runbooks[16], "  sleep 20\n", '  sleep "20\n')
+    # Suppressions: one used, one unused.
+    _edit(runbooks[17], "owner: ", "owner: ghost-")
+    _edit(runbooks[17], "## Symptoms", "<!-- opsbook: disable-file OB303 -->\n\n## Symptoms")
+    _edit(runbooks[18], "## Symptoms", "<!-- opsbook: disable-file OB104 -->\n\n## Symptoms")
+    # Macros: an unknown service, and a service only a runbook names (an extra file).
+    _edit(runbooks[20], "## Escalation", '## Escalation\n\n{{ who_to_call("no-such-service") }}')
+    _edit(runbooks[57], "service: ", "service: only-here-")
+    service = _frontmatter_value(runbooks[57], "service")
+    _edit(runbooks[21], "## Escalation", f'## Escalation\n\n{{{{ who_to_call("{service}") }}}}')
+    # A second contact sheet hidden among the runbooks, with a duplicate person id.
+    (root / "runbooks" / "zz-extra-contacts.md").write_text(
+        "---\nkind: contacts\npeople:\n  - id: amara\n    name: Amara Two\n"
+        '    phone: "+1 202-555-0199"\n---\n# More contacts\n', encoding="utf-8")
+    # Broken files: no frontmatter, bad YAML, not UTF-8.
+    (root / "runbooks" / "platform" / "empty.md").write_text("# nothing\n", encoding="utf-8")
+    (root / "runbooks" / "platform" / "broken.md").write_text(
+        "---\nid: [broken\n---\n# x\n", encoding="utf-8")
+    (root / "runbooks" / "platform" / "latin1.md").write_bytes(b"---\nid: caf\xe9\n---\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def expected(site: Path) -> list[Diagnostic]:
+    config = load_config(site / "mkdocs.yml")
+    config.today = TODAY
+    return run_checks(load_project(config, site_files(config)))
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scale, "CHUNK_FILES", 7)
+    monkeypatch.setattr(scale, "CHUNKED_FROM", 14)
+
+
+def test_the_corpus_has_findings_of_every_cross_file_kind(expected: list[Diagnostic]) -> None:
+    rules = {diagnostic.rule for diagnostic in expected}
+    assert {"OB302", "OB305", "OB303", "OB201", "OB301", "OB110", "OB204", "OB501", "OB601",
+            "OB901", "OB402", "OB109", "OB007", "OB003", "OB002"} <= rules
+
+
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_chunks_give_the_plain_findings(site: Path, expected: list[Diagnostic], jobs: int) -> None:
+    config = load_config(site / "mkdocs.yml")
+    config.today = TODAY
+    found = scale.check_site_in_chunks(config, site_files(config), jobs=jobs)
+    assert found == expected
+
+
+@pytest.mark.parametrize("index", [0, 3, 11, 13, 16, 17, 18, 20, 21, 40, 50, 57])
+def test_a_few_files_give_their_plain_findings(
+    site: Path, expected: list[Diagnostic], index: int
+) -> None:
+    config = load_config(site / "mkdocs.yml")
+    config.today = TODAY
+    files = site_files(config)
+    target = _generated(site)[index]
+    run = scale.check_few_files(config, files, {resolve_folders(target)})
+    shown = display_path_for(target, None, config.root)
+    if run is None:  # declined: allowed only where a macro may name a service (OB402)
+        assert "{{" in target.read_text(encoding="utf-8")
+        return
+    assert run.files_checked == 1
+    assert run.diagnostics == [d for d in expected if d.path == shown]
