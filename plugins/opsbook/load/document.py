@@ -138,7 +138,12 @@ def read_source(path: Path) -> bytes | LoadProblem:
         if info.st_size > MAX_FILE_BYTES:
             return oversize_problem(info.st_size)
         with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            # The size stat gave, plus one byte to notice a file that grew since or reports
+            # no size (/proc): asking for the cap outright allocates 5 MB per file, which
+            # made reading 10,000 runbooks half again as slow. Same bytes either way.
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as error:
         reason = error.strerror or error.__class__.__name__
         return LoadProblem("OB001", 1, 1, f"cannot read file: {reason}", hint)
