@@ -50,7 +50,9 @@ def test_reference_site_has_generated_pages(reference_site: Path) -> None:
     for rule in ALL_RULES:
         assert f'id="{rule.id}"' in rules
     by_service = (reference_site / "runbooks/index.html").read_text(encoding="utf-8")
-    assert 'href="payments/payments-processor-errors.html"' in by_service
+    assert '<a href="../services/payments.html"><code>payments</code></a>' in by_service
+    payments = (reference_site / "services/payments.html").read_text(encoding="utf-8")
+    assert 'href="../runbooks/payments/payments-processor-errors.html"' in payments
     # No stray tokens: every held-back fragment was put back.
     for page in reference_site.rglob("*.html"):
         assert "OPSBOOKMACRO" not in page.read_text(encoding="utf-8"), page
@@ -201,7 +203,7 @@ def test_pages_do_not_grow_with_the_number_of_runbooks(tmp_path: Path,
     small = (reference_site / RUNBOOK_PAGE).stat().st_size
     large = (build.site / RUNBOOK_PAGE).stat().st_size
     assert large - small < 1500, (small, large)  # three more services in the nav, no more
-    by_service = (build.site / "runbooks/index.html").read_text(encoding="utf-8")
-    assert by_service.count('href="svc1/svc1-case-') == 100
+    service = (build.site / "services/svc1.html").read_text(encoding="utf-8")
+    assert service.count('href="../runbooks/svc1/svc1-case-') == 100
     alerts = (build.site / "alerts/index.html").read_text(encoding="utf-8")
     assert '<tr id="GeneratedAlert0299">' in alerts

@@ -158,6 +158,7 @@ def severity_table(context: RenderContext) -> str:
 
 
 def severity_badge(level: LevelView | None, written: str = "") -> str:
+    """The level's name on its colour (the header card adds the level's meaning next to it)."""
     return render_template("badge.html", level=level, written=written)
 
 

@@ -22,6 +22,7 @@ from opsbook.render.context import RenderContext
 from opsbook.render.expand import Stash
 from opsbook.render.fragments import (
     find_level,
+    level_view,
     markdown_text,
     render_markdown,
     render_template,
@@ -136,22 +137,34 @@ def _frontmatter(title: str, heading: str, searchable: bool) -> str:
 
 
 def runbooks_by_service_page(context: RenderContext) -> PageSource:
+    """Every service with its on-call team and how many runbooks it has, by severity; each
+    service's own page lists the runbooks (so no runbook is listed twice here)."""
     by_service: dict[str, list[Runbook]] = defaultdict(list)
     for runbook in context.project.runbooks:
         by_service[runbook.service].append(runbook)
-    sections = []
+    matrix = context.project.matrix
+    levels = [level_view(level) for level in matrix.levels] if matrix else []
+    rows = []
     for service in services(context):
         team = team_for_service(context, service)
-        sections.append({
+        counts: dict[str, int] = defaultdict(int)
+        for runbook in by_service.get(service, []):
+            level = matrix.lookup(runbook.severity) if matrix and runbook.severity else None
+            counts[level.id if level else ""] += 1
+        rows.append({
             "service": service,
             "href": context.href(service_page(service)),
             "team": team.name if team else "",
             "team_href": context.contact_href("team", team.id) if team else None,
-            "table": Markup(runbook_table(context, by_service.get(service, []), False)),
+            "channel": team.channel if team else "",
             "count": len(by_service.get(service, [])),
+            "counts": [counts.get(level.id, 0) for level in levels],
         })
-    return _page("pages/by_service.md", "By service", "Runbooks by service", sections=sections,
-                 total=len(context.project.runbooks), alerts_href=context.href(ALERTS_INDEX))
+    table = render_template("services_table.html", rows=rows, levels=levels,
+                            badges=[Markup(severity_badge(level)) for level in levels])
+    return _page("pages/by_service.md", "By service", "Runbooks by service",
+                 table=Markup(table), total=len(context.project.runbooks),
+                 alerts_href=context.href(ALERTS_INDEX))
 
 
 def runbooks_by_severity_page(context: RenderContext) -> PageSource:
