@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -49,7 +50,7 @@ from opsbook.load.document import (
 )
 from opsbook.load.frontmatter import split_frontmatter
 from opsbook.load.problems import LoadProblem
-from opsbook.load.text import decode_source
+from opsbook.load.text import MAX_FILE_BYTES, decode_source
 from opsbook.model.project import Project, build_project, expand_paths, site_files
 
 CHUNK_FILES = 1000
@@ -335,6 +336,29 @@ _RUNBOOK_KIND_LINE = re.compile(r"""^kind:[ \t]*(?:runbook|'runbook'|"runbook")[
 _SCOPE_SAFE_RUNBOOK_RULES = frozenset({"OB302", "OB305", "OB901"})
 
 
+def _peek(path: Path) -> bytes | None:
+    """The bytes :func:`read_source` would return, or None where it returns a problem (which
+    loads with no kind and no id): four system calls for the usual regular file."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer (read_source stats first).
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            return None
+        data = os.read(handle, info.st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    if len(data) == info.st_size:
+        return data
+    found = read_source(path)  # short read, or the file grew: let the careful reader decide
+    return None if isinstance(found, LoadProblem) else found
+
+
 def _may_be_context(data: bytes) -> bool:
     """Whether a file may declare a kind other than runbook (a severity matrix, contacts):
     its frontmatter mentions ``kind`` other than as a plain ``kind: runbook`` line, or holds
@@ -368,7 +392,11 @@ def check_few_files(
     from opsbook.checks import run_checks
 
     forget_resolved_folders()
-    targets = [index for index, path in enumerate(files) if resolve_folders(path) in wanted]
+    names = {path.name for path in wanted}  # resolve_folders keeps the name: test that first
+    targets = [
+        index for index, path in enumerate(files)
+        if path.name in names and resolve_folders(path) in wanted
+    ]
     if len(targets) > FEW_FILES:
         return None
     fallback = config.root if config.site else None
@@ -389,8 +417,8 @@ def check_few_files(
     for index, path in enumerate(files):
         if index in loaded:
             continue
-        data = read_source(path)
-        if isinstance(data, LoadProblem):
+        data = _peek(path)
+        if data is None:
             continue  # unreadable: no kind, no id, nothing another file depends on
         lowered = data.lower()
         if any(needle in lowered for needle in needles) or _may_be_context(data):
