@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO_ROOT, copy_handbook
@@ -89,19 +90,32 @@ def read_text(path: Path) -> PdfText:
     return PdfText([page.extract_text() or "" for page in PdfReader(path).pages])
 
 
-def outline_titles(reader: PdfReader) -> list[tuple[int, str]]:
-    """(depth, title) of every bookmark, depth first."""
-    found: list[tuple[int, str]] = []
+@dataclass(frozen=True)
+class Bookmark:
+    depth: int
+    title: str
+    page: int  # 0-based index of the page it opens
 
-    def walk(items: list[object], depth: int) -> None:
+
+def bookmarks(reader: PdfReader) -> list[Bookmark]:
+    """Every bookmark of the outline, depth first."""
+    found: list[Bookmark] = []
+
+    def walk(items: Any, depth: int) -> None:
         for item in items:
             if isinstance(item, list):
                 walk(item, depth + 1)
             else:
-                found.append((depth, str(item.title)))  # type: ignore[attr-defined]
+                page = reader.get_destination_page_number(item)
+                assert page is not None
+                found.append(Bookmark(depth, str(item.title), page))
 
     walk(reader.outline, 0)
     return found
+
+
+def outline_titles(reader: PdfReader) -> list[tuple[int, str]]:
+    return [(mark.depth, mark.title) for mark in bookmarks(reader)]
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +164,9 @@ def test_cover_shows_company_date_and_clean_revision(
     printed: Printed, handbook_text: PdfText
 ) -> None:
     cover = handbook_text.pages[0]
+    company = str(printed.project.config.pdf.get("company") or "")
+    assert company, "the reference handbook names its company in mkdocs.yml"
+    assert company.upper() in [line.strip().upper() for line in cover.splitlines()]
     assert "Larkspur Freight on-call handbook" in cover
     assert TODAY.isoformat() in cover
     assert printed.sha in cover
@@ -198,8 +215,7 @@ def test_sections_come_in_the_promised_order(printed: Printed) -> None:
     """Severity matrix, contacts, templates, then runbooks grouped by service."""
     project = printed.project
     reader = printed.reader("handbook.pdf")
-    top = [(str(item.title), reader.get_destination_page_number(item))
-           for item in reader.outline if not isinstance(item, list)]
+    top = [(mark.title, mark.page) for mark in bookmarks(reader) if mark.depth == 0]
     titles = [title for title, _ in top]
 
     def title_of(kind: str) -> str:
@@ -234,22 +250,42 @@ def test_outline_has_one_entry_per_runbook(printed: Printed) -> None:
 def test_runbooks_start_on_a_new_page(printed: Printed, handbook_text: PdfText) -> None:
     reader = printed.reader("handbook.pdf")
     titles = {runbook.title for runbook in printed.project.runbooks}
-    starts: dict[str, int] = {}
-
-    def walk(items: list[object]) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            elif str(item.title) in titles:  # type: ignore[attr-defined]
-                starts[str(item.title)] = reader.get_destination_page_number(item)  # type: ignore[arg-type]
-
-    walk(reader.outline)
+    starts = {mark.title: mark.page for mark in bookmarks(reader) if mark.title in titles}
     assert set(starts) == titles
     assert len(set(starts.values())) == len(titles)  # no two runbooks share a page
     for title, page in starts.items():
         assert squash(title) in squash(handbook_text.pages[page])
         # The page before belongs to something else: the runbook did not start there.
         assert squash(title) not in squash(handbook_text.pages[page - 1]), title
+
+
+def test_contents_page_numbers_match_the_pages(printed: Printed, handbook_text: PdfText) -> None:
+    """The table of contents gives each runbook the page its bookmark points at."""
+    reader = printed.reader("handbook.pdf")
+    # The contents run from page 2 up to the first section after them.
+    first_section = min(mark.page for mark in bookmarks(reader)
+                        if mark.depth == 0 and mark.title != "Contents")
+    contents = " ".join(handbook_text.pages[1:first_section])
+    assert "Contents" in contents
+    flat_contents = re.sub(r"\s+", " ", contents)
+    titles = {runbook.title for runbook in printed.project.runbooks}
+    checked = 0
+    for mark in bookmarks(reader):
+        if mark.title not in titles:
+            continue
+        entry = re.search(re.escape(mark.title) + r"[ .]*?(\d+)\b", flat_contents)
+        assert entry is not None, mark.title
+        assert int(entry.group(1)) == mark.page + 1, mark.title
+        checked += 1
+    assert checked == len(printed.project.runbooks)
+
+
+def test_document_metadata(printed: Printed) -> None:
+    meta = printed.reader("handbook.pdf").metadata
+    assert meta is not None and meta.title == "Larkspur Freight on-call handbook"
+    runbook = printed.project.runbooks[0]
+    runbook_meta = printed.reader(f"runbooks/{runbook.id}.pdf").metadata
+    assert runbook_meta is not None and runbook_meta.title == runbook.title
 
 
 def test_internal_links_work(printed: Printed) -> None:
@@ -393,6 +429,20 @@ def test_letter_paper(handbook: Path, tmp_path: Path) -> None:
     assert list(output.rglob("*.pdf")) == [output / "runbooks" / "db-primary-failover.pdf"]
 
 
+def test_redact_reaches_paper(handbook: Path, tmp_path: Path) -> None:
+    """--redact is applied by the shared render layer: no personal number is printed."""
+    output = tmp_path / "out"
+    code, stderr = run_cli("pdf", "--config", str(handbook / "mkdocs.yml"), "-o", str(output),
+                           "--redact", "--runbook", "db-primary-failover")
+    assert code == 0, stderr
+    text = squash(read_text(output / "runbooks" / "db-primary-failover.pdf").all)
+    people = load_site(handbook / "mkdocs.yml").contacts.people.values()
+    for person in people:
+        assert person.phone is None or squash(person.phone) not in text, person.id
+        assert person.email is None or person.email not in text, person.id
+    assert squash("see internal directory") in text
+
+
 def test_unknown_runbook_is_a_usage_error(handbook: Path, tmp_path: Path) -> None:
     code, stderr = run_cli("pdf", "--config", str(handbook / "mkdocs.yml"),
                            "-o", str(tmp_path / "out"), "--runbook", "no-such-runbook")
@@ -437,3 +487,74 @@ def test_dirty_tree_is_marked(tmp_path: Path) -> None:
     assert dirty.dirty and dirty.sha == clean.sha
     assert "uncommitted" in dirty.label and dirty.short_label.endswith("+dirty")
     shutil.rmtree(root / ".git")
+
+
+# -- mkdocs build with the plugin's pdf option ---------------------------------------------------
+def enable_pdf(handbook: Path, **options: str) -> None:
+    """Turn on the plugin's `pdf` option (and set others) in the copy's mkdocs.yml."""
+    config = handbook / "mkdocs.yml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    plugin = lines.index("  - opsbook:")
+    if "      pdf:" not in lines:
+        lines.insert(plugin + 1, "      pdf:")
+    block = lines.index("      pdf:")
+    settings = {"enabled": "true", **options}
+    lines = [line for line in lines
+             if not any(line.startswith(f"        {key}:") for key in settings)]
+    for key, value in settings.items():
+        lines.insert(block + 1, f"        {key}: {value}")
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def mkdocs_build(handbook: Path) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-f", str(handbook / "mkdocs.yml")],
+        capture_output=True, text=True, cwd=handbook,
+        env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+
+
+def download_links(site: Path) -> dict[Path, Path]:
+    """Every "Download PDF" link in the built site: page → the file it points at."""
+    links: dict[Path, Path] = {}
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for href in re.findall(r'<a [^>]*href="([^"]+\.pdf)"[^>]*>\s*Download PDF', html):
+            links[page] = (page.parent / href).resolve()
+    return links
+
+
+def test_mkdocs_build_writes_pdfs_and_links_every_runbook(handbook: Path) -> None:
+    enable_pdf(handbook, company="Example Carriers Ltd", paper="letter")
+    result = mkdocs_build(handbook)
+    assert result.returncode == 0, result.stderr
+    site = handbook / "site"
+    project = load_site(handbook / "mkdocs.yml")
+    expected = {(site / "pdf" / "runbooks" / f"{r.id}.pdf").resolve() for r in project.runbooks}
+    assert {p.resolve() for p in (site / "pdf" / "runbooks").glob("*.pdf")} == expected
+    links = download_links(site)
+    assert set(links.values()) == expected  # one link per runbook, each to its own PDF
+    assert len(links) == len(project.runbooks)
+    cover = PdfReader(site / "pdf" / "handbook.pdf").pages[0].extract_text()
+    assert "EXAMPLE CARRIERS LTD" in [line.strip().upper() for line in cover.splitlines()]
+    some_runbook = PdfReader(next(iter(expected)))
+    assert [round(float(v)) for v in some_runbook.pages[0].mediabox[2:]] == [612, 792]
+    assert "wrote" in result.stderr and "PDFs" in result.stderr
+
+
+def test_mkdocs_build_with_findings_prints_nothing(handbook: Path) -> None:
+    """With `strict: false` the site still builds, but no placeholder reaches paper."""
+    with_placeholder(handbook)
+    enable_pdf(handbook)
+    config = handbook / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "      pdf:\n", "      strict: false\n      pdf:\n", 1), encoding="utf-8")
+    result = mkdocs_build(handbook)
+    assert result.returncode == 0, result.stderr
+    site = handbook / "site"
+    assert (site / "index.html").is_file()
+    assert not (site / "pdf").exists()
+    assert download_links(site) == {}
+    assert "PDFs not written" in result.stderr

@@ -65,6 +65,15 @@ def test_markup_that_is_not_changed_is_kept_byte_for_byte() -> None:
     assert rewrite(html) == html
 
 
+def test_code_keeps_its_text_and_comments_but_not_token_colours() -> None:
+    html = ('<div class="highlight"><pre><span></span><code><span class="nb">echo</span> '
+            '<span class="s2">&quot;$pod&quot;</span>  <span class="c1"># why</span>\n'
+            '</code></pre></div><p><span class="x">outside</span></p>')
+    out = rewrite(html)
+    assert '<code>echo &quot;$pod&quot;  <span class="c1"># why</span>\n</code>' in out
+    assert '<span class="x">outside</span>' in out
+
+
 def test_images_resolve_to_files_of_the_built_site(tmp_path: Path) -> None:
     site = tmp_path / "site"
     (site / "img").mkdir(parents=True)

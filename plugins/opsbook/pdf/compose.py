@@ -57,7 +57,7 @@ class BuiltSite:
 
     pages: dict[Path, RenderedPage]  # by resolved source file
     site_dir: Path
-    stylesheets: tuple[str, ...] = ()  # the site's own local CSS (extra_css), as file URIs
+    stylesheets: tuple[Path, ...] = ()  # the site's own local CSS files (extra_css)
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,6 @@ def handbook_html(plan: HandbookPlan, settings: PrintSettings, site: BuiltSite) 
     return _render(
         "handbook.html",
         settings=settings,
-        stylesheets=site.stylesheets,
         title=settings.site_name,
         plan=plan,
         body={s.anchor: _rewritten(s.page, targets) for s in plan.sections}
@@ -187,7 +186,6 @@ def runbook_html(
     return _render(
         "runbook.html",
         settings=settings,
-        stylesheets=site.stylesheets,
         title=runbook.title,
         entry=entry,
         body={entry.anchor: _rewritten(page, targets)},
@@ -219,7 +217,6 @@ def _environment() -> Any:
     environment.filters["css_string"] = lambda value: markupsafe.Markup(css_string(value))
     environment.filters["html"] = markupsafe.Markup
     environment.globals["paper_sizes"] = PAPER_SIZES
-    environment.globals["print_stylesheet"] = (TEMPLATES / "print.css").resolve().as_uri()
     return environment
 
 

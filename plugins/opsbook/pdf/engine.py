@@ -25,7 +25,7 @@ from typing import Any
 
 from opsbook.pdf.compose import TEMPLATES
 
-STYLESHEET = TEMPLATES / "print.css"  # linked from each document, after the site's CSS
+STYLESHEET = TEMPLATES / "print.css"
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class PrintJob:
     html: str
     output: Path
     site_dir: Path  # the only directory resources may be read from
+    stylesheets: tuple[Path, ...] = ()  # the site's own CSS, applied before print.css
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,22 @@ def _fonts() -> Any:
     from weasyprint.text.fonts import FontConfiguration
 
     return FontConfiguration()
+
+
+@cache
+def _stylesheet(path: Path, site_dir: Path) -> Any:
+    """A stylesheet parsed once per process, not once per document."""
+    from weasyprint import CSS
+
+    return CSS(filename=str(path), font_config=_fonts(), url_fetcher=_fetcher(site_dir))
+
+
+def _stylesheets(job: PrintJob) -> list[Any]:
+    # Passed as "user" stylesheets: they rank below the document's own inline style (per
+    # document @page content, badge colours) and, among themselves, later wins — so
+    # print.css, last, overrides the site's screen layout where both set a property.
+    site_dir = job.site_dir.resolve()
+    return [_stylesheet(path.resolve(), site_dir) for path in (*job.stylesheets, STYLESHEET)]
 
 
 def _fetcher(site_dir: Path) -> Any:
@@ -98,7 +115,7 @@ def render_job(job: PrintJob) -> PrintResult:
             url_fetcher=_fetcher(job.site_dir),
         )
         _current_job[0] = job.name
-        document = html.render(font_config=fonts)
+        document = html.render(stylesheets=_stylesheets(job), font_config=fonts)
         job.output.parent.mkdir(parents=True, exist_ok=True)
         partial = job.output.with_name(f".{job.output.name}.{os.getpid()}.partial")
         try:

@@ -66,14 +66,15 @@ def plan_jobs(
     if handbook:
         plan = plan_handbook(project, site.pages)
         jobs.append(PrintJob(HANDBOOK_JOB, handbook_html(plan, settings, site),
-                             output_dir / HANDBOOK_FILE, site.site_dir))
+                             output_dir / HANDBOOK_FILE, site.site_dir, site.stylesheets))
     wanted = set(runbook_ids) if runbook_ids is not None else None
     for runbook in project.runbooks:
         if wanted is not None and runbook.id not in wanted:
             continue
         page = runbook_page(runbook, site.pages)
         jobs.append(PrintJob(runbook.id, runbook_html(runbook, page, settings, site),
-                             output_dir / runbook_pdf_path(runbook.id), site.site_dir))
+                             output_dir / runbook_pdf_path(runbook.id), site.site_dir,
+                             site.stylesheets))
     return jobs
 
 

@@ -35,10 +35,10 @@ def relative_href(page_url: str, target: str) -> str:
     return posixpath.relpath(target, start.rstrip("/") or ".")
 
 
-def site_stylesheets(mkdocs_config: Any, site_dir: Path) -> tuple[str, ...]:
+def site_stylesheets(mkdocs_config: Any, site_dir: Path) -> tuple[Path, ...]:
     """The site's own local stylesheets (``extra_css``: opsbook's cards, a handbook's custom
-    styles) as file URIs; remote ones are skipped, printing never uses the network."""
-    found: list[str] = []
+    styles); remote ones are skipped, printing never uses the network."""
+    found: list[Path] = []
     root = site_dir.resolve()
     for entry in mkdocs_config.extra_css or []:
         href = str(getattr(entry, "path", entry))
@@ -46,7 +46,7 @@ def site_stylesheets(mkdocs_config: Any, site_dir: Path) -> tuple[str, ...]:
             continue
         path = (root / href.lstrip("/")).resolve()
         if path.is_relative_to(root) and path.is_file():
-            found.append(path.as_uri())
+            found.append(path)
     return tuple(found)
 
 
