@@ -75,6 +75,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "runbooks" / "zz-extra-contacts.md").write_text(
         "---\nkind: contacts\npeople:\n  - id: amara\n    name: Amara Two\n"
         '    phone: "+1 202-555-0199"\n---\n# More contacts\n', encoding="utf-8")
+    # A page that declares itself a runbook, with the id of a runbook in another folder.
+    (root / "docs" / "copied-runbook.md").write_text(
+        runbooks[1].read_text(encoding="utf-8").replace("---\n", "---\nkind: runbook\n", 1),
+        encoding="utf-8")
     # Broken files: no frontmatter, bad YAML, not UTF-8.
     (root / "runbooks" / "platform" / "empty.md").write_text("# nothing\n", encoding="utf-8")
     (root / "runbooks" / "platform" / "broken.md").write_text(
@@ -109,6 +113,20 @@ def test_chunks_give_the_plain_findings(site: Path, expected: list[Diagnostic], 
     config.today = TODAY
     found = scale.check_site_in_chunks(config, site_files(config), jobs=jobs)
     assert found == expected
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_chunks_follow_the_project_order_not_the_walk(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # From inside runbooks/, runbooks show as `payments/x.md` and pages as `docs/x.md`: the
+    # project order (by shown path) then differs from the order the walk found the files in.
+    monkeypatch.chdir(site / "runbooks")
+    config = load_config(site / "mkdocs.yml")
+    config.today = TODAY
+    files = site_files(config)
+    expected = run_checks(load_project(config, files))
+    assert scale.check_site_in_chunks(config, files, jobs=2) == expected
 
 
 @pytest.mark.parametrize("index", [0, 3, 11, 13, 16, 17, 18, 20, 21, 40, 50, 57])

@@ -51,7 +51,13 @@ from opsbook.load.document import (
 from opsbook.load.frontmatter import split_frontmatter
 from opsbook.load.problems import LoadProblem
 from opsbook.load.text import MAX_FILE_BYTES, decode_source
-from opsbook.model.project import Project, build_project, expand_paths, site_files
+from opsbook.model.project import (
+    Project,
+    build_project,
+    document_order,
+    expand_paths,
+    site_files,
+)
 
 CHUNK_FILES = 1000
 """Files per chunk: small enough to bound memory, large enough that the few extra files each
@@ -84,9 +90,13 @@ def jobs_wanted() -> int:
 # --- the whole site, in chunks ----------------------------------------------------------------
 
 
+Order = tuple[tuple[str, ...], str]  # see document_order
+
+
 @dataclass(frozen=True)
 class RunbookFacts:
     index: int  # position of its file in the site's file list
+    order: Order  # its place in a project, which decides the "first" of two claims
     id: str
     alerts: tuple[str, ...]  # lower-cased, as collisions compare them
     service: str
@@ -102,10 +112,10 @@ class ShardFacts:
 
 
 def merge_projects(config: OpsbookConfig, parts: Iterable[Project]) -> Project:
-    """One project from one-file projects, in the given order: what :func:`build_project` on
-    their documents builds, since it reads each document on its own."""
+    """One project from one-file projects: what :func:`build_project` on their documents
+    builds, since it puts them in :func:`document_order` and reads each on its own."""
     merged = Project(config)
-    for part in parts:
+    for part in sorted(parts, key=lambda part: document_order(part.documents[0])):
         merged.documents.extend(part.documents)
         merged.matrices.extend(part.matrices)
         merged.contacts.sheets.extend(part.contacts.sheets)
@@ -150,14 +160,15 @@ class Shard:
             for index in self.chunk_indices(chunk):
                 part = self.part(index)
                 document = part.documents[0]
+                order = document_order(document)
                 if part.matrices:
                     facts.context.append((index, "severity-matrix"))
                 if part.contacts.sheets:
                     facts.context.append((index, "contacts"))
                 for runbook in part.runbooks:
                     facts.runbooks.append(RunbookFacts(
-                        index, runbook.id, tuple(alert.lower() for alert in runbook.alerts),
-                        runbook.service,
+                        index, order, runbook.id,
+                        tuple(alert.lower() for alert in runbook.alerts), runbook.service,
                     ))
                 if document.text is not None and "{{" in document.text:
                     facts.macro_chunks.add(chunk)
@@ -205,7 +216,7 @@ def plan_extras(
     whole-site pass knows)."""
     context = sorted({index for shard in facts for index, _kind in shard.context})
     has_matrix = any(kind == "severity-matrix" for shard in facts for _i, kind in shard.context)
-    runbooks = sorted((r for shard in facts for r in shard.runbooks), key=lambda r: r.index)
+    runbooks = sorted((r for shard in facts for r in shard.runbooks), key=lambda r: r.order)
     if site and runbooks and not has_matrix:
         return None
     macro_chunks = set().union(*(shard.macro_chunks for shard in facts))

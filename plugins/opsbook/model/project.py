@@ -140,11 +140,16 @@ def load_project(
     return project
 
 
+def document_order(document: Document) -> tuple[tuple[str, ...], str]:
+    """The order of a project's documents (see build_project)."""
+    return PurePosixPath(document.display_path).parts, str(document.path)
+
+
 def build_project(config: OpsbookConfig, documents: list[Document]) -> Project:
     # In path order whatever order the files came in (`opsbook check b.md a.md`, a fuzzer's
     # shuffle): rules that keep the first of two (duplicate ids, "also used by", the runbook
     # that reports a missing matrix) then give the same output for the same files.
-    documents = sorted(documents, key=lambda d: (PurePosixPath(d.display_path).parts, str(d.path)))
+    documents = sorted(documents, key=document_order)
     project = Project(config, documents)
     for document in documents:
         kind = effective_kind(document, config)
