@@ -10,6 +10,7 @@ Everything it shows is rendered by :mod:`opsbook.render`.
 from __future__ import annotations
 
 import logging
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any, Literal
 
@@ -139,6 +140,10 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         )
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: Any, files: Files) -> str:
+        if "title" in page.meta:
+            # Frontmatter is data, but MkDocs takes a `title:` as HTML (the <h1>, the nav, search
+            # results): `<script>` in a runbook title would run. Escaped, it reads as written.
+            page.meta["title"] = html_escape(str(page.meta["title"]), quote=False)
         if "{{" not in markdown or self.context is None:
             return markdown
         context = self._page_context(files, page)
