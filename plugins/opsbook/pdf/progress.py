@@ -21,6 +21,7 @@ class ProgressDisplay:
         self.done = 0
         self.handbook_pages = 0
         self.handbook_busy = False
+        self.handbook_writing = False
         self.started = time.perf_counter()
         self._last_draw = 0.0
 
@@ -38,6 +39,10 @@ class ProgressDisplay:
 
     def layout(self, job: str, message: str) -> None:
         """WeasyPrint progress forwarded from a worker: count the handbook's pages."""
+        if job == "handbook" and "Creating PDF" in message:
+            self.handbook_writing = True
+            self._draw()
+            return
         match = _PAGE.search(message)
         if job == "handbook" and match:
             page = int(match.group(1))
@@ -76,7 +81,12 @@ class ProgressDisplay:
         bar = "#" * filled + "-" * (self.width - filled)
         handbook = ""
         if self.handbook_busy:
-            handbook = f" · handbook: laying out page {self.handbook_pages}"
+            if self.handbook_writing:
+                handbook = f" · handbook: writing {self.handbook_pages} pages"
+            elif self.handbook_pages:
+                handbook = f" · handbook: laying out page {self.handbook_pages}"
+            else:
+                handbook = " · handbook: starting"
         line = (f"opsbook pdf: [{bar}] {self.done}/{self.total} PDFs{handbook}"
                 f" · {now - self.started:.0f}s")
         with self.lock:
