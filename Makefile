@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: install serve build test lint typecheck pytest check pdf bench clean
-.PHONY: sarif site-zip system-deps release
+.PHONY: sarif site-zip system-deps release fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ typecheck: install
 
 pytest: install
 	$(BIN)/pytest
+
+fuzz: install ## property-based fuzzing of the check path: >= 10,000 generated cases (~10 min)
+	OPSBOOK_HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider tests/test_fuzz.py \
+		--hypothesis-show-statistics
 
 pdf: install ## print the handbook and every runbook to pdf/
 	$(BIN)/opsbook pdf

@@ -37,6 +37,25 @@ def handbook(tmp_path: Path) -> Path:
     return copy_handbook(tmp_path / "handbook")
 
 
+# Hypothesis (issue 7): `make test` runs a small profile; `make fuzz` sets
+# OPSBOOK_HYPOTHESIS_PROFILE=fuzz, 3,000 cases per property test (12,060 in tests/test_fuzz.py).
+# No deadline: two cores are shared and a slow case is not a failing one.
+def _hypothesis_profiles() -> None:
+    import os
+
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("small", max_examples=30, deadline=None, print_blob=True)
+    settings.register_profile(
+        "fuzz", max_examples=3_000, deadline=None, print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    settings.load_profile(os.environ.get("OPSBOOK_HYPOTHESIS_PROFILE", "small"))
+
+
+_hypothesis_profiles()
+
+
 @pytest.fixture(scope="session")
 def reference_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reference handbook built once per session with the real `mkdocs build`; returns the
