@@ -144,3 +144,74 @@ def test_a_few_files_give_their_plain_findings(
         return
     assert run.files_checked == 1
     assert run.diagnostics == [d for d in expected if d.path == shown]
+
+
+# --- mkdocs.yml and plugin options read without importing MkDocs (opsbook.options) ----------
+
+OPTION_CASES: list[dict[str, object]] = [
+    {},
+    {"runbooks_dir": "playbooks", "review_every": "30d", "strict": False},
+    {"required_sections": ["Symptoms", "Mitigation"], "ignore": ["OB304"], "redact": True},
+    {"pdf": {"enabled": True, "paper": "letter", "company": "Example Ltd"}},
+    {"pdf": {}},
+    {"alert_pages": True, "severity": "levels.md", "contacts": "people.md"},
+    {"runbok_dir": "typo"},
+    {"strict": "yes"},
+    {"review_every": None},
+    {"pdf": {"paper": "a3"}},
+    {"pdf": {"colour": True}},
+    {"pdf": None},
+    {"ignore": "OB304"},
+]
+
+
+def test_the_plugin_schema_read_from_source_is_the_class() -> None:
+    from opsbook.options import plugin_schema
+    from opsbook.site.config import OpsbookPluginConfig
+
+    schema = plugin_schema()
+    assert schema is not None, "opsbook.options no longer reads opsbook/site/config.py"
+    real = OpsbookPluginConfig()
+    real.load_dict({})
+    assert not real.validate()[0]
+    assert set(schema) == {key for key, _option in OpsbookPluginConfig._schema}
+    for key, option in schema.items():
+        value = real[key]
+        assert option.default == (dict(value) if option.sub is not None else value), key
+
+
+@pytest.mark.parametrize("options", OPTION_CASES)
+def test_plain_options_validate_like_mkdocs(options: dict[str, object], tmp_path: Path) -> None:
+    from opsbook.config import ConfigError, _validated_by_mkdocs, config_from_plugin
+    from opsbook.options import plain_plugin_config
+
+    fast = plain_plugin_config(dict(options))
+    try:
+        slow = _validated_by_mkdocs(tmp_path / "mkdocs.yml", dict(options))
+    except ConfigError:
+        assert fast is None  # an error: only MkDocs words it
+        return
+    if fast is None:
+        return  # declined: MkDocs decided, which is always allowed
+    for name in vars(fast):
+        expected = slow[name]
+        assert getattr(fast, name) == (dict(expected) if name == "pdf" else expected), name
+    assert config_from_plugin(fast, tmp_path, tmp_path / "docs", "") == config_from_plugin(
+        slow, tmp_path, tmp_path / "docs", "")
+
+
+def test_plain_yaml_reads_like_the_mkdocs_loader(tmp_path: Path) -> None:
+    from mkdocs.utils.yaml import yaml_load
+
+    from opsbook.config import _safe_config_loader
+    from opsbook.options import read_plain_yaml
+
+    reference = REPO_ROOT / "mkdocs.yml"
+    with reference.open("rb") as handle:
+        slow = yaml_load(handle, loader=_safe_config_loader())
+    assert read_plain_yaml(reference) in (None, slow)
+    tagged = tmp_path / "mkdocs.yml"
+    tagged.write_text("site_name: !ENV [NAME, x]\nplugins: [opsbook]\n", encoding="utf-8")
+    assert read_plain_yaml(tagged) is None
+    tagged.write_text("INHERIT: base.yml\n", encoding="utf-8")
+    assert read_plain_yaml(tagged) is None

@@ -69,11 +69,16 @@ def _safe_config_loader() -> Any:
 
 def load_config(config_file: Path) -> OpsbookConfig:
     """Read the opsbook block from ``config_file`` (mkdocs.yml)."""
-    from mkdocs.utils.yaml import yaml_load
+    from opsbook.options import read_plain_yaml
 
     try:
-        with config_file.open("rb") as handle:
-            raw = yaml_load(handle, loader=_safe_config_loader())
+        # A tag-free file without MkDocs' import cost (see opsbook.options), else MkDocs' loader.
+        raw = read_plain_yaml(config_file)
+        if raw is None:
+            from mkdocs.utils.yaml import yaml_load
+
+            with config_file.open("rb") as handle:
+                raw = yaml_load(handle, loader=_safe_config_loader())
     except OSError as error:
         raise ConfigError(f"{config_file}: cannot read: {error.strerror}") from None
     except Exception as error:  # MkDocs raises several YAML and config errors
@@ -118,6 +123,22 @@ def config_from_options(
     config_file: Path, raw: dict[str, Any], options: dict[str, Any]
 ) -> OpsbookConfig:
     """Validate the plugin block with the plugin's own config class."""
+    from opsbook.options import plain_plugin_config
+
+    # Plain options are checked against the class's declarations without importing MkDocs
+    # (see opsbook.options); anything else, and every error, goes through the class itself.
+    plugin_config: Any = plain_plugin_config(options)
+    if plugin_config is None:
+        plugin_config = _validated_by_mkdocs(config_file, options)
+    root = config_file.parent.resolve()
+    docs_dir = root / str(raw.get("docs_dir", "docs"))
+    try:
+        return config_from_plugin(plugin_config, root, docs_dir, str(raw.get("site_url") or ""))
+    except ConfigError as error:
+        raise ConfigError(f"{config_file}: {error}") from None
+
+
+def _validated_by_mkdocs(config_file: Path, options: dict[str, Any]) -> Any:
     from opsbook.site.config import OpsbookPluginConfig
 
     plugin_config = OpsbookPluginConfig()
@@ -132,12 +153,7 @@ def config_from_options(
     if problems:
         details = "; ".join(f"{key}: {problem}" for key, problem in problems)
         raise ConfigError(f"{config_file}: invalid `opsbook` plugin options: {details}")
-    root = config_file.parent.resolve()
-    docs_dir = root / str(raw.get("docs_dir", "docs"))
-    try:
-        return config_from_plugin(plugin_config, root, docs_dir, str(raw.get("site_url") or ""))
-    except ConfigError as error:
-        raise ConfigError(f"{config_file}: {error}") from None
+    return plugin_config
 
 
 def config_from_plugin(
