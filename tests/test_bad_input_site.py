@@ -302,3 +302,57 @@ def test_hostile_values_print_as_text_in_the_pdf(tmp_path: Path) -> None:
         assert marker in text, (marker, text[:2000])
     assert "{{ 7*7 }}" in text
     assert "root:x:0:0" not in text
+
+
+# ---------------------------------------------------------------------------------------------
+# `mkdocs build` over the bad-input handbook: a clean failure when strict, a site when not.
+
+
+def _bad_handbook(root: Path, strict: bool) -> Path:
+    from test_bad_input import BILLION_LAUGHS, MKDOCS_YML, runbook_with, write_handbook
+
+    typed = runbook_with(("title: API down", "title: [API, down]"), ("owner: core", "owner: 42"),
+                         ("last_reviewed: 2026-11-01", "last_reviewed: soon"))
+    write_handbook(root, {
+        "mkdocs.yml": MKDOCS_YML + ("" if strict else "      strict: false\n"),
+        "runbooks/api/odd.md": "---\n- a\n---\n",
+        "runbooks/api/open.md": "---\nid: open\n",
+        "runbooks/api/typed.md": typed.replace("api-down", "typed"),
+        "runbooks/api/empty.md": b"",
+        "runbooks/api/binary.md": b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)),
+        "docs/latin1.md": b"caf\xe9\n",
+        "docs/bomb.md": BILLION_LAUGHS,
+        "docs/more.md": "---\nkind: contacts\npeople: [1, {id: x}, {id: y, name: [a]}]\n"
+                        "teams: [{id: t, name: T, escalation: [{after: 5m, notify: [[x]]}]}]\n"
+                        "---\n{{ contact_card(\"x\") }}\n\n{{ escalation_ladder(\"t\") }}\n",
+    })
+    (root / "runbooks" / "api" / "self.md").symlink_to("self.md")
+    (root / "runbooks" / "loop").symlink_to("..")
+    return root
+
+
+def _mkdocs_build(root: Path, site: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml"), "-d", str(site)],
+        cwd=root, capture_output=True, text=True, timeout=600, check=False, env=_env(),
+    )
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "not-strict"])
+def test_mkdocs_build_over_bad_files_never_tracebacks(tmp_path: Path, strict: bool) -> None:
+    from test_bad_input import unchanged
+
+    root = _bad_handbook(tmp_path / "handbook", strict)
+    with unchanged(root):
+        result = _mkdocs_build(root, tmp_path / "site")
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert "runbooks/api/binary.md" in result.stderr and "OB002" in result.stderr
+    if strict:
+        assert result.returncode == 1
+        assert "error-level finding" in result.stderr
+    else:
+        # Unreadable files are left out of the site (MkDocs would stop on them); the rest builds.
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert (tmp_path / "site" / "runbooks" / "api" / "api-down" / "index.html").is_file()
+        assert not list((tmp_path / "site").rglob("binary*"))
+        assert not list((tmp_path / "site").rglob("latin1*"))
