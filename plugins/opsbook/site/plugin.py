@@ -32,6 +32,7 @@ from opsbook.render.context import RenderContext
 from opsbook.render.expand import Stash, restore_calls, stash_calls
 from opsbook.render.pages import alert_redirect_html
 from opsbook.site.assets import asset_files, register_assets
+from opsbook.site.background import PendingChecks
 from opsbook.site.config import OpsbookPluginConfig
 from opsbook.site.generate import GeneratedPage, planned_pages, planned_redirects
 from opsbook.site.links import page_linker, relative_url
@@ -57,6 +58,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.stashes: dict[str, Stash] = {}  # src_uri → macro output waiting for its page
         self.pdf = SitePdf()  # `pdf.enabled`: capture rendered pages, print to site/pdf/
         self._files = Files([])
+        self.checks: PendingChecks | None = None
         self.redirects: list[tuple[str, str]] = []  # path in site_dir, HTML
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
@@ -79,7 +81,14 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         generated pages, the per-alert redirects and the plugin's assets."""
         assert self.opsbook is not None
         self.project = load_project(self.opsbook, site_files(self.opsbook), base=self._root)
-        self._report()
+        if self.checks is not None:
+            self.checks.cancel()
+        # A build reports at the end, so its checks can run beside the rendering; `serve`
+        # and PDF printing need the findings before the pages are rendered.
+        background = self.command == "build" and not self.pdf.write_into_site
+        self.checks = PendingChecks(_run_checks, self.project, background)
+        if not self.checks.pending:
+            self._report()
         runbooks_dir = self.opsbook.runbooks_dir
         if runbooks_dir.is_dir() and not _is_below(runbooks_dir, Path(config.docs_dir)):
             for path in iter_markdown_files(runbooks_dir):
@@ -98,11 +107,11 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.runbooks = {}
         for runbook in self.project.runbooks:
             runbook_uri = document_src_uri(self.opsbook, runbook.origin.document.path)
-            file = files.get_file_from_path(runbook_uri) if runbook_uri else None
-            if file is not None and runbook_uri is not None:
+            runbook_file = files.get_file_from_path(runbook_uri) if runbook_uri else None
+            if runbook_file is not None and runbook_uri is not None:
                 self.runbooks[runbook_uri] = runbook
-                if file.inclusion.is_in_nav():
-                    file.inclusion = InclusionLevel.NOT_IN_NAV  # listed by the index pages
+                if runbook_file.inclusion.is_in_nav():
+                    runbook_file.inclusion = InclusionLevel.NOT_IN_NAV  # the indexes list it
         self.context = RenderContext.for_project(
             self.project, directory_urls=bool(config.use_directory_urls)
         )
@@ -115,10 +124,10 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             files.append(File.generated(config, page.src_uri, content="",
                                         inclusion=InclusionLevel.NOT_IN_NAV))
         for page in self.generated:
-            file = files.get_file_from_path(page.src_uri)
-            assert file is not None
-            source = page.render(self.context.on_page(page_linker(files, file)))
-            file.content_string = source.markdown
+            page_file = files.get_file_from_path(page.src_uri)
+            assert page_file is not None
+            source = page.render(self.context.on_page(page_linker(files, page_file)))
+            page_file.content_string = source.markdown
             self.stashes[page.src_uri] = source.stash
         self.redirects = []
         if self.config.alert_pages:
@@ -199,8 +208,11 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         return output
 
     def on_post_build(self, *, config: Any) -> None:
-        """Write the per-alert pages (option ``alert_pages``): plain files, not MkDocs pages,
-        so they need no Markdown, theme or search entry."""
+        """Report the findings of checks that ran beside the rendering; write the per-alert
+        pages (option ``alert_pages``): plain files, not MkDocs pages, so they need no
+        Markdown, theme or search entry."""
+        if self.checks is not None and self.checks.pending:
+            self._report()
         site = Path(config.site_dir)
         made: set[Path] = set()
         for src_uri, html in self.redirects:
@@ -222,11 +234,13 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         assert self.opsbook is not None
         return self.opsbook.root
 
-    def _report(self) -> None:
-        from opsbook.checks import run_checks
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.checks is not None:
+            self.checks.cancel()
 
-        assert self.project is not None
-        self.diagnostics = run_checks(self.project)
+    def _report(self) -> None:
+        assert self.checks is not None
+        self.diagnostics = self.checks.result()
         self.pdf.set_findings(self.diagnostics)
         errors = 0
         for diagnostic in self.diagnostics:
@@ -244,6 +258,12 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
                 f"opsbook: {errors} error-level finding{'s' if errors != 1 else ''}; "
                 "fix them or run `opsbook check` for details"
             )
+
+
+def _run_checks(project: Project) -> list[Diagnostic]:
+    from opsbook.checks import run_checks
+
+    return run_checks(project)
 
 
 def _is_below(path: Path, directory: Path) -> bool:
