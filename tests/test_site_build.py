@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, copy_handbook
-from sitebuild import RUNBOOK_PAGE, add_runbooks, mkdocs_build
+from sitebuild import RUNBOOK_PAGE, add_runbooks, mkdocs_build, mkdocs_env
 
 from opsbook.checks import ALL_RULES
 
@@ -207,3 +209,31 @@ def test_pages_do_not_grow_with_the_number_of_runbooks(tmp_path: Path,
     assert service.count('href="../runbooks/svc1/svc1-case-') == 100
     alerts = (build.site / "alerts/index.html").read_text(encoding="utf-8")
     assert '<tr id="GeneratedAlert0299">' in alerts
+
+
+def _without_network() -> list[str]:
+    """A command prefix that runs a child with no network at all (a new, empty network
+    namespace); empty when this system does not allow one (the build then runs with every
+    proxy pointing at a closed port, so any HTTP request still fails)."""
+    for prefix in (["unshare", "-n"], ["unshare", "-rn"]):
+        try:
+            probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if probe.returncode == 0:
+            return prefix
+    return []
+
+
+def test_build_needs_no_network(tmp_path: Path) -> None:
+    project = copy_handbook(tmp_path / "handbook")
+    env = dict(mkdocs_env(), HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9",
+               http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9", NO_PROXY="")
+    site = tmp_path / "site"
+    result = subprocess.run(
+        [*_without_network(), sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
+         str(site)],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (site / RUNBOOK_PAGE).is_file() and (site / "search/search_index.js").is_file()
