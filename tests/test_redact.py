@@ -186,12 +186,18 @@ def test_page_bodies_hold_no_personal_numbers(secrets: Secrets) -> None:
 def _set_redact(root: Path, on: bool, pdf: bool = False) -> None:
     config = root / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
-    assert "  - opsbook:\n" in text and "\n      pdf:" not in text
-    text = re.sub(r"\n\s*redact: \w+", "", text)
-    options = ("      redact: true\n" if on else "") + (
-        "      pdf:\n        enabled: true\n" if pdf else "")
-    text = text.replace("  - opsbook:\n", "  - opsbook:\n" + options, 1)
+    assert "  - opsbook:\n" in text
+    text = re.sub(r"\n\s*(redact|enabled): \w+", "", text)
+    if pdf and "\n      pdf:\n" in text:
+        text = text.replace("\n      pdf:\n", "\n      pdf:\n        enabled: true\n", 1)
+    elif pdf:
+        block = "  - opsbook:\n      pdf:\n        enabled: true\n"
+        text = text.replace("  - opsbook:\n", block, 1)
+    if on:
+        text = text.replace("  - opsbook:\n", "  - opsbook:\n      redact: true\n", 1)
     config.write_text(text, encoding="utf-8")
+    options = load_config(config)
+    assert options.redact is on and bool(options.pdf.get("enabled")) is pdf
 
 
 def build_site(root: Path, redact: bool) -> Path:
