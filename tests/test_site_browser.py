@@ -103,6 +103,36 @@ def test_search_offline_finds_the_runbook_for_an_alert(reference_site: Path,
     assert any(url.endswith("search/search_index.js") for url in offline.requests)
 
 
+def search(page: Any, query: str) -> list[str]:
+    """Type ``query`` into the search box; the result links, best first."""
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("")
+    page.keyboard.type(query, delay=20)
+    page.wait_for_selector(".md-search-result__item", timeout=20_000)
+    page.wait_for_timeout(300)  # let the last keystroke's results settle
+    links = page.locator(".md-search-result__item > a.md-search-result__link")
+    return [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("PostgresReplicationLagHigh", "runbooks/database/db-replication-lag.html"),  # alert
+        ("TlsCertificateExp", "runbooks/platform/platform-tls-certificate-expiry.html"),  # prefix
+        ("reconciliation", "runbooks/payments/payments-reconciliation-mismatch.html"),  # body
+        ("tracking", "runbooks/tracking/"),  # a service: one of its runbooks comes first
+    ],
+)
+def test_search_finds_runbooks_by_alert_service_and_body(
+    reference_site: Path, offline: OfflinePage, query: str, expected: str
+) -> None:
+    page = offline.open(reference_site / "index.html")
+    results = search(page, query)
+    assert results and expected in results[0], results[:3]
+    assert [url for url in offline.requests if not url.startswith("file://")] == []
+
+
 def test_alert_anchor_opens_its_runbook(reference_site: Path, offline: OfflinePage) -> None:
     page = offline.open(reference_site / "alerts/index.html")
     page.goto((reference_site / "alerts/index.html").as_uri() + "#PostgresPrimaryDown")
