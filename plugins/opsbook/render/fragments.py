@@ -287,14 +287,7 @@ def runbook_header(
     """The card on top of every runbook page: severity, owner and who to call, alerts, review
     dates. ``pdf_href`` (relative to the page) adds a "Download PDF" link. ``ladder`` replaces
     the rendered escalation ladder (the site passes a placeholder and fills it in later)."""
-    book = context.project.contacts
     level = find_level(context, runbook.severity)
-    team = book.teams.get(runbook.owner)
-    owner = (
-        team_view(team, book, context.redact, context.contact_href("team", team.id),
-                  with_members=False)
-        if team else unknown_view(runbook.owner)
-    )
     return render_template(
         "runbook_header.html",
         runbook=runbook,
@@ -303,12 +296,25 @@ def runbook_header(
             ("badge", runbook.severity), lambda: severity_badge(level, runbook.severity),
             links=False,
         )),
-        owner=owner,
+        owner_html=Markup(context.memoised(("owner", runbook.owner),
+                                           lambda: runbook_owner(context, runbook.owner))),
         ladder=Markup(runbook_ladder(context, runbook) if ladder is None else ladder),
         service_href=context.href(service_page(runbook.service)) if runbook.service else None,
         review=review_view(context, runbook),
         pdf_href=pdf_href,
     )
+
+
+def runbook_owner(context: RenderContext, owner_id: str) -> str:
+    """The "Owner" line of a header card: the team, its channel and e-mail."""
+    book = context.project.contacts
+    team = book.teams.get(owner_id)
+    owner = (
+        team_view(team, book, context.redact, context.contact_href("team", team.id),
+                  with_members=False)
+        if team else unknown_view(owner_id)
+    )
+    return render_template("runbook_owner.html", owner=owner)
 
 
 def runbook_ladder(context: RenderContext, runbook: Runbook) -> str:
