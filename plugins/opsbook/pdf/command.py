@@ -93,9 +93,10 @@ def _print(
             print(f"opsbook pdf: {error}", file=sys.stderr)
             return EXIT_FINDINGS
         workers = args.jobs if getattr(args, "jobs", None) else available_cores()
+        processes = max(1, min(workers, len(jobs)))
         progress.step(
             f"printing {_describe(len(jobs), not args.runbook)} on {settings.paper.upper()}"
-            f" paper with {min(workers, len(jobs))} process{'es' if workers > 1 else ''}"
+            f" paper with {processes} process{'es' if processes > 1 else ''}"
         )
         progress.start(len(jobs), handbook=not args.runbook)
         try:
