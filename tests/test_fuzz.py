@@ -6,8 +6,9 @@ re-encoded, salted with bytes) go through the loader, the model and every rule. 
 
 * no exception escapes;
 * every diagnostic names one of the checked files, a line inside it (1 ≤ line ≤ number of
-  lines; 1 for an empty or undecodable file), a column ≥ 1, a known rule, a message and a hint;
-  related locations too;
+  lines; 1 for an empty or undecodable file), a column inside that line, a known rule, a
+  message and a hint; related locations too; every report format renders it, one line per
+  finding in the text and GitHub formats;
 * the output is deterministic: a fresh load gives the same diagnostics, and so does any order
   of the files;
 * checking in parallel gives the serial result: loose files split across a process pool and
@@ -40,8 +41,10 @@ from opsbook.checks import RULES_BY_ID, run_checks
 from opsbook.config import OpsbookConfig, load_config
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.document import Document, parse_document
+from opsbook.load.text import decode_source
 from opsbook.model.project import KIND_SPECS, build_project, site_files
 from opsbook.model.schema import FieldSpec, ObjectSpec
+from opsbook.report import FORMATTERS, Summary
 from opsbook.report.formats import format_json
 from opsbook.workspace import check_paths
 
@@ -74,10 +77,15 @@ def check(config: OpsbookConfig, root: Path, files: dict[str, bytes]) -> list[Di
 
 def assert_located(files: dict[str, bytes], diagnostics: list[Diagnostic]) -> None:
     lines = {name: editor_lines(data) for name, data in files.items()}
+    texts = {name: decode_source(data).text for name, data in files.items()}
     for diagnostic in diagnostics:
         assert diagnostic.path in lines, diagnostic
         assert 1 <= diagnostic.line <= lines[diagnostic.path], (diagnostic, lines[diagnostic.path])
         assert diagnostic.column >= 1, diagnostic
+        text = texts[diagnostic.path]
+        if text is not None:  # (undecodable files are located by byte, on line 1 or the bad byte)
+            line = text.split("\n")[diagnostic.line - 1]
+            assert diagnostic.column <= len(line) + 1, (diagnostic, line[:200])
         assert diagnostic.rule in RULES_BY_ID, diagnostic
         assert diagnostic.message.strip() and diagnostic.hint.strip(), diagnostic
         for related in diagnostic.related:
@@ -98,12 +106,14 @@ def assert_contract(
     assert [d.to_dict() for d in shuffled] == [d.to_dict() for d in first], (
         "the file order changed the output", names)
     assert format_json(shuffled, _summary(shuffled)) == format_json(first, _summary(first))
+    for name, formatter in FORMATTERS.items():
+        output = formatter(first, _summary(first))
+        if name in ("text", "github"):  # one line per finding: content cannot forge a line
+            assert len(output.rstrip("\n").split("\n")) == len(first) + 1, name
     return first
 
 
-def _summary(diagnostics: list[Diagnostic]) -> Any:
-    from opsbook.report import Summary
-
+def _summary(diagnostics: list[Diagnostic]) -> Summary:
     return Summary.of(diagnostics, 0)
 
 
