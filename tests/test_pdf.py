@@ -558,3 +558,46 @@ def test_mkdocs_build_with_findings_prints_nothing(handbook: Path) -> None:
     assert not (site / "pdf").exists()
     assert download_links(site) == {}
     assert "PDFs not written" in result.stderr
+
+
+# -- layout: nothing runs off the page ------------------------------------------------------------
+def overflowing_boxes(document: Any) -> list[str]:
+    """Text and boxes of laid-out pages whose right edge passes the page's content area.
+
+    Reads WeasyPrint's layout tree (``Page._page_box``): the PDF alone cannot say whether a
+    line was cut off at the margin."""
+    from weasyprint.formatting_structure import boxes
+
+    found: list[str] = []
+    for number, page in enumerate(document.pages, start=1):
+        page_box = page._page_box
+        right = page_box.content_box_x() + page_box.width + 0.5  # half a point of rounding
+        stack = [child for child in page_box.children if not isinstance(child, boxes.MarginBox)]
+        while stack:
+            box = stack.pop()
+            if box.position_x + box.margin_width() > right and (
+                    isinstance(box, boxes.TextBox) or box.element_tag in ("table", "pre", "img")):
+                found.append(f"page {number}: <{box.element_tag}> {getattr(box, 'text', '')[:40]}")
+            stack.extend(getattr(box, "children", []))
+    return found
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_nothing_runs_off_the_page(handbook: Path, tmp_path: Path, paper: str) -> None:
+    """Long commands wrap and tables fit, on both paper sizes (the handbook has them all)."""
+    from weasyprint import HTML
+
+    from opsbook.pdf.engine import _fetcher, _fonts, _stylesheets
+    from opsbook.pdf.printing import HANDBOOK_JOB, plan_jobs
+    from opsbook.pdf.site import build_site, settings_for
+
+    project = load_site(handbook / "mkdocs.yml")
+    build = build_site(handbook / "mkdocs.yml", tmp_path / "site")
+    settings = settings_for(project, build.mkdocs_config, build.options, paper=paper)
+    [job] = [job for job in plan_jobs(project, build.site, settings, tmp_path / "out")
+             if job.name == HANDBOOK_JOB]
+    document = HTML(string=job.html, base_url=job.site_dir.as_uri() + "/",
+                    url_fetcher=_fetcher(job.site_dir)).render(
+        stylesheets=_stylesheets(job), font_config=_fonts())
+    assert len(document.pages) > len(project.runbooks)
+    assert overflowing_boxes(document) == []
