@@ -997,3 +997,17 @@ def test_every_bad_file_at_once(tmp_path: Path) -> None:
     again = check_console(tmp_path)
     assert again.code == run.code
     assert again.diagnostics == run.diagnostics  # the console script agrees, byte for byte
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo.yml", "mkdocs.yml", "missing.yml"],
+                         ids=["device", "fifo", "loop", "missing"])
+def test_mkdocs_yml_inheriting_something_unreadable(tmp_path: Path, target: str) -> None:
+    """MkDocs reads an INHERIT parent to its end: /dev/zero or a FIFO would hang the check,
+    a loop would recurse. Refused up front, exit 2 (run as a process, with a timeout)."""
+    write_handbook(tmp_path, {"mkdocs.yml": f"INHERIT: {target}\n" + MKDOCS_YML})
+    if target == "fifo.yml":
+        os.mkfifo(tmp_path / target)
+    with unchanged(tmp_path):
+        run = check_console(tmp_path, timeout=60)
+    assert run.code == 2, run.stderr
+    assert "mkdocs.yml" in run.stderr

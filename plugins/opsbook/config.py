@@ -7,6 +7,8 @@ the plugin's typed config class, so the CLI and the plugin share one source of t
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,39 @@ def _safe_config_loader() -> Any:
     return loader
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def _check_inherit_chain(config_file: Path) -> None:
+    """Each file of mkdocs.yml's ``INHERIT`` chain must be a regular file of at most 1 MB, and
+    the chain must end: MkDocs reads a parent to its end, so ``INHERIT: /dev/zero`` (or a FIFO,
+    or two files inheriting each other) would hang the check or exhaust its memory."""
+    import yaml
+
+    seen: list[Path] = []
+    path = config_file
+    while True:
+        try:
+            info = path.stat()
+        except OSError as error:
+            raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CONFIG_BYTES:
+            via = f" (INHERIT in {seen[-1]})" if seen else ""
+            raise ConfigError(f"{path}{via}: not a regular file of at most 1 MB")
+        seen.append(path)
+        try:
+            raw = yaml.load(path.read_bytes(), Loader=_safe_config_loader())
+        except yaml.YAMLError:
+            return  # MkDocs' loader words the error
+        parent = raw.get("INHERIT") if isinstance(raw, dict) else None
+        if not isinstance(parent, str):
+            return
+        path = Path(os.path.normpath(path.parent / parent))
+        if path in seen or len(seen) > 8:
+            chain = " -> ".join(str(item) for item in [*seen, path])
+            raise ConfigError(f"{config_file}: INHERIT chain loops or is too long: {chain}")
+
+
 def load_config(config_file: Path) -> OpsbookConfig:
     """Read the opsbook block from ``config_file`` (mkdocs.yml)."""
     from opsbook.options import read_plain_yaml
@@ -77,8 +112,11 @@ def load_config(config_file: Path) -> OpsbookConfig:
         if raw is None:
             from mkdocs.utils.yaml import yaml_load
 
+            _check_inherit_chain(config_file)
             with config_file.open("rb") as handle:
                 raw = yaml_load(handle, loader=_safe_config_loader())
+    except ConfigError:
+        raise
     except OSError as error:
         raise ConfigError(f"{config_file}: cannot read: {error.strerror}") from None
     except Exception as error:  # MkDocs raises several YAML and config errors
