@@ -81,12 +81,12 @@ def _check_inherit_chain(config_file: Path) -> None:
     seen: list[Path] = []
     path = config_file
     while True:
+        via = f" (INHERIT in {seen[-1]})" if seen else ""
         try:
             info = path.stat()
         except OSError as error:
-            raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+            raise ConfigError(f"{path}{via}: cannot read: {error.strerror}") from None
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CONFIG_BYTES:
-            via = f" (INHERIT in {seen[-1]})" if seen else ""
             raise ConfigError(f"{path}{via}: not a regular file of at most 1 MB")
         seen.append(path)
         try:
