@@ -185,11 +185,14 @@ def line_of(text: str, needle: str) -> int:
 Entry = tuple[str, ...]
 
 
-def snapshot(root: Path) -> dict[str, Entry]:
-    """Every entry below ``root``: kind, content hash (files), link target (symlinks), mode and
-    mtime. Symlinks are recorded, not followed, so a loop or a link to /dev/zero is harmless."""
+def snapshot(root: Path, skip: tuple[str, ...] = ()) -> dict[str, Entry]:
+    """Every entry below ``root`` (but the top-level names in ``skip``): kind, content hash
+    (files), link target (symlinks), mode and mtime. Symlinks are recorded, not followed, so a
+    loop or a link to /dev/zero is harmless."""
     entries: dict[str, Entry] = {}
     for current, folders, files in os.walk(root, followlinks=False):
+        if Path(current) == root:
+            folders[:] = [name for name in folders if name not in skip]
         for name in sorted(folders + files):
             path = Path(current) / name
             info = path.lstat()
@@ -297,10 +300,10 @@ def assert_well_formed(root: Path, run: Run) -> None:
 
 
 @contextlib.contextmanager
-def unchanged(root: Path) -> Iterator[None]:
-    before = snapshot(root)
+def unchanged(root: Path, skip: tuple[str, ...] = ()) -> Iterator[None]:
+    before = snapshot(root, skip)
     yield
-    after = snapshot(root)
+    after = snapshot(root, skip)
     assert after == before, {
         name: (before.get(name), after.get(name))
         for name in sorted(set(before) | set(after))
@@ -1011,3 +1014,23 @@ def test_mkdocs_yml_inheriting_something_unreadable(tmp_path: Path, target: str)
         run = check_console(tmp_path, timeout=60)
     assert run.code == 2, run.stderr
     assert "mkdocs.yml" in run.stderr
+
+
+def test_changed_since_with_bad_files(tmp_path: Path) -> None:
+    """`--changed-since` (the CI gate's narrow mode) meets the same bad files: a new symlink
+    loop, a dangling link and a binary page are reported like in a full check."""
+    git = ["git", "-c", "user.email=test@example.com", "-c", "user.name=Test",
+           "-c", "commit.gpgsign=false"]
+    write_handbook(tmp_path)
+    subprocess.run([*git, "init", "-q", "."], cwd=tmp_path, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "handbook"], cwd=tmp_path, check=True)
+    (tmp_path / "runbooks" / "api" / "self.md").symlink_to("self.md")
+    (tmp_path / "runbooks" / "api" / "gone.md").symlink_to("moved-away.md")
+    (tmp_path / "docs" / "blob.md").write_bytes(b"\x00\x01\x02")
+    with unchanged(tmp_path, skip=(".git",)):  # (git may refresh its own index cache)
+        run = check_in_process(tmp_path, "--changed-since", "HEAD")
+    assert run.code == 1, run.stderr
+    assert {("runbooks/api/self.md", "OB001", 1), ("runbooks/api/gone.md", "OB001", 1),
+            ("docs/blob.md", "OB002", 1)} <= run.findings()
+    assert_well_formed(tmp_path, run)

@@ -28,6 +28,7 @@ handbook, so the narrow scope can make the check faster but never change its ans
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -36,6 +37,7 @@ from pathlib import Path
 from opsbook.config import OpsbookConfig, load_config
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.codeowners import CODEOWNERS_LOCATIONS
+from opsbook.load.document import resolve_folders
 from opsbook.model.project import (
     MARKDOWN_SUFFIXES,
     Project,
@@ -107,11 +109,11 @@ class ChangeSet:
     changed: frozenset[Path]
 
     def touches(self, path: Path) -> bool:
-        return path.resolve() in self.changed
+        return resolve_folders(path) in self.changed
 
     @property
     def deleted(self) -> frozenset[Path]:
-        return frozenset(path for path in self.changed if not path.exists())
+        return frozenset(path for path in self.changed if not os.path.lexists(path))
 
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -126,7 +128,9 @@ def _git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.Compl
 def _names(output: bytes, root: Path) -> set[Path]:
     """Paths from ``git … -z`` output (relative to ``root``), made absolute."""
     names = output.decode("utf-8", errors="surrogateescape").split("\0")
-    return {(root / name).resolve() for name in names if name}
+    # Folders resolved, not the file name: a changed symlink loop or dangling link is the
+    # file that changed (and Path.resolve raises on a loop).
+    return {resolve_folders(root / name) for name in names if name}
 
 
 def git_changes(ref: str, start: Path) -> ChangeSet:
@@ -185,7 +189,7 @@ def _is_site_markdown(path: Path, config: OpsbookConfig) -> bool:
 
 
 def _codeowners_paths(changes: ChangeSet) -> set[Path]:
-    return {(changes.root / location).resolve() for location in CODEOWNERS_LOCATIONS}
+    return {resolve_folders(changes.root / location) for location in CODEOWNERS_LOCATIONS}
 
 
 def changed_kinds(project: Project, changes: ChangeSet, config: OpsbookConfig) -> set[str]:
@@ -290,8 +294,8 @@ def _changed_site_files(config: OpsbookConfig, changes: ChangeSet) -> list[Path]
     :func:`site_files` sorts them."""
     found = set()
     for path in changes.changed:
-        if path.suffix not in MARKDOWN_SUFFIXES or not path.is_file():
-            continue
+        if path.suffix not in MARKDOWN_SUFFIXES or not os.path.lexists(path):
+            continue  # (a link that cannot be read is loaded, and reported, like in a full check)
         for directory in (config.docs_dir.resolve(), config.runbooks_dir.resolve()):
             if _is_below(path, directory) and not _is_hidden(path, directory):
                 found.add(path)
