@@ -105,5 +105,8 @@ def test_reference_site_builds_strict(repo_root: Path, handbook: Path, tmp_path:
     result = mkdocs_build(handbook, tmp_path / "site")
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "site" / "index.html").is_file()
-    runbook_pages = list((tmp_path / "site" / "runbooks").rglob("index.html"))
+    # One page per runbook, below its service folder (`<id>.html` under the offline plugin).
+    site_runbooks = tmp_path / "site" / "runbooks"
+    runbook_pages = [page for page in site_runbooks.rglob("*.html")
+                     if page.parent != site_runbooks]
     assert len(runbook_pages) >= len(list((repo_root / "runbooks").rglob("*.md")))

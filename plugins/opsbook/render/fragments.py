@@ -152,7 +152,7 @@ def find_level(context: RenderContext, name: str) -> LevelView | None:
 def severity_table(context: RenderContext) -> str:
     matrix = context.project.matrix
     if matrix is None:
-        return notice("no severity matrix in this handbook (a page with `kind: severity-matrix`)")
+        return notice("no severity matrix in this handbook (a page with kind: severity-matrix)")
     return render_template("severity_table.html",
                            levels=[level_view(level) for level in matrix.levels])
 
