@@ -237,3 +237,16 @@ def test_build_needs_no_network(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (site / RUNBOOK_PAGE).is_file() and (site / "search/search_index.js").is_file()
+
+
+def test_lookup_url_is_the_built_page(reference_site: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """`opsbook lookup` follows the site's URL style (file URLs under the offline plugin), so
+    the URL it prints is a page that exists."""
+    from opsbook.cli import main
+
+    config = reference_site.parent / "mkdocs.yml"
+    assert main(["lookup", "PostgresPrimaryDown", "--json", "--config", str(config)]) == 0
+    url = json.loads(capsys.readouterr().out)["url"]
+    assert url == "/runbooks/database/db-primary-failover.html"
+    assert (reference_site / url.lstrip("/")).is_file()

@@ -36,6 +36,7 @@ class OpsbookConfig:
     redact: bool = False
     pdf: dict[str, Any] = field(default_factory=dict)
     site: bool = True  # False when checking loose files outside any opsbook site
+    directory_urls: bool = True  # MkDocs' use_directory_urls (off under the offline plugin)
 
     @classmethod
     def for_loose_files(cls, root: Path) -> OpsbookConfig:
@@ -171,9 +172,31 @@ def config_from_options(
     root = config_file.parent.resolve()
     docs_dir = root / str(raw.get("docs_dir", "docs"))
     try:
-        return config_from_plugin(plugin_config, root, docs_dir, str(raw.get("site_url") or ""))
+        config = config_from_plugin(plugin_config, root, docs_dir, str(raw.get("site_url") or ""))
     except ConfigError as error:
         raise ConfigError(f"{config_file}: {error}") from None
+    config.directory_urls = raw.get("use_directory_urls", True) is not False and not (
+        _offline_plugin(raw)
+    )
+    return config
+
+
+def _offline_plugin(raw: dict[str, Any]) -> bool:
+    """Whether Material's offline plugin is on (it turns directory URLs off)."""
+    plugins = raw.get("plugins") or []
+    entries: list[tuple[Any, Any]] = []
+    if isinstance(plugins, dict):
+        entries = list(plugins.items())
+    elif isinstance(plugins, list):
+        for item in plugins:
+            if isinstance(item, str):
+                entries.append((item, {}))
+            elif isinstance(item, dict):
+                entries.extend(item.items())
+    for name, options in entries:
+        if name in ("offline", "material/offline"):
+            return not (isinstance(options, dict) and options.get("enabled") is False)
+    return False
 
 
 def _validated_by_mkdocs(config_file: Path, options: dict[str, Any]) -> Any:

@@ -22,8 +22,11 @@ def runbook_src_uri(config: OpsbookConfig, runbook: Runbook) -> str:
 
 
 def runbook_page_path(config: OpsbookConfig, runbook: Runbook) -> str:
-    """Directory URL of the runbook page, relative to the site root (runbooks/db/failover/)."""
+    """URL of the runbook page, relative to the site root: runbooks/db/failover/, or
+    runbooks/db/failover.html without directory URLs (the offline plugin's style)."""
     src = PurePosixPath(runbook_src_uri(config, runbook))
+    if not config.directory_urls:
+        return str(src.with_suffix(".html"))
     return f"{src.with_suffix('')}/"
 
 
