@@ -80,6 +80,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         """Check the handbook; add runbooks (outside docs_dir) as pages, uncopied; add the
         generated pages, the per-alert redirects and the plugin's assets."""
         assert self.opsbook is not None
+        self.opsbook.directory_urls = bool(config.use_directory_urls)  # final by now
         self.project = load_project(self.opsbook, site_files(self.opsbook), base=self._root)
         if self.checks is not None:
             self.checks.cancel()
