@@ -187,6 +187,10 @@ def prose_statements(
     "Status updates every 30 minutes for SEV1, every hour for SEV2"."""
     statements: list[TimeStatement] = []
     clean = text.replace("**", "").replace("__", "")
+    if not mentions.search(clean):
+        # Most lines name no level. A clause is cut at `.`/`;` + space, where `\b` holds in
+        # the whole line too, so a line with no mention has no clause with one.
+        return statements
     for clause in _CLAUSES.split(clean):
         if not mentions.search(clause):
             continue

@@ -49,7 +49,8 @@ _MOJIBAKE = re.compile(
 def check_text(project: Project) -> Iterator[Diagnostic]:
     for document in project.documents:
         text = document.text
-        if text is None or not _MOJIBAKE.search(text):
+        # Every mojibake sequence holds a non-ASCII character: most files need no search.
+        if text is None or text.isascii() or not _MOJIBAKE.search(text):
             continue
         for number, line in enumerate(document.lines, start=1):
             match = _MOJIBAKE.search(line)

@@ -194,6 +194,7 @@ class Shard:
             project = merge_projects(self.config, (self.part(index) for index in indices))
             project.codeowners = self.codeowners
             own_paths = {self.part(index).documents[0].display_path for index in own}
+            project.wanted_paths = frozenset(own_paths)
             loaded_paths = {document.display_path for document in project.documents}
             found.extend(
                 diagnostic for diagnostic in run_checks(project, self.select, self.ignore)
@@ -440,6 +441,7 @@ def check_few_files(
     if config.site and project.runbooks and project.matrix is None:
         return None  # OB206 goes to the site's first runbook, which only the whole site knows
     shown = {loaded[index].display_path for index in targets}
+    project.wanted_paths = frozenset(shown)
     found = [d for d in run_checks(project, select, ignore) if d.path in shown]
     if any(RUNBOOK in rule_inputs(d.rule) and d.rule not in _SCOPE_SAFE_RUNBOOK_RULES
            for d in found):

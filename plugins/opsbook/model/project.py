@@ -53,6 +53,12 @@ class Project:
     unknown_kinds: list[Document] = field(default_factory=list)
     # GitHub's CODEOWNERS for the repository, when it has one (site projects only).
     codeowners: CodeOwners | None = None
+    # Paths (as shown) whose findings the caller keeps, when it keeps only some (see
+    # opsbook.scale); checks may skip work whose findings can only land elsewhere.
+    wanted_paths: frozenset[str] | None = None
+
+    def wants(self, display_path: str) -> bool:
+        return self.wanted_paths is None or display_path in self.wanted_paths
 
     @property
     def matrix(self) -> SeverityMatrix | None:
