@@ -67,6 +67,10 @@ class CodeOwners:
     rules: tuple[OwnerRule, ...]
     problems: tuple[CodeOwnersProblem, ...] = ()
     readable: bool = True  # False: the file could not be read, so its rules are unknown
+    # Each runbook's path is asked for twice (covers, rule_for_file); resolving it is the cost.
+    _relatives: dict[Path, str | None] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def rule_for(self, relative_path: str) -> OwnerRule | None:
         """The rule that decides who owns ``relative_path`` (POSIX, relative to the root)."""
@@ -84,10 +88,14 @@ class CodeOwners:
         return self._relative(path) is not None
 
     def _relative(self, path: Path) -> str | None:
+        if path in self._relatives:
+            return self._relatives[path]
         try:
-            return resolved_path(path).relative_to(self._resolved_root).as_posix()
+            relative: str | None = resolved_path(path).relative_to(self._resolved_root).as_posix()
         except ValueError:
-            return None
+            relative = None
+        self._relatives[path] = relative
+        return relative
 
     @cached_property
     def _resolved_root(self) -> Path:
