@@ -55,13 +55,17 @@ def _sort_key(context: RenderContext, runbook: Runbook) -> tuple[int, str, str]:
     return (level.rank if level else 999, runbook.title.lower(), runbook.id)
 
 
-def runbook_row(context: RenderContext, runbook: Runbook, badges: dict[str, Markup]
-                ) -> RunbookRow:
-    """One runbook in an index table; ``badges`` caches the badge per written severity."""
+def runbook_row(context: RenderContext, runbook: Runbook, badges: dict[str, Markup],
+                services: dict[str, str | None] | None = None) -> RunbookRow:
+    """One runbook in an index table; ``badges`` caches the badge per written severity,
+    ``services`` the link to each service page (both repeat on every row)."""
     badge = badges.get(runbook.severity)
     if badge is None:
         level = find_level(context, runbook.severity)
         badge = badges[runbook.severity] = Markup(severity_badge(level, runbook.severity))
+    services = {} if services is None else services
+    if runbook.service and runbook.service not in services:
+        services[runbook.service] = context.href(service_page(runbook.service))
     page = document_src_uri(context.project.config, runbook.origin.document.path)
     team = context.project.contacts.teams.get(runbook.owner)
     review = review_view(context, runbook)
@@ -71,7 +75,7 @@ def runbook_row(context: RenderContext, runbook: Runbook, badges: dict[str, Mark
         runbook.summary,
         context.href(page),
         runbook.service,
-        context.href(service_page(runbook.service)) if runbook.service else None,
+        services.get(runbook.service) if runbook.service else None,
         badge,
         tuple(runbook.alerts),
         team.name if team else runbook.owner,
@@ -82,14 +86,15 @@ def runbook_row(context: RenderContext, runbook: Runbook, badges: dict[str, Mark
 
 def _rows(context: RenderContext, runbooks: Iterable[Runbook]) -> list[RunbookRow]:
     badges: dict[str, Markup] = {}
+    services: dict[str, str | None] = {}
     ordered = sorted(runbooks, key=lambda runbook: _sort_key(context, runbook))
-    return [runbook_row(context, runbook, badges) for runbook in ordered]
+    return [runbook_row(context, runbook, badges, services) for runbook in ordered]
 
 
 def runbook_table(context: RenderContext, runbooks: Iterable[Runbook],
                   show_service: bool = True) -> str:
-    return render_template("runbook_table.html", rows=_rows(context, runbooks),
-                           show_service=show_service)
+    rows = [vars(row) for row in _rows(context, runbooks)]
+    return render_template("runbook_table.html", rows=rows, show_service=show_service)
 
 
 def services(context: RenderContext) -> list[str]:
@@ -210,8 +215,9 @@ def alerts_index_page(context: RenderContext, alert_pages: bool = False) -> Page
     address that costs no file per alert; ``alert_pages`` describes the per-alert pages
     instead, when the site writes them."""
     badges: dict[str, Markup] = {}
+    service_links: dict[str, str | None] = {}
     rows = [
-        AlertRow(alert, runbook_row(context, runbook, badges))
+        AlertRow(alert, runbook_row(context, runbook, badges, service_links))
         for runbook in context.project.runbooks
         for alert in runbook.alerts
     ]
@@ -226,7 +232,11 @@ def alerts_index_page(context: RenderContext, alert_pages: bool = False) -> Page
         usable = bool(_ANCHOR.match(row.alert)) and row.alert not in seen
         seen.add(row.alert)
         anchors.append(row.alert if usable else None)
-    table = render_template("alerts_table.html", rows=list(zip(rows, anchors, strict=True)))
+    table = render_template(
+        "alerts_table.html",
+        rows=[(row.alert, vars(row.runbook), anchor)
+              for row, anchor in zip(rows, anchors, strict=True)],
+    )
     return _page("pages/alerts.md", "By alert", "Runbooks by alert", pattern=pattern,
                  table=Markup(table))
 

@@ -45,13 +45,19 @@ def document_src_uri(config: OpsbookConfig, path: Path) -> str | None:
 def _src_uri(docs_dir: Path, runbooks_dir: Path, path: Path) -> str | None:
     # docs_dir first: runbooks kept inside docs_dir are ordinary pages there.
     bases = ((docs_dir, ""), (runbooks_dir, RUNBOOKS_URL_PREFIX))
-    # Files are found by walking these folders, so comparing the paths as written nearly
-    # always answers; resolving symlinks is the fallback.
-    for file, folders in ((path, bases), (path.resolve(), _resolved(bases))):
-        for directory, prefix in folders:
-            inside = _below(file, directory)
-            if inside is not None:
-                return f"{prefix}/{inside}" if prefix else inside
+    found = _within(path, bases)
+    if found is None:
+        # Files are found by walking these folders, so comparing the paths as written nearly
+        # always answers; resolving symlinks (system calls) is the fallback.
+        found = _within(path.resolve(), _resolved(bases))
+    return found
+
+
+def _within(file: Path, bases: tuple[tuple[Path, str], ...]) -> str | None:
+    for directory, prefix in bases:
+        inside = _below(file, directory)
+        if inside is not None:
+            return f"{prefix}/{inside}" if prefix else inside
     return None
 
 
