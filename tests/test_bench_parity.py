@@ -215,3 +215,23 @@ def test_plain_yaml_reads_like_the_mkdocs_loader(tmp_path: Path) -> None:
     assert read_plain_yaml(tagged) is None
     tagged.write_text("INHERIT: base.yml\n", encoding="utf-8")
     assert read_plain_yaml(tagged) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "context"),
+    [
+        (b"---\nid: x\n---\nany kind of text, a line \\\ncontinued\n", False),
+        (b"---\nkind: runbook\nid: x\n---\n", False),
+        (b"---\nkind: contacts\n---\n", True),
+        (b"---\nkind: 'severity-matrix'\n---\n", True),
+        (b'---\n"\\x6bind": contacts\n---\n', True),  # an escape that spells kind
+        (b"---\nid: x\n---x\nkind: contacts\n---\n", True),  # `---x` does not close it
+        (b"\xef\xbb\xbf---\nkind: contacts\n---\n", True),  # BOM
+        (b"---\r\nkind: contacts\r\n---\r\n", True),  # CRLF
+        (b"# no frontmatter, any kind\n", False),
+    ],
+)
+def test_the_context_scan_finds_every_file_that_may_declare_a_kind(
+    data: bytes, context: bool
+) -> None:
+    assert scale._may_be_context(data) is context

@@ -377,6 +377,14 @@ def _may_be_context(data: bytes) -> bool:
     a backslash (a YAML escape could spell ``kind``)."""
     if b"kind" not in data and b"\\" not in data:
         return False
+    if data.startswith(b"---\n") and b"\r" not in data:
+        # The usual file: its frontmatter ends at the first `---` line, as the loader reads it
+        # (see split_frontmatter), so the bytes up to there are its YAML text.
+        end = data.find(b"\n---", 3)
+        if end != -1 and data[end + 4 : end + 5] == b"\n":
+            region = data[4 : end + 1]
+            if b"kind" not in region and b"\\" not in region:
+                return False
     text = decode_source(data).text
     if text is None:
         return False
