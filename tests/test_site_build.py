@@ -68,7 +68,7 @@ def test_runbook_page_has_the_header_card(reference_site: Path) -> None:
     assert '<a href="tel:+442079460275">+44 20 7946 0275</a>' in card  # Nadia, first step
     assert '<a href="../../services/payments.html"><code>payments</code></a>' in card
     assert "<code>PaymentsAuthorizationTimeouts</code>" in card
-    assert "<!-- opsbook: who-to-call -->" not in html
+    assert "ob-summary-line" not in html  # the search line was swapped for the card
     assert html.index("ob-runbook-header") < html.index('id="symptoms"')  # on top of the page
 
 
@@ -123,8 +123,12 @@ def test_search_index_covers_runbooks_not_listings(reference_site: Path) -> None
     assert RUNBOOK_PAGE in locations and "rules/index.html" in locations
     assert "alerts/index.html" not in locations and "runbooks/index.html" not in locations
     assert "PaymentsProcessorErrorRate" in index
-    # Escalation ladders are indexed on the contacts page, not again on every runbook.
+    # A runbook is indexed by one line (what people search for), not by its whole card;
+    # escalation ladders are indexed on the contacts page, not again on every runbook.
     docs = json.loads(index)["docs"]
+    first = next(doc for doc in docs if doc["location"] == RUNBOOK_PAGE)
+    assert first["text"] == ("<p>SEV1 · service payments · owner Payments · alerts "
+                             "PaymentsProcessorErrorRate, PaymentsAuthorizationTimeouts</p>")
     with_grace = {doc["location"].split("#")[0] for doc in docs if "Grace Whitfield" in doc["text"]}
     assert with_grace == {"contacts.html"}
 

@@ -305,6 +305,20 @@ def runbook_header(
     )
 
 
+def runbook_search_summary(context: RenderContext, runbook: Runbook) -> str:
+    """One line with what people search a runbook by: severity, service, owning team and
+    alerts. The site lets search index this line, then shows the header card in its place."""
+    level = find_level(context, runbook.severity)
+    team = context.project.contacts.teams.get(runbook.owner)
+    return render_template(
+        "runbook_summary.html",
+        severity=level.id if level else runbook.severity,
+        service=runbook.service,
+        owner=team.name if team else runbook.owner,
+        alerts=runbook.alerts,
+    )
+
+
 def runbook_owner(context: RenderContext, owner_id: str) -> str:
     """The "Owner" line of a header card: the team, its channel and e-mail."""
     book = context.project.contacts

@@ -41,8 +41,6 @@ from opsbook.site.urls import RUNBOOKS_URL_PREFIX, document_src_uri
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 
-LADDER_SLOT = "<!-- opsbook: who-to-call -->"
-
 
 class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
     supports_multiple_instances = False
@@ -56,6 +54,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.runbooks: dict[str, Runbook] = {}  # src_uri → runbook
         self.generated: list[GeneratedPage] = []
         self.stashes: dict[str, Stash] = {}  # src_uri → macro output waiting for its page
+        self.summaries: dict[str, str] = {}  # src_uri → search line waiting for its card
         self.pdf = SitePdf()  # `pdf.enabled`: capture rendered pages, print to site/pdf/
         self._files = Files([])
         self.checks: PendingChecks | None = None
@@ -117,6 +116,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             self.project, directory_urls=bool(config.use_directory_urls)
         )
         self.stashes = {}
+        self.summaries = {}
         self.generated = [
             page for page in planned_pages(self.project, self.config.alert_pages)
             if page.src_uri not in files
@@ -178,24 +178,27 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             html = restore_calls(html, stash)
         runbook = self.runbooks.get(page.file.src_uri)
         if runbook is not None and self.context is not None:
-            pdf_href = None
-            if self.pdf.active:  # PDFs are written: pdf.enabled, a build, no error findings
-                pdf_href = relative_url(f"pdf/runbooks/{runbook.id}.pdf", page.file)
-            card = fragments.runbook_header(
-                self._page_context(files, page), runbook, pdf_href=pdf_href, ladder=LADDER_SLOT
-            )
-            html = card + "\n" + html
+            summary = fragments.runbook_search_summary(self.context, runbook)
+            self.summaries[page.file.src_uri] = summary
+            html = summary + "\n" + html
         return html
 
     @event_priority(-100)  # after the search plugin has indexed the page
     def on_page_context(self, context: Any, *, page: Page, config: Any, nav: Navigation) -> Any:
-        """Fill in the runbook's escalation ladder. It is the same on every runbook of a team
-        and is indexed once, on the contacts page; leaving it out of each runbook's search
-        entry keeps "Grace" from matching every runbook, and the index small."""
+        """Swap a runbook's one-line summary for its header card. Search indexes the line
+        (severity, service, owner, alerts: what people search for); the card's escalation
+        ladder is the same on every runbook of a team and is indexed once, on the contacts
+        page, so "Grace" does not match every runbook and the index stays small."""
+        summary = self.summaries.pop(page.file.src_uri, None)
         runbook = self.runbooks.get(page.file.src_uri)
-        if runbook is not None and self.context is not None and page.content:
-            ladder = fragments.runbook_ladder(self._page_context(self._files, page), runbook)
-            page.content = page.content.replace(LADDER_SLOT, ladder, 1)
+        if summary is not None and runbook is not None and page.content:
+            pdf_href = None
+            if self.pdf.active:  # PDFs are written: pdf.enabled, a build, no error findings
+                pdf_href = relative_url(f"pdf/runbooks/{runbook.id}.pdf", page.file)
+            card = fragments.runbook_header(
+                self._page_context(self._files, page), runbook, pdf_href=pdf_href
+            )
+            page.content = page.content.replace(summary, card, 1)
         return context
 
     def _page_context(self, files: Files, page: Page) -> RenderContext:
