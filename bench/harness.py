@@ -4,9 +4,11 @@ Each command runs as a child process. Peak memory comes from two places:
 
 * ``wait4`` rusage of the child: the largest resident set of the child *or any one of its
   descendants* (Linux keeps the max over the waited-for tree), free to collect;
-* optionally a sampler that sums the resident sets of the whole process tree every few
-  milliseconds, for commands that fan out to worker processes. It costs CPU on a busy
-  machine, so timed runs leave it off and memory is measured in a separate run.
+* optionally a sampler that sums the proportional set size (PSS: shared pages divided among
+  the processes sharing them) of the whole process tree every few milliseconds, for commands
+  that fan out to forked workers, whose resident sets would otherwise count the pages they
+  share with their parent several times. It costs CPU on a busy machine, so timed runs leave
+  it off and memory is measured in a separate run.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class Sample:
     seconds: float
     returncode: int
     max_rss_mb: float  # largest single process of the tree (wait4)
-    tree_rss_mb: float | None = None  # sampled sum over the tree, when requested
+    tree_pss_mb: float | None = None  # sampled PSS sum over the tree, when requested
     stdout_tail: str = ""
     stderr_tail: str = ""
 
@@ -59,8 +61,8 @@ class Series:
         return max(sample.max_rss_mb for sample in self.samples)
 
     @property
-    def tree_rss_mb(self) -> float | None:
-        values = [s.tree_rss_mb for s in self.samples if s.tree_rss_mb is not None]
+    def tree_pss_mb(self) -> float | None:
+        values = [s.tree_pss_mb for s in self.samples if s.tree_pss_mb is not None]
         return max(values) if values else None
 
     @property
@@ -75,7 +77,7 @@ class Series:
             "best_s": round(self.best, 4),
             "median_s": round(self.median, 4),
             "max_rss_mb": round(self.max_rss_mb, 1),
-            "tree_rss_mb": None if self.tree_rss_mb is None else round(self.tree_rss_mb, 1),
+            "tree_pss_mb": None if self.tree_pss_mb is None else round(self.tree_pss_mb, 1),
             "samples": [asdict(sample) for sample in self.samples],
         }
 
@@ -104,7 +106,16 @@ def _children_by_parent() -> dict[int, list[int]]:
     return tree
 
 
-def _rss_kb(pid: int) -> int:
+def _pss_kb(pid: int) -> int:
+    """Proportional set size of one process in KB (its resident set where /proc has no
+    smaps_rollup)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, IndexError, ValueError):
+        pass
     try:
         with open(f"/proc/{pid}/statm", "rb") as handle:
             return int(handle.read().split()[1]) * _PAGE_KB
@@ -112,14 +123,14 @@ def _rss_kb(pid: int) -> int:
         return 0
 
 
-def tree_rss_kb(root: int) -> int:
-    """Resident set of ``root`` and all its descendants, in KB."""
+def tree_pss_kb(root: int) -> int:
+    """Proportional set size of ``root`` and all its descendants, in KB."""
     tree = _children_by_parent()
     total = 0
     pending = [root]
     while pending:
         pid = pending.pop()
-        total += _rss_kb(pid)
+        total += _pss_kb(pid)
         pending.extend(tree.get(pid, ()))
     return total
 
@@ -134,7 +145,7 @@ class _TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stopped.is_set():
-            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+            self.peak_kb = max(self.peak_kb, tree_pss_kb(self.pid))
             self.stopped.wait(self.interval)
 
 
@@ -173,7 +184,7 @@ def run_command(
             seconds=seconds,
             returncode=process.returncode,
             max_rss_mb=usage.ru_maxrss / 1024,
-            tree_rss_mb=sampler.peak_kb / 1024 if sampler else None,
+            tree_pss_mb=sampler.peak_kb / 1024 if sampler else None,
             stdout_tail=_tail(out_path),
             stderr_tail=_tail(err_path),
         )

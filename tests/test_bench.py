@@ -65,7 +65,7 @@ def test_run_command_reports_time_exit_code_and_memory(tmp_path: Path) -> None:
     assert sample.returncode == 3
     assert sample.stdout_tail == "hello"
     assert sample.seconds > 0 and sample.max_rss_mb > 1
-    assert sample.tree_rss_mb is not None
+    assert sample.tree_pss_mb is not None
     series = Series("python", [sys.executable], tmp_path, [sample])
     assert series.best == sample.seconds and not series.ok
 
