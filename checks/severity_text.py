@@ -252,8 +252,9 @@ def find_statements(
 
     for block in blocks:
         if isinstance(block, ListItem | TextLine):
-            list_run.append((block.line, " " * block.indent + "- " + block.text
-                             if isinstance(block, ListItem) else block.text))
+            if ":" in block.text:  # keyed_statements skips lines without a colon anyway
+                list_run.append((block.line, " " * block.indent + "- " + block.text
+                                 if isinstance(block, ListItem) else block.text))
             if mentions is not None:
                 statements.extend(prose_statements(block.text, block.line, mentions,
                                                    resolve_level))
