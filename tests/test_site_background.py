@@ -1,17 +1,17 @@
-"""Checks run beside the rendering of a `mkdocs build`: same findings, same failures."""
+"""Work done beside the rendering of a `mkdocs build`: same results, same failures."""
 
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
 from conftest import copy_handbook
 
 from opsbook.checks import run_checks
-from opsbook.diagnostics import Diagnostic
 from opsbook.model.project import Project
-from opsbook.site.background import PendingChecks, can_fork
+from opsbook.site.background import Background, can_fork
 from opsbook.workspace import load_site
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
@@ -32,51 +32,42 @@ def broken(tmp_path: Path) -> Project:
 @needs_fork
 def test_background_findings_equal_in_process_findings(broken: Project) -> None:
     assert can_fork()
-    pending = PendingChecks(run_checks, broken, background=True)
-    assert pending.pending
-    found = pending.result()
-    assert not pending.pending
+    work = Background(partial(run_checks, broken), background=True)
+    assert work.pending
+    found = work.result()
+    assert not work.pending
     assert found == run_checks(broken)
     assert any(d.rule == "OB101" and d.path.endswith("docs/contacts.md") for d in found)
-    assert pending.result() is found  # collected once
-
-
-def _worker_pid(_project: Project) -> list[Diagnostic]:
-    # Runs in the worker: report where it ran through a finding's message.
-    from opsbook.diagnostics import Level
-
-    return [Diagnostic("x.md", 1, 1, "OB999", Level.WARNING, str(os.getpid()), "")]
+    assert work.result() is found  # collected once
 
 
 @needs_fork
-def test_the_checks_really_run_in_another_process(broken: Project) -> None:
-    found = PendingChecks(_worker_pid, broken, background=True).result()
-    assert found[0].message != str(os.getpid())
+def test_the_work_really_runs_in_another_process() -> None:
+    assert Background(os.getpid, background=True).result() != os.getpid()
+    assert Background(os.getpid, background=False).result() == os.getpid()
 
 
-def _crash(_project: Project) -> list[Diagnostic]:
-    if os.environ.get("OPSBOOK_TEST_PARENT") != str(os.getpid()):
+def _fails_in_the_worker(parent: int) -> str:
+    if os.getpid() != parent:
         raise RuntimeError("worker failed")
-    return []
+    return "done here"
 
 
 @needs_fork
-def test_a_failing_worker_falls_back_to_checking_in_process(broken: Project,
-                                                            monkeypatch: pytest.MonkeyPatch
-                                                            ) -> None:
-    monkeypatch.setenv("OPSBOOK_TEST_PARENT", str(os.getpid()))
-    assert PendingChecks(_crash, broken, background=True).result() == []
+def test_a_failing_worker_falls_back_to_working_in_process() -> None:
+    work = Background(partial(_fails_in_the_worker, os.getpid()), background=True)
+    assert work.result() == "done here"
 
 
 def test_in_process_when_not_in_the_background(broken: Project) -> None:
-    pending = PendingChecks(run_checks, broken, background=False)
-    assert not pending.pending
-    assert pending.result() == run_checks(broken)
+    work = Background(partial(run_checks, broken), background=False)
+    assert not work.pending
+    assert work.result() == run_checks(broken)
 
 
 @needs_fork
-def test_cancel_reaps_the_worker(broken: Project) -> None:
-    pending = PendingChecks(run_checks, broken, background=True)
-    process = pending._process
-    pending.cancel()
+def test_cancel_reaps_the_worker() -> None:
+    work = Background(partial(sum, range(10**8)), background=True)
+    process = work._process
+    work.cancel()
     assert process is not None and not process.is_alive()

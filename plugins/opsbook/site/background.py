@@ -1,13 +1,14 @@
-"""The checks of a `mkdocs build`, run next to the rendering instead of before it.
+"""Work a `mkdocs build` does beside the rendering instead of before it.
 
-The checks read only the loaded model and MkDocs never waits on them until the end of the
-build, so on a machine with a spare core a forked worker runs them while MkDocs renders pages:
-the build takes as long as the longer of the two, not their sum. Findings are reported (and
-fail the build) when the worker is collected, in ``on_post_build``.
+What opsbook computes from the loaded model (the checks, the generated index pages, the
+runbook header cards) is not needed until MkDocs reaches the pages that show it, and MkDocs
+first converts the Markdown of every page. On a machine with a spare core a forked worker does
+opsbook's share meanwhile, so the build takes about as long as the longer of the two, not
+their sum. The worker's result comes back through a pipe (plain data: diagnostics and HTML).
 
-A worker is forked only where that is safe and cheap: a POSIX system, a `build` (not `serve`,
-which runs threads), and no other thread in the process. Anywhere else, and whenever the
-worker fails, the checks simply run in the process itself.
+A worker is forked only where that is safe and cheap: a POSIX system, a `build` (not
+`serve`, which runs threads), and no other thread in the process. Anywhere else, and whenever
+the worker fails, the same function simply runs in the process itself.
 """
 
 from __future__ import annotations
@@ -18,73 +19,76 @@ import os
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any
-
-from opsbook.diagnostics import Diagnostic
-from opsbook.model.project import Project
+from typing import Any, Generic, TypeVar, cast
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 
-Checker = Callable[[Project], list[Diagnostic]]
+T = TypeVar("T")
 
 
 def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def _work(checker: Checker, project: Project, sender: Connection) -> None:
+def _work(job: Callable[[], Any], sender: Connection) -> None:
     try:
-        found: list[Diagnostic] | None = checker(project)
-    except BaseException:  # the parent checks in-process and reports properly
-        found = None
-    sender.send(found)
-    sender.close()
+        result = (True, job())
+    except BaseException:  # the parent does the work itself and reports properly
+        result = (False, None)
+    try:
+        sender.send(result)
+    finally:
+        sender.close()
 
 
-class PendingChecks:
-    """Checks under way; :meth:`result` waits for them (at most once)."""
+class Background(Generic[T]):
+    """``job()``, in a forked worker when ``background`` allows it; :meth:`result` waits for
+    it (once) and falls back to running ``job()`` here if the worker failed."""
 
-    def __init__(self, checker: Checker, project: Project, background: bool) -> None:
-        self._checker = checker
-        self._project = project
-        self._result: list[Diagnostic] | None = None
+    def __init__(self, job: Callable[[], T], background: bool) -> None:
+        self._job = job
+        self._done = False
+        self._result: T | None = None
         self._process: Any = None
         self._receiver: Connection | None = None
         if background and can_fork():
             context = multiprocessing.get_context("fork")
             receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_work, args=(checker, project, sender),
-                                      name="opsbook-checks", daemon=True)
+            process = context.Process(target=_work, args=(job, sender), name="opsbook-worker",
+                                      daemon=True)
             try:
                 process.start()
-            except OSError as error:  # no processes left: check here instead
-                log.debug("opsbook: checking in-process (%s)", error)
+            except OSError as error:  # no processes left: work here instead
+                log.debug("opsbook: working in-process (%s)", error)
                 receiver.close()
             else:
                 self._process, self._receiver = process, receiver
             sender.close()
         if self._process is None:
-            self._result = checker(project)
+            self._finish(job())
 
     @property
     def pending(self) -> bool:
-        return self._result is None
+        return not self._done
 
-    def result(self) -> list[Diagnostic]:
-        if self._result is None:
-            found = None
+    def result(self) -> T:
+        if not self._done:
+            ok, value = False, None
             if self._receiver is not None:
                 try:
-                    found = self._receiver.recv()
-                except (EOFError, OSError):
-                    found = None
+                    ok, value = self._receiver.recv()
+                except (EOFError, OSError, ValueError):
+                    ok = False
             self._reap(terminate=False)
-            self._result = found if found is not None else self._checker(self._project)
-        return self._result
+            self._finish(cast(T, value) if ok else self._job())
+        return cast(T, self._result)
 
     def cancel(self) -> None:
         """Stop and reap the worker (a build that failed elsewhere no longer needs it)."""
         self._reap(terminate=True)
+
+    def _finish(self, value: T) -> None:
+        self._result, self._done = value, True
 
     def _reap(self, terminate: bool) -> None:
         if self._receiver is not None:

@@ -6,10 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
+
+from opsbook.diagnostics import Diagnostic, Level
 from opsbook.model.project import Project
 from opsbook.model.runbook import Runbook
-from opsbook.render import pages
+from opsbook.render import fragments, pages
 from opsbook.render.context import RenderContext
+from opsbook.site.links import page_linker
 from opsbook.site.urls import (
     ALERTS_INDEX,
     RULES_PAGE,
@@ -73,3 +78,50 @@ def planned_redirects(project: Project, directory_urls: bool) -> list[AlertRedir
             if src_uri and src_uri.lower() not in redirects:  # the first claim wins (OB305)
                 redirects[src_uri.lower()] = AlertRedirect(src_uri, alert, runbook)
     return list(redirects.values())
+
+
+@dataclass
+class SiteWork:
+    """Everything opsbook computes for one build from the model: plain data, so a worker
+    process can hand it back."""
+
+    diagnostics: list[Diagnostic]
+    pages: dict[str, pages.PageSource]  # generated page src_uri → source
+    cards: dict[str, str]  # runbook page src_uri → header card HTML
+
+
+def page_context(context: RenderContext, files: Files, page: File) -> RenderContext:
+    """``context`` linking relative to ``page`` (pages in one folder share rendered pieces)."""
+    return context.on_page(page_linker(files, page), link_base=page.url.rpartition("/")[0])
+
+
+def site_work(
+    project: Project,
+    context: RenderContext,
+    files: Files,
+    generated: list[GeneratedPage],
+    runbooks: dict[str, Runbook],
+    checker: Callable[[Project], list[Diagnostic]],
+    pdf_links: bool,
+) -> SiteWork:
+    """Check the handbook, render the generated pages and every runbook's header card.
+    ``pdf_links``: the build writes PDFs (unless a finding is an error), so cards link them."""
+    diagnostics = checker(project)
+    sources = {}
+    for page in generated:
+        page_file = files.get_file_from_path(page.src_uri)
+        if page_file is not None:
+            sources[page.src_uri] = page.render(context.on_page(page_linker(files, page_file)))
+    pdf_links = pdf_links and not any(d.level is Level.ERROR for d in diagnostics)
+    cards = {}
+    for src_uri, runbook in runbooks.items():
+        runbook_file = files.get_file_from_path(src_uri)
+        if runbook_file is None:
+            continue
+        pdf_href = None
+        if pdf_links:
+            pdf_href = get_relative_url(f"pdf/runbooks/{runbook.id}.pdf", runbook_file.url)
+        cards[src_uri] = fragments.runbook_header(
+            page_context(context, files, runbook_file), runbook, pdf_href=pdf_href
+        )
+    return SiteWork(diagnostics, sources, cards)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any, Literal
@@ -32,10 +33,16 @@ from opsbook.render.context import RenderContext
 from opsbook.render.expand import Stash, restore_calls, stash_calls
 from opsbook.render.pages import alert_redirect_html
 from opsbook.site.assets import asset_files, register_assets
-from opsbook.site.background import PendingChecks
+from opsbook.site.background import Background
 from opsbook.site.config import OpsbookPluginConfig
-from opsbook.site.generate import GeneratedPage, planned_pages, planned_redirects
-from opsbook.site.links import page_linker, relative_url
+from opsbook.site.generate import (
+    GeneratedPage,
+    SiteWork,
+    page_context,
+    planned_pages,
+    planned_redirects,
+    site_work,
+)
 from opsbook.site.navigation import SERVICES_IN_NAV_UNPRUNED, add_runbook_section
 from opsbook.site.urls import RUNBOOKS_URL_PREFIX, document_src_uri
 
@@ -56,8 +63,9 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.stashes: dict[str, Stash] = {}  # src_uri → macro output waiting for its page
         self.summaries: dict[str, str] = {}  # src_uri → search line waiting for its card
         self.pdf = SitePdf()  # `pdf.enabled`: capture rendered pages, print to site/pdf/
-        self._files = Files([])
-        self.checks: PendingChecks | None = None
+        self.work: Background[SiteWork] | None = None
+        self._generated_uris: set[str] = set()
+        self._reported = False
         self.redirects: list[tuple[str, str]] = []  # path in site_dir, HTML
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
@@ -81,14 +89,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         assert self.opsbook is not None
         self.opsbook.directory_urls = bool(config.use_directory_urls)  # final by now
         self.project = load_project(self.opsbook, site_files(self.opsbook), base=self._root)
-        if self.checks is not None:
-            self.checks.cancel()
-        # A build reports at the end, so its checks can run beside the rendering; `serve`
-        # and PDF printing need the findings before the pages are rendered.
-        background = self.command == "build" and not self.pdf.write_into_site
-        self.checks = PendingChecks(_run_checks, self.project, background)
-        if not self.checks.pending:
-            self._report()
+        if self.work is not None:
+            self.work.cancel()
         runbooks_dir = self.opsbook.runbooks_dir
         if runbooks_dir.is_dir() and not _is_below(runbooks_dir, Path(config.docs_dir)):
             for path in iter_markdown_files(runbooks_dir):
@@ -97,8 +99,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
                 )
                 files.append(File.generated(config, src_uri, abs_src_path=str(path)))
         # A file opsbook could not read as text (binary, not UTF-8, over the size limit, a
-        # dangling link or a FIFO) is reported above; left in, MkDocs would stop on it with a
-        # traceback (`mkdocs serve`, `strict: false`) or block reading it.
+        # dangling link or a FIFO) is reported by the checks; left in, MkDocs would stop on it
+        # with a traceback (`mkdocs serve`, `strict: false`) or block reading it.
         unusable = {os.path.normpath(document.path.absolute())
                     for document in self.project.documents if document.text is None}
         for listed in list(files):
@@ -121,15 +123,10 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             page for page in planned_pages(self.project, self.config.alert_pages)
             if page.src_uri not in files
         ]
-        for page in self.generated:
+        self._generated_uris = {page.src_uri for page in self.generated}
+        for page in self.generated:  # their text comes from the work below, when read
             files.append(File.generated(config, page.src_uri, content="",
                                         inclusion=InclusionLevel.NOT_IN_NAV))
-        for page in self.generated:
-            page_file = files.get_file_from_path(page.src_uri)
-            assert page_file is not None
-            source = page.render(self.context.on_page(page_linker(files, page_file)))
-            page_file.content_string = source.markdown
-            self.stashes[page.src_uri] = source.stash
         self.redirects = []
         if self.config.alert_pages:
             for redirect in planned_redirects(self.project, bool(config.use_directory_urls)):
@@ -143,13 +140,34 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         for asset in asset_files(config):
             if asset.src_uri not in files:
                 files.append(asset)
+        # A build reports at the end, so checks, generated pages and header cards can be
+        # done by a worker while MkDocs converts Markdown; `serve` and PDF printing need the
+        # findings before any page is rendered.
+        background = self.command == "build" and not self.pdf.write_into_site
+        self.work = Background(
+            partial(site_work, self.project, self.context, files, self.generated,
+                    dict(self.runbooks), _run_checks, self.pdf.write_into_site),
+            background,
+        )
+        self._reported = False
+        if not self.work.pending:
+            self._report()
         return files
+
+    def on_page_read_source(self, *, page: Page, config: Any) -> str | None:
+        """The text of a generated page (computed with the rest of opsbook's work)."""
+        if self.work is None or page.file.src_uri not in self._generated_uris:
+            return None
+        source = self.work.result().pages.get(page.file.src_uri)
+        if source is None:
+            return None
+        self.stashes[page.file.src_uri] = source.stash
+        return source.markdown
 
     def on_nav(self, nav: Navigation, *, config: Any, files: Files) -> Navigation:
         def group(name: str) -> list[str]:
             return [page.src_uri for page in self.generated if page.group == name]
 
-        self._files = files
         # With Material's navigation.prune, a page carries only the open part of the
         # navigation, so every service can be listed; without it, each one adds to every page.
         pruned = "navigation.prune" in (config.theme.get("features") or [])
@@ -190,22 +208,15 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         ladder is the same on every runbook of a team and is indexed once, on the contacts
         page, so "Grace" does not match every runbook and the index stays small."""
         summary = self.summaries.pop(page.file.src_uri, None)
-        runbook = self.runbooks.get(page.file.src_uri)
-        if summary is not None and runbook is not None and page.content:
-            pdf_href = None
-            if self.pdf.active:  # PDFs are written: pdf.enabled, a build, no error findings
-                pdf_href = relative_url(f"pdf/runbooks/{runbook.id}.pdf", page.file)
-            card = fragments.runbook_header(
-                self._page_context(self._files, page), runbook, pdf_href=pdf_href
-            )
-            page.content = page.content.replace(summary, card, 1)
+        if summary is not None and self.work is not None and page.content:
+            card = self.work.result().cards.get(page.file.src_uri)
+            if card is not None:
+                page.content = page.content.replace(summary, card, 1)
         return context
 
     def _page_context(self, files: Files, page: Page) -> RenderContext:
         assert self.context is not None
-        self._files = files
-        base = page.file.url.rpartition("/")[0]
-        return self.context.on_page(page_linker(files, page.file), link_base=base)
+        return page_context(self.context, files, page.file)
 
     def on_post_page(self, output: str, *, page: Page, config: Any) -> str:
         self.pdf.collect(page)  # the page exactly as rendered, for the PDFs
@@ -215,7 +226,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         """Report the findings of checks that ran beside the rendering; write the per-alert
         pages (option ``alert_pages``): plain files, not MkDocs pages, so they need no
         Markdown, theme or search entry."""
-        if self.checks is not None and self.checks.pending:
+        if self.work is not None and not self._reported:
             self._report()
         site = Path(config.site_dir)
         made: set[Path] = set()
@@ -239,12 +250,13 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         return self.opsbook.root
 
     def on_build_error(self, *, error: Exception) -> None:
-        if self.checks is not None:
-            self.checks.cancel()
+        if self.work is not None:
+            self.work.cancel()
 
     def _report(self) -> None:
-        assert self.checks is not None
-        self.diagnostics = self.checks.result()
+        assert self.work is not None
+        self._reported = True
+        self.diagnostics = self.work.result().diagnostics
         self.pdf.set_findings(self.diagnostics)
         errors = 0
         for diagnostic in self.diagnostics:
