@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from mkdocs.structure.files import File, Files
-from mkdocs.utils import get_relative_url
 
 from opsbook.render.context import Linker
 
@@ -23,7 +22,3 @@ def page_linker(files: Files, page: File) -> Linker:
 
     return link
 
-
-def relative_url(target_url: str, page: File) -> str:
-    """An href to a site path that is not a MkDocs file (e.g. a PDF written after the build)."""
-    return get_relative_url(target_url, page.url)
