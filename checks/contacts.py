@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from opsbook.checks.placeholders import body_findings, template_lines, value_placeholder
+from opsbook.checks.placeholders import (
+    body_findings,
+    may_mark_template,
+    template_lines,
+    value_placeholder,
+)
 from opsbook.checks.rule import Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.model.contacts import ContactSheet, Person, Team, Vendor
@@ -279,7 +284,10 @@ def _body_placeholders(project: Project) -> Iterator[Diagnostic]:
         if document.text is None:
             continue
         kind = project.document_kind(document)
-        skip = template_lines(document.blocks, whole_file=kind == "template")
+        if kind != "template" and not may_mark_template(document.text):
+            skip: set[int] = set()  # the common case: nothing on the page names a template
+        else:
+            skip = template_lines(document.blocks, whole_file=kind == "template")
         for finding in body_findings(document.blocks, skip):
             label = f'"{finding.label}"' if finding.label else "contact"
             if finding.in_column:

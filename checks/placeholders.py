@@ -302,6 +302,13 @@ def template_lines(blocks: list[Block], whole_file: bool = False) -> set[int]:
     return lines
 
 
+def may_mark_template(text: str) -> bool:
+    """False only when ``text`` can hold no template region: every way to mark one names it
+    (``<!-- opsbook: template -->``, spaces allowed; a ```template fence; a heading or line
+    naming a template), so ASCII text without "templat" settles it without the block walk."""
+    return not text.isascii() or "templat" in text.lower().replace(" ", "")
+
+
 def _names_template(text: str) -> bool:
     if not _TEMPLATE_WORD.search(text):
         return False

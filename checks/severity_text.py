@@ -160,11 +160,27 @@ LEGACY_MENTION = re.compile(r"\b(?:SEV|Sev|sev|Severity|P|Priority)[ -]?[0-9]\b"
 def mention_pattern(names: list[str]) -> re.Pattern[str]:
     """Level names that can be spotted in running text: ids and aliases that contain a digit
     ("SEV1", "P2"). Word aliases such as "High" are too common in prose to count."""
+    return _mention_pattern(tuple(names))
+
+
+_MENTION_DIGITS: dict[re.Pattern[str], tuple[str, ...]] = {}
+"""The digits a text must hold for a mention pattern to match it (every name has one, and a
+digit matches only itself, case or no case): testing for them is much cheaper than the
+case-insensitive search, and most lines of a handbook hold none of them."""
+
+
+@lru_cache(maxsize=64)  # one pattern per matrix, so _MENTION_DIGITS stays small
+def _mention_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     coded = sorted({name for name in names if any(char.isdigit() for char in name)},
                    key=len, reverse=True)
     if not coded:
-        return re.compile(r"(?!x)x")
-    return re.compile(r"\b(?:" + "|".join(re.escape(name) for name in coded) + r")\b", re.I)
+        pattern = re.compile(r"(?!x)x")
+        _MENTION_DIGITS[pattern] = ()
+        return pattern
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(name) for name in coded) + r")\b", re.I)
+    _MENTION_DIGITS[pattern] = tuple(sorted({char for name in coded for char in name
+                                             if char.isdigit()}))
+    return pattern
 
 
 _PAIR = re.compile(
@@ -186,6 +202,9 @@ def prose_statements(
     """Statements in a sentence: "Respond to P1/P2 alerts within 15 minutes", or
     "Status updates every 30 minutes for SEV1, every hour for SEV2"."""
     statements: list[TimeStatement] = []
+    digits = _MENTION_DIGITS.get(mentions)
+    if digits is not None and not any(digit in text for digit in digits):
+        return statements  # no digit a level name holds: no mention (see _MENTION_DIGITS)
     clean = text.replace("**", "").replace("__", "")
     if not mentions.search(clean):
         # Most lines name no level. A clause is cut at `.`/`;` + space, where `\b` holds in
