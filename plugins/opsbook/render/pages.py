@@ -13,10 +13,10 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from opsbook.checks.rule import Rule
 from opsbook.model.runbook import Runbook
 from opsbook.render.context import RenderContext
 from opsbook.render.expand import Stash
@@ -32,6 +32,9 @@ from opsbook.render.fragments import (
     who_to_call,
 )
 from opsbook.site.urls import ALERTS_INDEX, document_src_uri, service_page
+
+if TYPE_CHECKING:  # the checks are imported only where the catalogue is rendered
+    from opsbook.checks.rule import Rule
 
 
 @dataclass(frozen=True)
