@@ -429,6 +429,7 @@ def bench_pdf(bench: Bench, count: int) -> None:
     if sample.returncode != 0 or not pdfs:
         bench.rows.append(_fail_row(label, sample.stderr_tail or sample.stdout_tail))
         return
+    label = f"5. PDF: handbook + {len(pdfs) - 1} runbooks ({count} generated)"
     bench.rows.append(Row(label, _seconds(series.best), f"{len(pdfs)} PDFs, {pages} pages",
                           target="<= 30 s", status=_verdict(series.best <= 30)))
     bench.rows.append(Row("5. PDF throughput", f"{pages / series.best:.1f} pages/s",
