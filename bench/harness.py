@@ -33,6 +33,7 @@ class Sample:
 
     seconds: float
     returncode: int
+    cpu_seconds: float  # user + system time of the process and its waited-for children
     max_rss_mb: float  # largest single process of the tree (wait4)
     tree_pss_mb: float | None = None  # sampled PSS sum over the tree, when requested
     stdout_tail: str = ""
@@ -51,6 +52,11 @@ class Series:
     @property
     def best(self) -> float:
         return min(sample.seconds for sample in self.samples)
+
+    @property
+    def best_cpu(self) -> float:
+        """CPU time is less disturbed by other load than wall time: a check for ratios."""
+        return min(sample.cpu_seconds for sample in self.samples)
 
     @property
     def median(self) -> float:
@@ -75,6 +81,7 @@ class Series:
             "argv": self.argv,
             "cwd": str(self.cwd),
             "best_s": round(self.best, 4),
+            "best_cpu_s": round(self.best_cpu, 4),
             "median_s": round(self.median, 4),
             "max_rss_mb": round(self.max_rss_mb, 1),
             "tree_pss_mb": None if self.tree_pss_mb is None else round(self.tree_pss_mb, 1),
@@ -183,6 +190,7 @@ def run_command(
         return Sample(
             seconds=seconds,
             returncode=process.returncode,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
             max_rss_mb=usage.ru_maxrss / 1024,
             tree_pss_mb=sampler.peak_kb / 1024 if sampler else None,
             stdout_tail=_tail(out_path),
