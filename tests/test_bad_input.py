@@ -31,108 +31,10 @@ from typing import Any
 import pytest
 
 from opsbook.cli import main
+from sitekit import CONTACTS, MATRIX, MKDOCS_YML, RUNBOOK
 
 # ---------------------------------------------------------------------------------------------
 # A small handbook that passes every check, plus one planted finding (the sentinel).
-
-MKDOCS_YML = """\
-site_name: Bad input handbook
-docs_dir: docs
-theme:
-  name: material
-plugins:
-  - search
-  - opsbook:
-      runbooks_dir: runbooks
-"""
-
-MATRIX = """\
----
-kind: severity-matrix
-levels:
-  - id: SEV1
-    aliases: [P1]
-    summary: Outage
-    acknowledge: 5m
-    respond: 15m
-    update_every: 30m
-    resolve: 4h
-    page: true
-  - id: SEV2
-    aliases: [P2]
-    summary: Degraded
-    acknowledge: 15m
-    respond: 30m
-    update_every: 1h
-    resolve: 8h
-    page: true
----
-# Severity levels
-"""
-
-CONTACTS = """\
----
-kind: contacts
-people:
-  - id: ana
-    name: Ana Silva
-    phone: "+1 202-555-0111"
-    email: ana.silva@example.com
-    slack: "@ana"
-    timezone: Europe/London
-  - id: ben
-    name: Ben Okoro
-    phone: "+44 20 7946 0222"
-    email: ben.okoro@example.com
-    timezone: America/Chicago
-teams:
-  - id: core
-    name: Core
-    channel: "#core-oncall"
-    email: core@example.com
-    members: [ana, ben]
-    services: [api]
-    escalation:
-      - after: 0m
-        notify: [ana]
-      - after: 15m
-        notify: [ben]
-vendors:
-  - id: hostco
-    name: HostCo
-    phone: "+44 20 7946 0999"
-    email: support@example.com
----
-# Contacts
-"""
-
-RUNBOOK = """\
----
-id: api-down
-title: API down
-service: api
-owner: core
-severity: SEV1
-alerts: [ApiDown]
-last_reviewed: 2026-11-01
-review_every: 90d
----
-
-## Symptoms
-Errors.
-
-## Diagnosis
-Look at the dashboards.
-
-## Mitigation
-Roll back.
-
-## Verification
-Errors stop.
-
-## Escalation
-Page the core team.
-"""
 
 SENTINEL_PATH = "docs/sentinel.md"
 SENTINEL = "# Escalation\n\nPhone: +1-XXX-XXX-XXXX\n"

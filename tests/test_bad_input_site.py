@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from sitekit import MKDOCS_YML as TEST_MKDOCS_YML
+
 # Each marker is a complete tag with a distinct number, so a raw one in the output is a tag the
 # browser would run, and the number says which field let it through.
 TITLE = "<script>alert(101)</script>"
@@ -50,17 +52,7 @@ def _q(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-MKDOCS_YML = """\
-site_name: Hostile handbook
-docs_dir: docs
-theme:
-  name: material
-plugins:
-  - search
-  - opsbook:
-      runbooks_dir: runbooks
-      strict: false
-"""
+MKDOCS_YML = TEST_MKDOCS_YML + "      strict: false\n"
 
 MATRIX = f"""\
 ---
