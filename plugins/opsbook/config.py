@@ -135,20 +135,24 @@ def load_config(config_file: Path) -> OpsbookConfig:
     return config_from_options(config_file, raw, options)
 
 
-def plugin_options(raw: dict[str, Any]) -> dict[str, Any] | None:
+def plugin_entries(raw: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """`plugins:` as (name, options) pairs, whether written as a list or a mapping."""
     plugins = raw.get("plugins") or []
     if isinstance(plugins, dict):
-        entries = list(plugins.items())
-    elif not isinstance(plugins, list):
+        return list(plugins.items())
+    if not isinstance(plugins, list):
         raise ConfigError(f"`plugins` must be a list of plugin names, got {plugins!r}")
-    else:
-        entries = []
-        for item in plugins:
-            if isinstance(item, str):
-                entries.append((item, {}))
-            elif isinstance(item, dict):
-                entries.extend(item.items())
-    for name, options in entries:
+    entries: list[tuple[Any, Any]] = []
+    for item in plugins:
+        if isinstance(item, str):
+            entries.append((item, {}))
+        elif isinstance(item, dict):
+            entries.extend(item.items())
+    return entries
+
+
+def plugin_options(raw: dict[str, Any]) -> dict[str, Any] | None:
+    for name, options in plugin_entries(raw):
         if name == "opsbook":
             if options is not None and not isinstance(options, dict):
                 raise ConfigError(
@@ -183,17 +187,7 @@ def config_from_options(
 
 def _offline_plugin(raw: dict[str, Any]) -> bool:
     """Whether Material's offline plugin is on (it turns directory URLs off)."""
-    plugins = raw.get("plugins") or []
-    entries: list[tuple[Any, Any]] = []
-    if isinstance(plugins, dict):
-        entries = list(plugins.items())
-    elif isinstance(plugins, list):
-        for item in plugins:
-            if isinstance(item, str):
-                entries.append((item, {}))
-            elif isinstance(item, dict):
-                entries.extend(item.items())
-    for name, options in entries:
+    for name, options in plugin_entries(raw):
         if name in ("offline", "material/offline"):
             return not (isinstance(options, dict) and options.get("enabled") is False)
     return False
