@@ -290,11 +290,15 @@ def _body_placeholders(project: Project) -> Iterator[Diagnostic]:
             skip = template_lines(document.blocks, whole_file=kind == "template")
         for finding in body_findings(document.blocks, skip):
             label = f'"{finding.label}"' if finding.label else "contact"
+            column = finding.column
             if finding.in_column:
                 label = f"{label} column value"
+                # The scanner keeps cells, not their offsets: find the cell in its row.
+                found_at = document.lines[finding.line - 1].find(finding.placeholder)
+                column = found_at + 1 if found_at >= 0 else 1
             yield PLACEHOLDER_TEXT.at(
                 document.display_path,
-                Position(finding.line, finding.column),
+                Position(finding.line, column),
                 f"{label} is a placeholder ({finding.placeholder})",
             )
 

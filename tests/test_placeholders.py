@@ -183,3 +183,11 @@ def test_real_values_are_not_placeholders(value: str) -> None:
 def test_masked_phone_is_strong_anywhere() -> None:
     found = find_placeholders("call +1 (202) XXX-XXXX now")
     assert found and found[0].strong
+
+
+def test_table_finding_points_at_the_cell(tmp_path: Path) -> None:
+    from sitekit import check_loose
+
+    table = "| Week | On-call |\n|---|---|\n| 1 | Ana Silva |\n| 2 | [Name] |\n"
+    found = [d for d in check_loose(tmp_path, {"rota.md": table}) if d.rule == "OB110"]
+    assert [(d.line, d.column) for d in found] == [(4, table.splitlines()[3].index("[") + 1)]
