@@ -175,3 +175,16 @@ def test_console_script_runs(site: Path) -> None:
     )
     assert result.returncode == 1
     assert "docs/contacts.md:6:12: OB101 error" in result.stdout
+
+
+def test_files_in_a_plain_mkdocs_site_are_checked_as_loose_markdown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nplugins:\n  - search\n")
+    (tmp_path / "docs" / "oncall.md").write_text("Phone: +1-XXX-XXX-XXXX\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(["check", "docs/oncall.md"], capsys)
+    assert code == 1 and "docs/oncall.md:1:8: OB110" in out
+    code, _, err = run(["check"], capsys)  # the site itself is not an opsbook handbook
+    assert code == 2 and "no `opsbook` entry" in err

@@ -154,6 +154,15 @@ def command_check(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError(f"no such file or directory: {missing[0]}")
     config_file = _config_file(args.config, required=not args.paths)
+    if config_file is not None and args.config is None and args.paths:
+        # Files named in a folder whose mkdocs.yml is an ordinary MkDocs site (no opsbook
+        # plugin) are loose Markdown, checked with every rule that applies to free text.
+        from opsbook.config import NotAnOpsbookSite, load_config
+
+        try:
+            load_config(config_file)
+        except NotAnOpsbookSite:
+            config_file = None
     changes = None
     if args.changed_since is not None:
         from opsbook.changes import ChangesError, git_changes

@@ -21,6 +21,10 @@ class ConfigError(Exception):
     """A broken configuration: exit code 2, never a traceback."""
 
 
+class NotAnOpsbookSite(ConfigError):
+    """mkdocs.yml has no `opsbook` plugin: an ordinary MkDocs site, not a handbook."""
+
+
 @dataclass
 class OpsbookConfig:
     root: Path
@@ -129,7 +133,7 @@ def load_config(config_file: Path) -> OpsbookConfig:
     except ConfigError as error:
         raise ConfigError(f"{config_file}: {error}") from None
     if options is None:
-        raise ConfigError(
+        raise NotAnOpsbookSite(
             f"{config_file}: no `opsbook` entry under `plugins:`; add `- opsbook` to use it"
         )
     return config_from_options(config_file, raw, options)
