@@ -111,40 +111,31 @@ class _Builder:
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    self.problems.append(
-                        LoadProblem(
-                            "OB003",
-                            self.position(key_node).line,
-                            self.position(key_node).column,
-                            "YAML merge keys (<<) are not supported in frontmatter",
-                            "write the keys out",
-                        )
+                    self.report(
+                        "OB003",
+                        key_node,
+                        "YAML merge keys (<<) are not supported in frontmatter",
+                        "write the keys out",
                     )
                     continue
                 key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
                 if not isinstance(key, str | int | float | bool) or key is None:
-                    self.problems.append(
-                        LoadProblem(
-                            "OB007",
-                            self.position(key_node).line,
-                            self.position(key_node).column,
-                            "mapping key must be a plain string",
-                            "use `name: value` with a simple name",
-                        )
+                    self.report(
+                        "OB007",
+                        key_node,
+                        "mapping key must be a plain string",
+                        "use `name: value` with a simple name",
                     )
                     continue
                 key = str(key)
                 if key in result:
                     first = self.key_positions.get((*path, key))
                     where = f" (first at line {first.line})" if first else ""
-                    self.problems.append(
-                        LoadProblem(
-                            "OB008",
-                            self.position(key_node).line,
-                            self.position(key_node).column,
-                            f"duplicate key {key!r}{where}; YAML would silently keep the last",
-                            "remove one of the two keys",
-                        )
+                    self.report(
+                        "OB008",
+                        key_node,
+                        f"duplicate key {key!r}{where}; YAML would silently keep the last",
+                        "remove one of the two keys",
                     )
                 child = (*path, key)  # one tuple for both maps: a handbook holds ~50 per file
                 self.key_positions[child] = self.position(key_node)
@@ -190,15 +181,16 @@ class _Builder:
         self.tag_problem(node)
         return value if isinstance(value, str) else None
 
+    def report(self, rule: str, node: yaml.Node, message: str, hint: str) -> None:
+        position = self.position(node)
+        self.problems.append(LoadProblem(rule, position.line, position.column, message, hint))
+
     def tag_problem(self, node: yaml.Node) -> None:
-        self.problems.append(
-            LoadProblem(
-                "OB003",
-                self.position(node).line,
-                self.position(node).column,
-                f"YAML tag {node.tag!r} is not allowed in frontmatter",
-                "remove the tag; frontmatter holds plain strings, numbers, lists and mappings",
-            )
+        self.report(
+            "OB003",
+            node,
+            f"YAML tag {node.tag!r} is not allowed in frontmatter",
+            "remove the tag; frontmatter holds plain strings, numbers, lists and mappings",
         )
 
 
