@@ -128,3 +128,12 @@ def env_with_venv(extra: dict[str, str] | None = None) -> dict[str, str]:
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env.update(extra or {})
     return env
+
+
+def insert_after_heading(path: Path, heading: str, line: str) -> int:
+    """Insert ``line`` after ``heading`` (with a blank line); return its 1-based number."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = lines.index(heading) + 1
+    lines[at:at] = ["", line]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return at + 2

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ci_support import GitRepo, copy_handbook_with_github
+from ci_support import GitRepo, copy_handbook_with_github, insert_after_heading
 from conftest import copy_handbook
 
 from opsbook.changes import RULE_INPUTS, check_site_changes, git_changes
@@ -25,14 +25,6 @@ LATENCY = "runbooks/bookings-api/bookings-api-high-latency.md"
 PLACEHOLDER = "- **On-call lead:** [Name] - +1-XXX-XXX-XXXX"
 
 
-def add_line(path: Path, after: str, line: str) -> int:
-    lines = path.read_text(encoding="utf-8").split("\n")
-    at = lines.index(after) + 1
-    lines[at:at] = ["", line]
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return at + 2
-
-
 def replace_text(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
@@ -41,7 +33,7 @@ def replace_text(path: Path, old: str, new: str) -> None:
 
 def make_repo(root: Path) -> GitRepo:
     """main: the reference handbook plus one legacy finding; HEAD: a fresh branch."""
-    add_line(root / LEGACY, "## Escalation", PLACEHOLDER)
+    insert_after_heading(root / LEGACY, "## Escalation", PLACEHOLDER)
     repo = GitRepo.create(root)
     repo.git("switch", "--quiet", "--create", "feature")
     return repo
@@ -72,7 +64,7 @@ def found(diagnostics: list[dict[str, object]]) -> set[tuple[object, object]]:
 def test_only_findings_in_changed_files(handbook_repo: tuple[Path, GitRepo],
                                         capsys: pytest.CaptureFixture[str]) -> None:
     root, repo = handbook_repo
-    line = add_line(root / WEBHOOKS, "## Escalation", PLACEHOLDER)
+    line = insert_after_heading(root / WEBHOOKS, "## Escalation", PLACEHOLDER)
     repo.commit_all("placeholder in the webhooks runbook")
     code, diagnostics = check_json(capsys, "--changed-since", "main")
     assert code == 1
@@ -99,9 +91,9 @@ def test_staged_unstaged_and_untracked_changes_count(
     handbook_repo: tuple[Path, GitRepo], capsys: pytest.CaptureFixture[str]
 ) -> None:
     root, repo = handbook_repo
-    add_line(root / WEBHOOKS, "## Escalation", PLACEHOLDER)
+    insert_after_heading(root / WEBHOOKS, "## Escalation", PLACEHOLDER)
     repo.git("add", WEBHOOKS)  # staged, not committed
-    add_line(root / NODES, "## Escalation", PLACEHOLDER)  # not even staged
+    insert_after_heading(root / NODES, "## Escalation", PLACEHOLDER)  # not even staged
     new = root / "runbooks" / "platform" / "platform-new.md"
     shutil.copy(root / NODES, new)
     replace_text(new, "id: platform-node-pressure", "id: platform-new")
@@ -189,14 +181,14 @@ def test_a_service_only_another_runbook_defines_is_not_a_false_finding(
     repo.commit_all("a runbook for the fleet service")
     repo.git("switch", "--quiet", "feature")
     repo.git("rebase", "--quiet", "main")
-    add_line(root / NODES, "## Escalation", '{{ who_to_call("fleet") }}')
+    insert_after_heading(root / NODES, "## Escalation", '{{ who_to_call("fleet") }}')
     repo.commit_all("point at the fleet on-call")
     changes = git_changes("main", root)
     result = check_site_changes(root / "mkdocs.yml", changes)
     # The narrow scope alone would not know the service; the whole handbook does.
     assert not result.narrow
     assert result.diagnostics == []
-    add_line(root / NODES, "## Escalation", '{{ who_to_call("fleeet") }}')
+    insert_after_heading(root / NODES, "## Escalation", '{{ who_to_call("fleeet") }}')
     code, diagnostics = check_json(capsys, "--changed-since", "main")
     assert code == 1 and found(diagnostics) == {(NODES, "OB402")}
 

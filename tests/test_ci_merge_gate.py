@@ -6,7 +6,14 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from ci_support import GitRepo, copy_handbook_with_github, env_with_venv, find_step, load_workflow
+from ci_support import (
+    GitRepo,
+    copy_handbook_with_github,
+    env_with_venv,
+    find_step,
+    insert_after_heading,
+    load_workflow,
+)
 
 RUNBOOK = Path("runbooks/payments/payments-webhook-backlog.md")
 PLACEHOLDER_LINE = "- **Payments on-call lead:** [Name] - +1-XXX-XXX-XXXX"
@@ -23,15 +30,6 @@ def run_check_step(repo: Path, summary: Path) -> subprocess.CompletedProcess[str
         env=env_with_venv({"GITHUB_ACTIONS": "true", "CI": "true",
                            "GITHUB_STEP_SUMMARY": str(summary)}),
     )
-
-
-def insert_after_heading(path: Path, heading: str, line: str) -> int:
-    """Insert ``line`` after ``heading`` (with a blank line); return its 1-based number."""
-    lines = path.read_text(encoding="utf-8").split("\n")
-    at = lines.index(heading) + 1
-    lines[at:at] = ["", line]
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return at + 2
 
 
 def test_a_placeholder_contact_blocks_the_merge_and_its_fix_passes(tmp_path: Path) -> None:
