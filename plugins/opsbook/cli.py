@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 from opsbook import __version__
@@ -154,15 +155,6 @@ def command_check(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError(f"no such file or directory: {missing[0]}")
     config_file = _config_file(args.config, required=not args.paths)
-    if config_file is not None and args.config is None and args.paths:
-        # Files named in a folder whose mkdocs.yml is an ordinary MkDocs site (no opsbook
-        # plugin) are loose Markdown, checked with every rule that applies to free text.
-        from opsbook.config import NotAnOpsbookSite, load_config
-
-        try:
-            load_config(config_file)
-        except NotAnOpsbookSite:
-            config_file = None
     changes = None
     if args.changed_since is not None:
         from opsbook.changes import ChangesError, git_changes
@@ -172,10 +164,19 @@ def command_check(args: argparse.Namespace) -> int:
             changes = git_changes(args.changed_since, start)
         except ChangesError as error:
             raise UsageError(str(error)) from None
-    run = check_paths(
-        list(args.paths), config_file, tuple(args.select), tuple(args.ignore), args.today,
-        changes=changes,
-    )
+    from opsbook.config import NotAnOpsbookSite
+
+    check = partial(check_paths, list(args.paths), select=tuple(args.select),
+                    ignore=tuple(args.ignore), today=args.today, changes=changes)
+    try:
+        run = check(config_file)
+    except NotAnOpsbookSite:
+        if args.config is not None or not args.paths:
+            raise
+        # Files named in a folder whose mkdocs.yml is an ordinary MkDocs site (no opsbook
+        # plugin) are loose Markdown, checked with every rule that applies to free text. The
+        # site is read only once: load_config refuses it before any checking starts.
+        run = check(None)
     summary = Summary.of(run.diagnostics, run.files_checked)
     output = FORMATTERS[args.format](run.diagnostics, summary)
     if args.output:
