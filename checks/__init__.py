@@ -74,7 +74,3 @@ def run_checks(
         and not rule_matches(diagnostic.rule, ignore)
     ]
     return sort_diagnostics(kept)
-
-
-def check_project(project: Project) -> list[Diagnostic]:
-    return run_checks(project)
