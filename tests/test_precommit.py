@@ -95,8 +95,8 @@ def test_this_repositorys_hooks_run_opsbook_and_ruff(tmp_path: Path) -> None:
     GitRepo.create(root)
     os.symlink(VENV_BIN.parent, root / ".venv")
     home = tmp_path / "pre-commit-home"
-    clean = pre_commit(["run", "--files", "docs/contacts.md", "checks/ownership.py"],
-                       root, home)
+    checks_module = "plugins/opsbook/checks/ownership.py"
+    clean = pre_commit(["run", "--files", "docs/contacts.md", checks_module], root, home)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert clean.stdout.count("Passed") == 2, clean.stdout
 
@@ -104,7 +104,9 @@ def test_this_repositorys_hooks_run_opsbook_and_ruff(tmp_path: Path) -> None:
     text = page.read_text(encoding="utf-8")
     page.write_text(text.replace('phone: "+1 202-555-0143"', 'phone: "+1-XXX-XXX-XXXX"'),
                     encoding="utf-8")
-    (root / "checks" / "scratch.py").write_text("import os\n", encoding="utf-8")  # F401
-    dirty = pre_commit(["run", "--files", "docs/contacts.md", "checks/scratch.py"], root, home)
+    scratch = root / "plugins" / "opsbook" / "checks" / "scratch.py"
+    scratch.write_text("import os\n", encoding="utf-8")  # F401
+    dirty = pre_commit(["run", "--files", "docs/contacts.md", str(scratch.relative_to(root))],
+                       root, home)
     assert dirty.returncode == 1
     assert "OB101" in dirty.stdout and "F401" in dirty.stdout, dirty.stdout
