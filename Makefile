@@ -39,7 +39,7 @@ pytest: install
 	$(BIN)/pytest
 
 fuzz: install ## property-based fuzzing of the check path: >= 10,000 generated cases (~10 min)
-	OPSBOOK_HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider tests/test_fuzz.py \
+	OPSBOOK_HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider tests/unit/test_fuzz.py \
 		--hypothesis-show-statistics
 
 pdf: install ## print the handbook and every runbook to pdf/

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-HANDBOOK_PARTS = ("mkdocs.yml", "docs", "runbooks")
-
-
-def copy_handbook(target: Path) -> Path:
-    """Copy the reference handbook (config, pages, runbooks) into ``target``."""
-    target.mkdir(parents=True, exist_ok=True)
-    for part in HANDBOOK_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        else:
-            shutil.copy2(source, target / part)
-    overrides = REPO_ROOT / "overrides"
-    if overrides.is_dir():
-        shutil.copytree(overrides, target / "overrides")
-    return target
+from tests.support.repo import REPO_ROOT, copy_handbook
 
 
 @pytest.fixture
@@ -37,8 +20,8 @@ def handbook(tmp_path: Path) -> Path:
     return copy_handbook(tmp_path / "handbook")
 
 
-# Hypothesis (issue 7): `make test` runs a small profile; `make fuzz` sets
-# OPSBOOK_HYPOTHESIS_PROFILE=fuzz, 3,000 cases per property test (12,060 in tests/test_fuzz.py).
+# Hypothesis: `make test` runs a small profile; `make fuzz` sets
+# OPSBOOK_HYPOTHESIS_PROFILE=fuzz, 3,000 cases per property test (12,060 in tests/unit/test_fuzz.py).
 # No deadline: two cores are shared and a slow case is not a failing one. Under CI the small
 # profile is derandomized (a merge gate must not fail on a case no change of the PR caused).
 def _hypothesis_profiles() -> None:
@@ -65,7 +48,7 @@ _hypothesis_profiles()
 def reference_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reference handbook built once per session with the real `mkdocs build`; returns the
     site directory (a copy of the handbook is built, the repository is never written)."""
-    from sitebuild import mkdocs_build
+    from tests.support.sitebuild import mkdocs_build
 
     project = copy_handbook(tmp_path_factory.mktemp("reference") / "handbook")
     build = mkdocs_build(project)

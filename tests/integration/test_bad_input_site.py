@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sitekit import MKDOCS_YML as TEST_MKDOCS_YML
+from tests.support.sitekit import MKDOCS_YML as TEST_MKDOCS_YML
 
 # Each marker is a complete tag with a distinct number, so a raw one in the output is a tag the
 # browser would run, and the number says which field let it through.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from ci_support import (
+from tests.support.ci import (
     GitRepo,
     copy_handbook_with_github,
     env_with_venv,

@@ -9,14 +9,11 @@ from pathlib import Path
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # bench/ is a tool of this repository, not an installed package
-    sys.path.insert(0, str(REPO_ROOT))
-
-from bench.corpus import generate_handbook, read_reference, render_runbook  # noqa: E402
-from bench.harness import Series, run_command  # noqa: E402
-from bench.run import Row, table, without_plugin  # noqa: E402
-from opsbook.workspace import check_paths  # noqa: E402
+from bench.corpus import generate_handbook, read_reference, render_runbook
+from bench.harness import Series, run_command
+from bench.run import Row, table, without_plugin
+from opsbook.workspace import check_paths
+from tests.support.repo import REPO_ROOT
 
 TODAY = dt.date(2026, 11, 25)
 

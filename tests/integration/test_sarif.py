@@ -13,12 +13,13 @@ from typing import Any
 
 import jsonschema
 import pytest
-from ci_support import copy_handbook_with_github
 
 from opsbook.checks import ALL_RULES
 from opsbook.cli import main
+from tests.support.ci import copy_handbook_with_github
+from tests.support.repo import DATA
 
-SCHEMA_FILE = Path(__file__).parent / "data" / "sarif-2.1.0-rtm.5.json"
+SCHEMA_FILE = DATA / "sarif-2.1.0-rtm.5.json"
 RUNBOOK = "runbooks/payments/payments-webhook-backlog.md"
 
 

@@ -6,22 +6,18 @@ relates files to each other, spread over chunks of 7 files."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # bench/ is a tool of this repository, not an installed package
-    sys.path.insert(0, str(REPO_ROOT))
-
-from bench.corpus import generate_handbook  # noqa: E402
-from opsbook import scale  # noqa: E402
-from opsbook.checks import run_checks  # noqa: E402
-from opsbook.config import load_config  # noqa: E402
-from opsbook.diagnostics import Diagnostic  # noqa: E402
-from opsbook.load.document import display_path_for, resolve_folders  # noqa: E402
-from opsbook.model.project import load_project, site_files  # noqa: E402
+from bench.corpus import generate_handbook
+from opsbook import scale
+from opsbook.checks import run_checks
+from opsbook.config import load_config
+from opsbook.diagnostics import Diagnostic
+from opsbook.load.document import display_path_for, resolve_folders
+from opsbook.model.project import load_project, site_files
+from tests.support.repo import REPO_ROOT
 
 TODAY = dt.date(2026, 11, 25)
 

@@ -11,7 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, copy_handbook
 
 from opsbook.checks import ALL_RULES, RULES_BY_ID
 from opsbook.model.project import Project
@@ -21,6 +20,7 @@ from opsbook.render.contacts import REDACTED, tel_href, web_href
 from opsbook.render.context import RenderContext
 from opsbook.render.expand import restore_calls, stash_calls
 from opsbook.workspace import check_paths, load_site
+from tests.support.repo import REPO_ROOT, copy_handbook
 
 
 @pytest.fixture(scope="module")

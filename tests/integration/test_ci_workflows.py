@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ci_support import REPO_ROOT, WORKFLOWS, load_workflow, workflow_triggers
 
 from opsbook.cli import build_parser
+from tests.support.ci import REPO_ROOT, WORKFLOWS, load_workflow, workflow_triggers
 
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
 REQUIRED_CHECKS = ("opsbook check", "tests", "site build")  # documented in the README

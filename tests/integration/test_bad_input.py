@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from opsbook.cli import main
-from sitekit import CONTACTS, MATRIX, MKDOCS_YML, RUNBOOK
+from tests.support.sitekit import CONTACTS, MATRIX, MKDOCS_YML, RUNBOOK
 
 # ---------------------------------------------------------------------------------------------
 # A small handbook that passes every check, plus one planted finding (the sentinel).

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import phonenumbers
 import pytest
-from conftest import copy_handbook
 
 from opsbook.config import load_config
 from opsbook.load.document import load_document
@@ -34,9 +33,7 @@ from opsbook.model.project import load_project, site_files
 from opsbook.model.redact import REDACTED, redact_contacts, redacted_project
 from opsbook.render.context import RenderContext
 from opsbook.render.fragments import contact_card, escalation_ladder
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
+from tests.support.repo import REPO_ROOT, copy_handbook
 
 # ---------------------------------------------------------------------------------------------
 # What must not leak: read from the reference handbook's own contacts file.

@@ -47,8 +47,8 @@ from opsbook.model.schema import FieldSpec, ObjectSpec
 from opsbook.report import FORMATTERS, Summary
 from opsbook.report.formats import format_json
 from opsbook.workspace import check_paths
+from tests.support.repo import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 25)
 
 # Cases that start processes are ~100x dearer than in-process ones: they run a fraction.

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT, copy_handbook
 from pypdf import PdfReader
 
 from opsbook.cli import main
 from opsbook.load.markdown import Fence
 from opsbook.model.project import Project
 from opsbook.workspace import load_site
+from tests.support.repo import REPO_ROOT, copy_handbook
 
 TODAY = dt.date(2026, 11, 20)
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "pdf"

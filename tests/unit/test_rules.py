@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from opsbook.checks import ALL_RULES
-from sitekit import CONTACTS, MATRIX, RUNBOOK, check_loose, check_site, rules_at
+from tests.support.sitekit import CONTACTS, MATRIX, RUNBOOK, check_loose, check_site, rules_at
 
 
 def rule_ids(diagnostics: list) -> set[str]:  # type: ignore[type-arg]
@@ -345,7 +345,7 @@ def test_disable_file(tmp_path: Path) -> None:
 
 
 def test_config_ignore(tmp_path: Path) -> None:
-    from sitekit import MKDOCS_YML
+    from tests.support.sitekit import MKDOCS_YML
 
     config = MKDOCS_YML + "      ignore: [OB110]\n"
     page = "Phone: +1-XXX-XXX-XXXX\n"
@@ -374,7 +374,7 @@ def test_ob204_prose_against_matrix(tmp_path: Path) -> None:
 
 
 def test_ob303_site_without_contacts(tmp_path: Path) -> None:
-    from sitekit import make_site
+    from tests.support.sitekit import make_site
 
     make_site(tmp_path)
     (tmp_path / "docs" / "contacts.md").unlink()
@@ -387,7 +387,7 @@ def test_two_matrices_reported_the_same_in_any_order(tmp_path: Path) -> None:
     from opsbook.checks import run_checks
     from opsbook.config import load_config
     from opsbook.model.project import load_project, site_files
-    from sitekit import make_site
+    from tests.support.sitekit import make_site
 
     config_file = make_site(tmp_path, {"docs/zz-severity.md": MATRIX})
     config = load_config(config_file)

@@ -15,12 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from conftest import REPO_ROOT, copy_handbook
-
 from opsbook.pdf.engine import available_cores
 from opsbook.pdf.printing import HANDBOOK_JOB, plan_jobs, run_jobs
 from opsbook.pdf.site import build_site, settings_for
 from opsbook.workspace import load_site
+from tests.support.repo import REPO_ROOT, copy_handbook
 
 RUNBOOKS = int(os.environ.get("OPSBOOK_PDF_BENCH_RUNBOOKS", "6"))
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "pdf"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ci_support import REPO_ROOT, copy_handbook_with_github
-from conftest import copy_handbook
 
 from opsbook.checks.ownership import check_ownership
 from opsbook.load.codeowners import find_codeowners, parse_codeowners, pattern_regex
 from opsbook.workspace import check_paths, load_site
+from tests.support.ci import REPO_ROOT, copy_handbook_with_github
+from tests.support.repo import copy_handbook
 
 PAYMENTS = "runbooks/payments/payments-webhook-backlog.md"
 

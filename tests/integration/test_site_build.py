@@ -12,10 +12,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, copy_handbook
-from sitebuild import RUNBOOK_PAGE, add_runbooks, mkdocs_build, mkdocs_env
 
 from opsbook.checks import ALL_RULES
+from tests.support.repo import REPO_ROOT, copy_handbook
+from tests.support.sitebuild import RUNBOOK_PAGE, add_runbooks, mkdocs_build, mkdocs_env
 
 SHIM = REPO_ROOT / "plugins/opsbook/site/assets/iframe-worker/shim.js"
 

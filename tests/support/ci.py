@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.support.repo import REPO_ROOT, copy_handbook
+
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 VENV_BIN = Path(sys.executable).parent
 
@@ -88,8 +89,6 @@ def copy_project(target: Path) -> Path:
 
 def copy_handbook_with_github(target: Path) -> Path:
     """The reference handbook plus .github (CODEOWNERS, workflows), as CI's checkout has it."""
-    from conftest import copy_handbook
-
     copy_handbook(target)
     shutil.copytree(REPO_ROOT / ".github", target / ".github")
     return target

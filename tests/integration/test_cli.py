@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from opsbook.cli import main
-from sitekit import CONTACTS, RUNBOOK, make_site
+from tests.support.sitekit import CONTACTS, RUNBOOK, make_site
 
 PLACEHOLDER_PAGE = "# Team\n\nPhone: +1-XXX-XXX-XXXX\n\n- Email: TBD\n"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from opsbook.checks.placeholders import find_placeholders, value_placeholder
-from sitekit import check_loose
+from tests.support.sitekit import check_loose
 
 
 def findings(tmp_path: Path, text: str) -> list[tuple[int, str]]:
@@ -186,7 +186,7 @@ def test_masked_phone_is_strong_anywhere() -> None:
 
 
 def test_table_finding_points_at_the_cell(tmp_path: Path) -> None:
-    from sitekit import check_loose
+    from tests.support.sitekit import check_loose
 
     table = "| Week | On-call |\n|---|---|\n| 1 | Ana Silva |\n| 2 | [Name] |\n"
     found = [d for d in check_loose(tmp_path, {"rota.md": table}) if d.rule == "OB110"]

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from ci_support import (
+
+from tests.support.ci import (
     REPO_ROOT,
     VENV_BIN,
     GitRepo,

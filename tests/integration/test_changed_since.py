@@ -11,12 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ci_support import GitRepo, copy_handbook_with_github, insert_after_heading
-from conftest import copy_handbook
 
 from opsbook.changes import RULE_INPUTS, check_site_changes, git_changes
 from opsbook.checks import ALL_RULES
 from opsbook.cli import main
+from tests.support.ci import GitRepo, copy_handbook_with_github, insert_after_heading
+from tests.support.repo import copy_handbook
 
 LEGACY = "runbooks/tracking/tracking-ingest-backlog.md"
 WEBHOOKS = "runbooks/payments/payments-webhook-backlog.md"
