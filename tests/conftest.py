@@ -20,8 +20,8 @@ def handbook(tmp_path: Path) -> Path:
     return copy_handbook(tmp_path / "handbook")
 
 
-# Hypothesis: `make test` runs a small profile; `make fuzz` sets
-# OPSBOOK_HYPOTHESIS_PROFILE=fuzz, 3,000 cases per property test (12,060 in tests/unit/test_fuzz.py).
+# Hypothesis: `make test` runs a small profile; `make fuzz` sets OPSBOOK_HYPOTHESIS_PROFILE=fuzz,
+# 3,000 cases per property test (12,060 in tests/unit/test_fuzz.py).
 # No deadline: two cores are shared and a slow case is not a failing one. Under CI the small
 # profile is derandomized (a merge gate must not fail on a case no change of the PR caused).
 def _hypothesis_profiles() -> None:
