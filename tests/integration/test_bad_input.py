@@ -13,7 +13,6 @@ after).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -23,7 +22,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,96 +29,16 @@ from typing import Any
 import pytest
 
 from opsbook.cli import main
-from tests.support.sitekit import CONTACTS, MATRIX, MKDOCS_YML, RUNBOOK
-
-# ---------------------------------------------------------------------------------------------
-# A small handbook that passes every check, plus one planted finding (the sentinel).
-
-SENTINEL_PATH = "docs/sentinel.md"
-SENTINEL = "# Escalation\n\nPhone: +1-XXX-XXX-XXXX\n"
-SENTINEL_FINDING = (SENTINEL_PATH, "OB110", 3)
-
-BASE_FILES: dict[str, str] = {
-    "mkdocs.yml": MKDOCS_YML,
-    "docs/index.md": "# Home\n",
-    "docs/severity.md": MATRIX,
-    "docs/contacts.md": CONTACTS,
-    "runbooks/api/api-down.md": RUNBOOK,
-    SENTINEL_PATH: SENTINEL,
-}
-
-TODAY = "2026-11-25"
-
-
-def write_handbook(root: Path, extra: dict[str, str | bytes] | None = None) -> Path:
-    """The base handbook under ``root`` with ``extra`` files added (bytes written as is)."""
-    for name, content in {**BASE_FILES, **(extra or {})}.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
-
-
-def runbook_with(*replacements: tuple[str, str]) -> str:
-    """The clean runbook with whole frontmatter lines replaced (``("title: API down", ...)``)."""
-    text = RUNBOOK
-    for old, new in replacements:
-        assert text.count(old + "\n") == 1, old
-        text = text.replace(old + "\n", new + "\n")
-    return text
-
-
-def line_of(text: str, needle: str) -> int:
-    """1-based number of the first line containing ``needle``."""
-    for number, line in enumerate(text.split("\n"), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in text")
-
-
-# ---------------------------------------------------------------------------------------------
-# The tree, byte for byte.
-
-Entry = tuple[str, ...]
-
-
-def snapshot(root: Path, skip: tuple[str, ...] = ()) -> dict[str, Entry]:
-    """Every entry below ``root`` (but the top-level names in ``skip``): kind, content hash
-    (files), link target (symlinks), mode and mtime. Symlinks are recorded, not followed, so a
-    loop or a link to /dev/zero is harmless."""
-    entries: dict[str, Entry] = {}
-    for current, folders, files in os.walk(root, followlinks=False):
-        if Path(current) == root:
-            folders[:] = [name for name in folders if name not in skip]
-        for name in sorted(folders + files):
-            path = Path(current) / name
-            info = path.lstat()
-            meta = (oct(stat.S_IMODE(info.st_mode)), str(info.st_mtime_ns))
-            relative = path.relative_to(root).as_posix()
-            if stat.S_ISLNK(info.st_mode):
-                entries[relative] = ("link", os.readlink(path), *meta)
-            elif stat.S_ISREG(info.st_mode):
-                entries[relative] = ("file", _hash(path), str(info.st_size), *meta)
-            elif stat.S_ISDIR(info.st_mode):
-                entries[relative] = ("dir", *meta)
-            else:
-                entries[relative] = ("other", *meta)
-    return entries
-
-
-def _hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    except PermissionError:
-        return "unreadable"
-    return digest.hexdigest()
-
+from tests.support.badinput import (
+    BILLION_LAUGHS,
+    SENTINEL_FINDING,
+    TODAY,
+    line_of,
+    runbook_with,
+    unchanged,
+    write_handbook,
+)
+from tests.support.sitekit import MKDOCS_YML, RUNBOOK
 
 # ---------------------------------------------------------------------------------------------
 # Running `opsbook check`.
@@ -199,18 +117,6 @@ def assert_well_formed(root: Path, run: Run) -> None:
         assert 1 <= diagnostic["line"] <= file_lines(root, path), diagnostic
         assert diagnostic["column"] >= 1, diagnostic
         assert diagnostic["message"] and diagnostic["hint"], diagnostic
-
-
-@contextlib.contextmanager
-def unchanged(root: Path, skip: tuple[str, ...] = ()) -> Iterator[None]:
-    before = snapshot(root, skip)
-    yield
-    after = snapshot(root, skip)
-    assert after == before, {
-        name: (before.get(name), after.get(name))
-        for name in sorted(set(before) | set(after))
-        if before.get(name) != after.get(name)
-    }
 
 
 def check_bad(
@@ -362,14 +268,6 @@ def test_unclosed_frontmatter_fence(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # YAML that expands: refused fast, within a memory bound.
-
-BILLION_LAUGHS = "---\n" + "\n".join(
-    ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    + [
-        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]"
-        for i in range(8)
-    ]
-) + "\nkind: template\n---\n# Laughs\n"
 
 # Not exponential, but a 1 MB string through a few thousand aliases: the node budget alone lets
 # it through, and every contact field check then scans a megabyte.

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.badinput import BILLION_LAUGHS, runbook_with, unchanged, write_handbook
 from tests.support.sitekit import MKDOCS_YML as TEST_MKDOCS_YML
 
 # Each marker is a complete tag with a distinct number, so a raw one in the output is a tag the
@@ -301,12 +302,10 @@ def test_hostile_values_print_as_text_in_the_pdf(tmp_path: Path) -> None:
 
 
 def _bad_handbook(root: Path, strict: bool) -> Path:
-    from test_bad_input import BILLION_LAUGHS, MKDOCS_YML, runbook_with, write_handbook
-
     typed = runbook_with(("title: API down", "title: [API, down]"), ("owner: core", "owner: 42"),
                          ("last_reviewed: 2026-11-01", "last_reviewed: soon"))
     write_handbook(root, {
-        "mkdocs.yml": MKDOCS_YML + ("" if strict else "      strict: false\n"),
+        "mkdocs.yml": TEST_MKDOCS_YML + ("" if strict else "      strict: false\n"),
         "runbooks/api/odd.md": "---\n- a\n---\n",
         "runbooks/api/open.md": "---\nid: open\n",
         "runbooks/api/typed.md": typed.replace("api-down", "typed"),
@@ -332,8 +331,6 @@ def _mkdocs_build(root: Path, site: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("strict", [True, False], ids=["strict", "not-strict"])
 def test_mkdocs_build_over_bad_files_never_tracebacks(tmp_path: Path, strict: bool) -> None:
-    from test_bad_input import unchanged
-
     root = _bad_handbook(tmp_path / "handbook", strict)
     with unchanged(root):
         result = _mkdocs_build(root, tmp_path / "site")
