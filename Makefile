@@ -61,8 +61,8 @@ site-zip: build ## the built site as dist/handbook-site.zip (opens from file://,
 
 # Debian/Ubuntu packages the tests need, as command:package; installed only when missing
 # (with sudo when not root, as on GitHub's runners). OPSBOOK_CHROMIUM names another browser.
-SYSTEM_PACKAGES := chromium:chromium pdftoppm:poppler-utils git:git
-system-deps: ## install the system packages the tests use (chromium, poppler-utils, git)
+SYSTEM_PACKAGES := chromium:chromium git:git
+system-deps: ## install the system packages the tests use (chromium, git)
 	@missing=""; \
 	for pair in $(SYSTEM_PACKAGES); do \
 	  command="$${pair%%:*}"; package="$${pair#*:}"; \

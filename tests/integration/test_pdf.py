@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium
 import pytest
+from PIL import Image, ImageStat
 from pypdf import PdfReader
 
 from opsbook.cli import main
@@ -346,30 +348,29 @@ def test_runbook_header_card_and_owner_phones(printed: Printed) -> None:
             assert squash(person.phone) in text, (runbook.id, person_id)
 
 
+def page_image(pdf: Path, scale: float) -> Image.Image:
+    """Page 1 of ``pdf`` as an image (PDFium, from pip: no system tools needed)."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return document[0].render(scale=scale).to_pil()
+    finally:
+        document.close()
+
+
 def test_page_one_as_png(printed: Printed) -> None:
-    """Render page 1 of a runbook with poppler, kept as a test artifact to look at."""
+    """Page 1 of a runbook and the handbook's cover as images, kept as test artifacts to look
+    at: an A4 page with something drawn on it."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     runbook = "db-primary-failover"
-    prefix = ARTIFACTS / f"{runbook}-page1"
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
-         str(printed.output / "runbooks" / f"{runbook}.pdf"), str(prefix)],
-        check=True,
-    )
-    from PIL import Image, ImageStat
-
-    with Image.open(prefix.with_suffix(".png")) as image:
-        width, height = image.size
-        assert abs(height / width - 842 / 595) < 0.01
-        grey = image.convert("L")
-        assert ImageStat.Stat(grey).stddev[0] > 20  # not a blank page
-    handbook = ARTIFACTS / "handbook-cover"
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
-         str(printed.output / "handbook.pdf"), str(handbook)],
-        check=True,
-    )
-    assert handbook.with_suffix(".png").stat().st_size > 5000
+    image = page_image(printed.output / "runbooks" / f"{runbook}.pdf", 80 / 72)
+    image.save(ARTIFACTS / f"{runbook}-page1.png")
+    width, height = image.size
+    assert abs(height / width - 842 / 595) < 0.01
+    assert ImageStat.Stat(image.convert("L")).stddev[0] > 20  # not a blank page
+    cover = page_image(printed.output / "handbook.pdf", 60 / 72)
+    cover.save(ARTIFACTS / "handbook-cover.png")
+    assert ImageStat.Stat(cover.convert("L")).stddev[0] > 20
+    assert (ARTIFACTS / "handbook-cover.png").stat().st_size > 5000
 
 
 # -- refusing to print --------------------------------------------------------------------------
