@@ -35,8 +35,16 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Tests write only to temporary directories: anything new in the clone after pytest (ignored
+# files included; Python's own __pycache__ aside) fails the run and is named.
+CLONE_STATE = git status --porcelain --ignored 2>/dev/null | grep -v '__pycache__/$$' | sort
 pytest: install
-	$(BIN)/pytest
+	@before="$$($(CLONE_STATE))"; \
+	$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
+	after="$$($(CLONE_STATE))"; \
+	new="$$(printf '%s\n' "$$after" | grep -vxF -e "$$before" || true)"; \
+	if [ -n "$$new" ]; then echo "the tests wrote into the clone:" >&2; echo "$$new" >&2; exit 1; fi; \
+	exit $$status
 
 fuzz: install ## property-based fuzzing of the check path: >= 10,000 generated cases (~10 min)
 	OPSBOOK_HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider tests/unit/test_fuzz.py \

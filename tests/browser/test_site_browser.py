@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from opsbook.workspace import load_site
-from tests.support.browser import ARTIFACTS, browser
+from tests.support.browser import browser
 from tests.support.repo import REPO_ROOT
 from tests.support.sitebuild import RUNBOOK_PAGE
 
@@ -140,8 +140,8 @@ def test_alert_anchor_opens_its_runbook(reference_site: Path, offline: OfflinePa
 
 @pytest.mark.parametrize(("name", "width", "height"),
                          [("desktop", 1280, 800), ("phone", 390, 844)])
-def test_runbook_page_screenshots(reference_site: Path, chromium: Any, name: str, width: int,
-                                  height: int) -> None:
+def test_runbook_page_screenshots(reference_site: Path, chromium: Any, artifacts: Path, name: str,
+                                  width: int, height: int) -> None:
     offline = OfflinePage(chromium, width, height)
     try:
         page = offline.open(reference_site / RUNBOOK_PAGE)
@@ -152,15 +152,14 @@ def test_runbook_page_screenshots(reference_site: Path, chromium: Any, name: str
         assert box["x"] >= 0 and box["x"] + box["width"] <= width
         # Nothing pushes the page sideways on a phone.
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        ARTIFACTS.mkdir(exist_ok=True)
-        path = ARTIFACTS / f"runbook-{name}-{width}x{height}.png"
+        path = artifacts / f"runbook-{name}-{width}x{height}.png"
         page.screenshot(path=str(path))
         assert path.stat().st_size > 10_000
     finally:
         offline.close()
 
 
-def test_print_stylesheet(reference_site: Path, offline: OfflinePage) -> None:
+def test_print_stylesheet(reference_site: Path, offline: OfflinePage, artifacts: Path) -> None:
     page = offline.open(reference_site / RUNBOOK_PAGE)
     page.emulate_media(media="print")
     style = page.evaluate(
@@ -183,5 +182,4 @@ def test_print_stylesheet(reference_site: Path, offline: OfflinePage) -> None:
     assert style["sidebar"] == "none" and style["header"] == "none"
     assert style["pre"] == "pre-wrap"
     assert style["href"] and style["href"] in style["after"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.pdf(path=str(ARTIFACTS / "runbook-print.pdf"), format="A4")
+    page.pdf(path=str(artifacts / "runbook-print.pdf"), format="A4")

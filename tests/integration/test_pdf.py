@@ -27,10 +27,9 @@ from opsbook.cli import main
 from opsbook.load.markdown import Fence
 from opsbook.model.project import Project
 from opsbook.workspace import load_site
-from tests.support.repo import REPO_ROOT, copy_handbook
+from tests.support.repo import copy_handbook
 
 TODAY = dt.date(2026, 11, 20)
-ARTIFACTS = REPO_ROOT / "test-artifacts" / "pdf"
 
 
 def squash(text: str) -> str:
@@ -357,20 +356,19 @@ def page_image(pdf: Path, scale: float) -> Image.Image:
         document.close()
 
 
-def test_page_one_as_png(printed: Printed) -> None:
+def test_page_one_as_png(printed: Printed, artifacts: Path) -> None:
     """Page 1 of a runbook and the handbook's cover as images, kept as test artifacts to look
     at: an A4 page with something drawn on it."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     runbook = "db-primary-failover"
     image = page_image(printed.output / "runbooks" / f"{runbook}.pdf", 80 / 72)
-    image.save(ARTIFACTS / f"{runbook}-page1.png")
+    image.save(artifacts / f"{runbook}-page1.png")
     width, height = image.size
     assert abs(height / width - 842 / 595) < 0.01
     assert ImageStat.Stat(image.convert("L")).stddev[0] > 20  # not a blank page
     cover = page_image(printed.output / "handbook.pdf", 60 / 72)
-    cover.save(ARTIFACTS / "handbook-cover.png")
+    cover.save(artifacts / "handbook-cover.png")
     assert ImageStat.Stat(cover.convert("L")).stddev[0] > 20
-    assert (ARTIFACTS / "handbook-cover.png").stat().st_size > 5000
+    assert (artifacts / "handbook-cover.png").stat().st_size > 5000
 
 
 # -- refusing to print --------------------------------------------------------------------------

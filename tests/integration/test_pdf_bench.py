@@ -1,8 +1,8 @@
 """PDF throughput on a larger handbook: the reference plus N generated runbooks.
 
 A benchmark, not a timed test: it asserts that everything was printed and records the
-numbers in ``test-artifacts/pdf/bench-<N>.json``. The default run uses a few runbooks; set
-``OPSBOOK_PDF_BENCH_RUNBOOKS=200`` for the measurement quoted in the closing note.
+numbers in ``bench-<N>.json`` among the test artifacts (``OPSBOOK_TEST_ARTIFACTS``). The
+default run uses a few runbooks; set ``OPSBOOK_PDF_BENCH_RUNBOOKS=200`` for a measurement.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from opsbook.pdf.engine import available_cores
 from opsbook.pdf.printing import HANDBOOK_JOB, plan_jobs, run_jobs
 from opsbook.pdf.site import build_site, settings_for
 from opsbook.workspace import load_site
-from tests.support.repo import REPO_ROOT, copy_handbook
+from tests.support.repo import copy_handbook
 
 RUNBOOKS = int(os.environ.get("OPSBOOK_PDF_BENCH_RUNBOOKS", "6"))
-ARTIFACTS = REPO_ROOT / "test-artifacts" / "pdf"
 
 
 def generate_runbooks(root: Path, count: int) -> list[str]:
@@ -49,7 +48,7 @@ def generate_runbooks(root: Path, count: int) -> list[str]:
     return ids
 
 
-def test_generated_runbooks_print(tmp_path: Path) -> None:
+def test_generated_runbooks_print(tmp_path: Path, artifacts: Path) -> None:
     root = copy_handbook(tmp_path / "handbook")
     generated = generate_runbooks(root, RUNBOOKS)
     config_file = root / "mkdocs.yml"
@@ -111,7 +110,6 @@ def test_generated_runbooks_print(tmp_path: Path) -> None:
             - (cpu_before.children_user + cpu_before.children_system), 2),
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / f"bench-{RUNBOOKS}.json").write_text(json.dumps(numbers, indent=2) + "\n",
+    (artifacts / f"bench-{RUNBOOKS}.json").write_text(json.dumps(numbers, indent=2) + "\n",
                                                       encoding="utf-8")
     print(json.dumps(numbers))

@@ -3,6 +3,7 @@ offline assets, literal Jinja, and builds that fail with file and line."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from opsbook.checks import ALL_RULES
+from tests.support.env import missing
 from tests.support.repo import REPO_ROOT, copy_handbook
 from tests.support.sitebuild import RUNBOOK_PAGE, add_runbooks, mkdocs_build, mkdocs_env
 
@@ -223,10 +225,21 @@ def test_pages_do_not_grow_with_the_number_of_runbooks(tmp_path: Path,
     assert '<tr id="GeneratedAlert0299">' in alerts
 
 
+NETWORK_PROBE = """
+import socket
+try:
+    socket.create_connection(("192.0.2.1", 80), timeout=5).close()
+    print(socket.if_nameindex(), 0)
+except OSError as error:
+    print([name for _, name in socket.if_nameindex()], error.errno)
+"""
+"""Run in the build's sandbox: its network interfaces, and the errno of a connection attempt
+to a documentation address (0 if it connected)."""
+
+
 def _without_network() -> list[str]:
-    """A command prefix that runs a child with no network at all (a new, empty network
-    namespace); empty when this system does not allow one (the build then runs with every
-    proxy pointing at a closed port, so any HTTP request still fails)."""
+    """A command prefix that runs a child in a new, empty network namespace: nothing but a
+    loopback interface that is down, so no request can leave, whatever library makes it."""
     for prefix in (["unshare", "-n"], ["unshare", "-rn"]):
         try:
             probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=10)
@@ -234,18 +247,27 @@ def _without_network() -> list[str]:
             continue
         if probe.returncode == 0:
             return prefix
-    return []
+    missing("a network namespace (`unshare -n` from util-linux)",
+            "run as root or allow unprivileged user namespaces")
+
+
+def test_the_sandbox_has_no_network() -> None:
+    """The mechanism the offline build relies on: in the namespace the only interface is
+    loopback and a connection fails at once as unreachable (outside, it would go out or time
+    out)."""
+    result = subprocess.run([*_without_network(), sys.executable, "-c", NETWORK_PROBE],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["['lo']", str(errno.ENETUNREACH)], result.stdout
 
 
 def test_build_needs_no_network(tmp_path: Path) -> None:
     project = copy_handbook(tmp_path / "handbook")
-    env = dict(mkdocs_env(), HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9",
-               http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9", NO_PROXY="")
     site = tmp_path / "site"
     result = subprocess.run(
         [*_without_network(), sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
          str(site)],
-        cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False,
+        cwd=project, env=mkdocs_env(), capture_output=True, text=True, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (site / RUNBOOK_PAGE).is_file() and (site / "search/search_index.js").is_file()

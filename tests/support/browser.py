@@ -11,9 +11,8 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-import pytest
+from tests.support.env import missing
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -23,9 +22,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-"""Screenshots kept after a run (gitignored)."""
 
 
 def chromium_path() -> str | None:
@@ -40,9 +36,7 @@ def chromium_path() -> str | None:
 def require_chromium() -> str:
     path = chromium_path()
     if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed (`.ci/run` installs it with apt)")
-        pytest.skip("chromium is not installed; the browser tests run under CI=true")
+        missing("chromium", "`make system-deps` installs it (or set OPSBOOK_CHROMIUM)")
     return path
 
 
