@@ -37,6 +37,9 @@ typecheck: install
 
 # Tests write only to temporary directories: anything new in the clone after pytest (ignored
 # files included; Python's own __pycache__ aside) fails the run and is named.
+# One worker per core; a file's tests stay on one worker, so its module fixtures (a printed
+# handbook, built sites) are made once.
+PYTEST_ARGS ?= -n auto --dist loadfile
 CLONE_STATE = git status --porcelain --ignored 2>/dev/null | grep -v '__pycache__/$$' | sort
 pytest: install
 	@before="$$($(CLONE_STATE))"; \
