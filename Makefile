@@ -70,22 +70,11 @@ site-zip: build ## the built site as dist/handbook-site.zip (opens from file://,
 	mkdir -p dist
 	$(BIN)/python -m zipfile -c dist/handbook-site.zip site/
 
-# Debian/Ubuntu packages the tests need, as command:package; installed only when missing
-# (with sudo when not root, as on GitHub's runners). OPSBOOK_CHROMIUM names another browser.
-SYSTEM_PACKAGES := chromium:chromium git:git
-system-deps: ## install the system packages the tests use (chromium, git)
-	@missing=""; \
-	for pair in $(SYSTEM_PACKAGES); do \
-	  command="$${pair%%:*}"; package="$${pair#*:}"; \
-	  if [ "$$command" = chromium ] && [ -n "$$OPSBOOK_CHROMIUM" ]; then command="$$OPSBOOK_CHROMIUM"; fi; \
-	  command -v "$$command" >/dev/null 2>&1 || missing="$$missing $$package"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
-	  echo "installing:$$missing"; \
-	  $$sudo apt-get update && \
-	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
-	fi
+# Debian/Ubuntu packages (make, python3-venv, git, fonts and Pango for PDFs, chromium for the
+# browser tests), installed when missing: the one list is in .ci/system-deps, which .ci/run and
+# the GitHub workflows use too. OPSBOOK_CHROMIUM names another browser to use instead.
+system-deps: ## install the system packages opsbook and its tests use (needs root or sudo)
+	sh .ci/system-deps
 
 release: ## attach dist/handbook-site.zip and dist/pdf/ to the GitHub release $TAG (needs gh)
 	@# TAG is read by the shell, not expanded by make, so a tag name cannot inject commands.
