@@ -30,13 +30,27 @@ def scaffold_runbook(
     if any(runbook.id == runbook_id for runbook in project.runbooks):
         raise ConfigError(f"a runbook with id {runbook_id!r} already exists")
     service = service or runbook_id.split("-")[0]
+    # A runbook is checked against the team that owns it and the severity matrix: without
+    # them it would fail its first check, so say what is missing instead of writing it.
+    teams = list(project.contacts.teams)
     if owner is None:
         team = project.contacts.team_for_service(service)
-        teams = list(project.contacts.teams)
-        owner = team.id if team else (teams[0] if teams else "")
+        if team is None and not teams:
+            raise ConfigError("the contacts file has no team to own the runbook: add one "
+                              "(`opsbook init` writes a contacts file with one), or pass --owner")
+        owner = team.id if team else teams[0]
+    elif owner not in project.contacts.teams:
+        known = ", ".join(teams) or "none"
+        raise ConfigError(f"--owner {owner!r} is not a team in the contacts file (teams: {known})")
+    matrix = project.matrix
+    if matrix is None or not matrix.levels:
+        raise ConfigError("the handbook has no severity matrix (a page with "
+                          "`kind: severity-matrix`; `opsbook init` writes one)")
     if severity is None:
-        matrix = project.matrix
-        severity = matrix.levels[-1].id if matrix and matrix.levels else "SEV3"
+        severity = matrix.levels[-1].id
+    elif matrix.lookup(severity) is None:
+        known = ", ".join(level.id for level in matrix.levels)
+        raise ConfigError(f"--severity {severity!r} is not in the severity matrix ({known})")
     target = config.runbooks_dir / service / f"{runbook_id}.md"
     if target.exists():
         raise ConfigError(f"{target} already exists")

@@ -113,3 +113,10 @@ def check_code(project: Project) -> Iterator[Diagnostic]:
             message = match.group(2)
         yield SHELL_SYNTAX.at(block.path, Position(line, 1),
                               f"shell block does not parse: {message}")
+
+
+def shell_error(fence: Fence) -> str | None:
+    """Why one shell block does not parse, or None when it does (or is not a shell block)."""
+    if fence.info not in SHELL_INFOS or not fence.body:
+        return None
+    return _bash_n(ShellBlock("", fence).script())

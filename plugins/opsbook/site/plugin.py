@@ -181,6 +181,10 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             # Frontmatter is data, but MkDocs takes a `title:` as HTML (the <h1>, the nav, search
             # results): `<script>` in a runbook title would run. Escaped, it reads as written.
             page.meta["title"] = html_escape(str(page.meta["title"]), quote=False)
+        if "kind" in page.meta and not isinstance(page.meta.get("template", ""), str):
+            # A contact template's `template: true` is opsbook's flag, but MkDocs reads a
+            # page's `template:` as the theme file to render it with (and fails on a boolean).
+            del page.meta["template"]
         if "{{" not in markdown or self.context is None:
             return markdown
         context = self._page_context(files, page)
