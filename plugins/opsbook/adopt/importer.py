@@ -52,6 +52,7 @@ _TEMPLATE_TITLE = re.compile(r"\btemplates?\b", re.I)
 # A "schedule template" or "contact template" is a sheet someone forgot to fill in, not a
 # message whose blanks are meant to stay.
 _NOT_A_MESSAGE = re.compile(r"\b(schedule|roster|rotation|on-?call list)\b", re.I)
+_DESCRIPTION = re.compile(r"\b(impact|description|definition|summary|meaning)\b", re.I)
 _BOLD_LABEL = re.compile(r"^\s*(?:\*\*|__)([^*_]{2,80}?)(?:\*\*|__)\s*:?\s*$")
 _LEVEL_HEADING = re.compile(
     r"^\W*(?P<id>(?:SEV|Sev|sev|P|p)[ -]?[0-9])\s*(?:[:\-–(]\s*(?P<rest>.*?))?\)?\s*$"
@@ -191,12 +192,21 @@ def _collect_levels(texts: Sequence[tuple[str, str]]) -> dict[str, _Level]:
     levels: dict[str, _Level] = {}
     for source, text in texts:
         lines = text.split("\n")
-        for line in lines:
-            heading = re.match(r"^#{1,6}\s+(.*)$", line)
+        described: int | None = None  # the "Impact" / "Description" column of the table
+        for index, (line, fenced) in enumerate(zip(lines, fenced_lines(lines), strict=True)):
+            heading = None if fenced else re.match(r"^#{1,6}\s+(.*)$", line)
             candidate = heading.group(1) if heading else None
-            if candidate is None:
+            description = ""
+            if candidate is None and line.lstrip().startswith("|"):
                 cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-                candidate = cells[0] if line.lstrip().startswith("|") and cells else None
+                following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+                if following.startswith("|") and set(following) <= set("|-: "):
+                    described = next((number for number, cell in enumerate(cells)
+                                      if _DESCRIPTION.search(cell)), None)
+                    continue
+                candidate = cells[0]
+                if described is not None and described < len(cells):
+                    description = cells[described].replace("**", "").strip()
             if candidate is None:
                 continue
             candidate = candidate.replace("**", "").strip()
@@ -205,9 +215,9 @@ def _collect_levels(texts: Sequence[tuple[str, str]]) -> dict[str, _Level]:
             if level_id is None or match is None:
                 continue
             level = levels.setdefault(level_id, _Level(level_id))
-            rest = (match.group("rest") or "").strip()
-            if rest and rest not in level.words:
-                level.words.append(rest)
+            for word in ((match.group("rest") or "").strip(), description):
+                if word and word not in level.words:
+                    level.words.append(word)
         for statement in find_statements(scan_blocks(lines), legacy_level, LEGACY_MENTION):
             level = levels.setdefault(statement.level, _Level(statement.level))
             level.times.setdefault(statement.measure, []).append(
