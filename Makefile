@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: install serve build test lint typecheck pytest check pdf bench clean
-.PHONY: sarif site-zip system-deps release fuzz
+.PHONY: sarif site-zip system-deps release fuzz review-issue
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,9 @@ bench: install ## benchmarks at handbook scale (~5 min; BENCH_50K=0 skips the 50
 sarif: install ## findings as SARIF 2.1.0 in opsbook.sarif, for GitHub code scanning
 	@# Exit 1 only means "there are findings": code scanning shows them; 2 is a real failure.
 	$(BIN)/opsbook check --format sarif --output opsbook.sarif || [ $$? -eq 1 ]
+
+review-issue: install ## keep one GitHub issue listing the runbooks overdue for review (needs gh)
+	PATH="$(CURDIR)/$(BIN):$$PATH" sh .github/scripts/review-issue.sh
 
 site-zip: build ## the built site as dist/handbook-site.zip (opens from file://, no network)
 	rm -f dist/handbook-site.zip

@@ -1,6 +1,7 @@
 """The `opsbook` command line.
 
-Exit codes: 0 clean, 1 error-level findings, 2 usage or configuration error.
+Exit codes: 0 clean, 1 findings at or above the `fail_on` level (errors unless the handbook
+says otherwise), 2 usage or configuration error.
 Heavy imports (MkDocs, phonenumbers, WeasyPrint) happen inside the commands that need them,
 so `opsbook check` starts fast.
 """
@@ -51,7 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only these rules or families (OB101,OB2)")
     check.add_argument("--ignore", type=_rule_list, default=[], metavar="IDS",
                        help="skip these rules or families")
-    check.add_argument("--today", type=_date, help="date for review deadlines (YYYY-MM-DD)")
+    check.add_argument("--today", type=_date,
+                       help="date for review deadlines (YYYY-MM-DD; default: $OPSBOOK_TODAY, "
+                       "else today)")
+    check.add_argument("--fail-on", choices=("error", "warning"),
+                       help="lowest level that makes the exit code 1 (default: the plugin's "
+                       "`fail_on` option, `error`)")
     check.add_argument("--output", "-o", type=Path, help="write the report to a file")
     check.add_argument("--changed-since", metavar="REF",
                        help="only findings in files changed since the git revision REF, and "
@@ -88,7 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replace personal phone numbers and e-mails")
     pdf.add_argument("--jobs", "-j", type=int, metavar="N",
                      help="PDFs laid out at once (default: one per CPU core)")
-    pdf.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+    pdf.add_argument("--today", type=_date,
+                     help="date printed and used for review deadlines (YYYY-MM-DD; default: "
+                     "$OPSBOOK_TODAY, else today)")
+
+    reviews = commands.add_parser(
+        "reviews", help="runbooks overdue for review, with their owners")
+    reviews.add_argument("--config", type=Path)
+    reviews.add_argument("--today", type=_date,
+                         help="date to measure against (YYYY-MM-DD; default: $OPSBOOK_TODAY, "
+                         "else today)")
+    reviews.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    reviews.add_argument("--output", "-o", type=Path, help="write the list to a file")
     return parser
 
 
@@ -116,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             return command_schema(args)
         if args.command == "rules":
             return command_rules()
+        if args.command == "reviews":
+            return command_reviews(args)
         if args.command == "pdf":
             from opsbook.pdf.command import command_pdf
 
@@ -186,8 +205,9 @@ def command_check(args: argparse.Namespace) -> int:
         sys.stdout.write(output)
     if args.format == "github":
         _write_step_summary(markdown_summary(run.diagnostics, summary))
-    has_errors = any(d.level is Level.ERROR for d in run.diagnostics)
-    return EXIT_FINDINGS if has_errors else EXIT_CLEAN
+    fail_on = Level(args.fail_on) if args.fail_on else run.fail_on
+    failed = any(d.level.fails(fail_on) for d in run.diagnostics)
+    return EXIT_FINDINGS if failed else EXIT_CLEAN
 
 
 def _write_step_summary(text: str) -> None:
@@ -213,7 +233,7 @@ def command_new_runbook(args: argparse.Namespace) -> int:
 
 
 def command_lookup(args: argparse.Namespace) -> int:
-    from opsbook.site.urls import runbook_url
+    from opsbook.model.urls import runbook_url
     from opsbook.workspace import load_site
 
     config_file = _config_file(args.config)
@@ -245,6 +265,25 @@ def command_schema(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown kind {args.kind!r}; kinds: {', '.join(sorted(KIND_SPECS))}")
     print(json.dumps(json_schema(spec, args.kind), indent=2))
     return EXIT_CLEAN
+
+
+def command_reviews(args: argparse.Namespace) -> int:
+    """Exit 0 when every runbook is reviewed in time, 1 when some are overdue (so a scheduled
+    job can tell), 2 on a usage error."""
+    from opsbook.model.review import overdue_reviews
+    from opsbook.report.reviews import REVIEW_FORMATS
+    from opsbook.workspace import load_site
+
+    config_file = _config_file(args.config)
+    assert config_file is not None
+    project = load_site(config_file, args.today)
+    overdue = overdue_reviews(project)
+    output = REVIEW_FORMATS[args.format](project, overdue)
+    if args.output:
+        args.output.write_text(output, encoding="utf-8")
+    else:
+        sys.stdout.write(output)
+    return EXIT_FINDINGS if overdue else EXIT_CLEAN
 
 
 def command_rules() -> int:

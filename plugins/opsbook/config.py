@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opsbook.diagnostics import Level
 from opsbook.model.duration import Duration, parse_duration
 from opsbook.model.runbook import DEFAULT_REQUIRED_SECTIONS
 
@@ -23,6 +24,27 @@ class ConfigError(Exception):
 
 class NotAnOpsbookSite(ConfigError):
     """mkdocs.yml has no `opsbook` plugin: an ordinary MkDocs site, not a handbook."""
+
+
+TODAY_VARIABLE = "OPSBOOK_TODAY"
+"""Environment variable naming the day review deadlines are measured against (YYYY-MM-DD).
+`opsbook check`, `opsbook pdf` and the MkDocs plugin all honour it, so a test, a CI job or a
+rehearsal can pin the date for every path at once; `--today` on the command line wins."""
+
+
+def parse_today(value: str, source: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ConfigError(f"{source}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def today_from_environment() -> dt.date:
+    """The day from ``OPSBOOK_TODAY``, else the machine's date."""
+    value = os.environ.get(TODAY_VARIABLE, "")
+    return parse_today(value, TODAY_VARIABLE) if value.strip() else dt.date.today()
+
+
 
 
 @dataclass
@@ -36,7 +58,8 @@ class OpsbookConfig:
     select: tuple[str, ...] = ()
     strict: bool = False
     site_url: str = ""
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=today_from_environment)
+    fail_on: Level = Level.ERROR
     redact: bool = False
     pdf: dict[str, Any] = field(default_factory=dict)
     site: bool = True  # False when checking loose files outside any opsbook site
@@ -235,4 +258,5 @@ def config_from_plugin(
         site_url=site_url,
         redact=bool(plugin_config.redact),
         pdf=dict(plugin_config.pdf),
+        fail_on=Level(plugin_config.fail_on),
     )

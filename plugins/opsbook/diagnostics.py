@@ -10,6 +10,12 @@ class Level(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
+    def fails(self, fail_on: Level) -> bool:
+        """Whether a finding of this level fails a build or `opsbook check` whose `fail_on`
+        option is ``fail_on``. Warnings (an overdue review) never block by default: a stale
+        runbook is better than no handbook during an outage."""
+        return self is Level.ERROR or fail_on is Level.WARNING
+
 
 @dataclass(frozen=True, order=True)
 class Position:

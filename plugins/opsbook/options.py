@@ -66,6 +66,7 @@ PLUGIN_OPTIONS: dict[str, Option] = {
     "review_every": Option("90d", type=str),
     "ignore": Option([], type=list),
     "strict": Option(True, type=bool),
+    "fail_on": Option("error", choices=("error", "warning")),
     "redact": Option(False, type=bool),
     "pdf": Option({name: option.default for name, option in PDF_OPTIONS.items()},
                   sub=PDF_OPTIONS),

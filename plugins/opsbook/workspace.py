@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opsbook.config import OpsbookConfig, find_config, load_config
-from opsbook.diagnostics import Diagnostic
+from opsbook.diagnostics import Diagnostic, Level
 from opsbook.load.document import resolve_folders
 from opsbook.model.project import Project, expand_paths, load_project, site_files
 
@@ -22,6 +22,11 @@ class CheckRun:
     diagnostics: list[Diagnostic]
     files_checked: int
     projects: list[Project]
+    fail_on: Level = Level.ERROR  # the site's `fail_on` option; loose files fail on errors
+
+    @property
+    def failed(self) -> bool:
+        return any(d.level.fails(self.fail_on) for d in self.diagnostics)
 
 
 def _is_within(path: Path, root: Path) -> bool:
@@ -71,6 +76,9 @@ def check_paths(
     else:
         outside = list(paths)
     fast = None
+    fail_on = Level.ERROR
+    if config_file is not None and (inside or not paths):
+        fail_on = load_config(config_file).fail_on
     if config_file is not None and changes is None and (inside or not paths):
         # Large sites in chunks on every core, or a few files without the rest of the site:
         # the same findings as below (see opsbook.scale), faster and in bounded memory.
@@ -120,4 +128,4 @@ def check_paths(
             found = keep_changed(found, project, changes)
         diagnostics.extend(found)
         files_checked += len(files)
-    return CheckRun(diagnostics, files_checked, projects)
+    return CheckRun(diagnostics, files_checked, projects, fail_on)

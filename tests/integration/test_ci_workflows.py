@@ -29,6 +29,7 @@ ALLOWED_WRITES = {
     ("publish.yml", "deploy", "pages"),
     ("publish.yml", "deploy", "id-token"),
     ("publish.yml", "release", "contents"),
+    ("reviews.yml", "overdue", "issues"),
 }
 
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}")

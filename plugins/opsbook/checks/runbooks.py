@@ -9,6 +9,7 @@ from opsbook.checks.rule import Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.load.markdown import Heading
 from opsbook.model.project import Project
+from opsbook.model.review import review_status
 
 MISSING_SECTION = Rule(
     "OB301", "missing-runbook-section", Level.ERROR,
@@ -104,10 +105,10 @@ def check_runbooks(project: Project) -> Iterator[Diagnostic]:
             if claimed != path:
                 yield DUPLICATE_ALERT.at(path, origin.at("alerts", index),
                                          f'alert "{alert}" is also answered by {claimed}')
-        due = runbook.review_due(config.review_every)
-        if due is not None and due < config.today:
+        review = review_status(runbook, config.review_every, config.today)
+        if review.overdue and review.next_review is not None:
             yield REVIEW_OVERDUE.at(
                 path, origin.at("last_reviewed"),
-                f'runbook "{runbook.id}" was due for review on {due.isoformat()} '
+                f'runbook "{runbook.id}" was due for review on {review.next_review.isoformat()} '
                 f"(last reviewed {runbook.last_reviewed})",
             )

@@ -51,6 +51,7 @@ MACROS: dict[str, MacroSpec] = {
         MacroSpec("escalation_ladder", (("team", "team"),), "a team's escalation steps"),
         MacroSpec("who_to_call", (("service", "service"),),
                   "the team on call for a service, with its ladder"),
+        MacroSpec("overdue_reviews", (), "runbooks overdue for review, with their owners"),
     )
 }
 

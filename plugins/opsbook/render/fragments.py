@@ -8,7 +8,6 @@ values they get are plain view objects built here, so templates hold layout only
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -22,8 +21,10 @@ from markupsafe import Markup
 
 from opsbook.model.contacts import Team
 from opsbook.model.duration import Duration
+from opsbook.model.review import ReviewStatus, overdue_reviews, review_status
 from opsbook.model.runbook import Runbook
 from opsbook.model.severity import SeverityLevel
+from opsbook.model.urls import document_src_uri, service_page
 from opsbook.render.calls import MacroCall
 from opsbook.render.contacts import (
     ContactView,
@@ -33,7 +34,6 @@ from opsbook.render.contacts import (
     vendor_view,
 )
 from opsbook.render.context import RenderContext, person_anchor, team_anchor, vendor_anchor
-from opsbook.site.urls import service_page
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -261,20 +261,33 @@ def notice(message: str) -> str:
 # --- runbooks --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReviewView:
-    last_reviewed: dt.date | None
-    next_review: dt.date | None
-    overdue: bool
-    days_overdue: int
-
-
-def review_view(context: RenderContext, runbook: Runbook) -> ReviewView:
+def review_view(context: RenderContext, runbook: Runbook) -> ReviewStatus:
     config = context.project.config
-    due = runbook.review_due(config.review_every)
-    overdue = due is not None and due < config.today
-    days = (config.today - due).days if overdue and due else 0
-    return ReviewView(runbook.last_reviewed, due, overdue, days)
+    return review_status(runbook, config.review_every, config.today)
+
+
+def overdue_reviews_list(context: RenderContext) -> str:
+    """The home page's list of runbooks overdue for review, with owners: loud, never blocking."""
+    overdue = overdue_reviews(context.project)
+    rows = [
+        {
+            "title": status.runbook.title,
+            "href": context.href(
+                document_src_uri(context.project.config, status.runbook.origin.document.path)
+            ),
+            "owner": _owner_name(context, status.runbook.owner),
+            "due": status.next_review.isoformat() if status.next_review else "",
+            "days": status.days_overdue,
+        }
+        for status in overdue
+    ]
+    return render_template("overdue_reviews.html", rows=rows,
+                           today=context.project.config.today.isoformat())
+
+
+def _owner_name(context: RenderContext, owner: str | None) -> str:
+    team = context.project.contacts.teams.get(owner or "")
+    return team.name if team is not None else (owner or "no owner")
 
 
 def runbook_header(
@@ -367,4 +380,6 @@ def render_call(context: RenderContext, call: MacroCall) -> str:
         return escalation_ladder(context, arguments[0])
     if call.name == "who_to_call":
         return who_to_call(context, arguments[0])
+    if call.name == "overdue_reviews":
+        return overdue_reviews_list(context)
     return notice(f'{call.text}: unknown macro "{call.name}"')  # pragma: no cover

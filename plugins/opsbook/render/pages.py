@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from opsbook.model.runbook import Runbook
+from opsbook.model.urls import ALERTS_INDEX, document_src_uri, service_page
 from opsbook.render.context import RenderContext
 from opsbook.render.expand import Stash
 from opsbook.render.fragments import (
@@ -31,7 +32,6 @@ from opsbook.render.fragments import (
     team_for_service,
     who_to_call,
 )
-from opsbook.site.urls import ALERTS_INDEX, document_src_uri, service_page
 
 if TYPE_CHECKING:  # the checks are imported only where the catalogue is rendered
     from opsbook.checks.rule import Rule

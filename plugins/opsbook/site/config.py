@@ -26,7 +26,11 @@ class OpsbookPluginConfig(Config):
     ignore = c.Type(list, default=[])
     """Rule ids to ignore everywhere."""
     strict = c.Type(bool, default=True)
-    """Error-level findings fail the build even without `mkdocs build --strict`."""
+    """Findings at or above `fail_on` fail the build even without `mkdocs build --strict`."""
+    fail_on = c.Choice(("error", "warning"), default="error")
+    """The lowest level that fails the build and `opsbook check`: `error` (the default) or
+    `warning`. Findings below it are logged as information, so `mkdocs build --strict` does not
+    stop on them: an overdue review never keeps a handbook from being published."""
     redact = c.Type(bool, default=False)
     pdf = c.SubConfig(PdfConfig)
     alert_pages = c.Type(bool, default=False)

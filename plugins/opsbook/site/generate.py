@@ -15,7 +15,7 @@ from opsbook.model.runbook import Runbook
 from opsbook.render import fragments, pages
 from opsbook.render.context import RenderContext
 from opsbook.site.links import page_linker
-from opsbook.site.urls import (
+from opsbook.model.urls import (
     ALERTS_INDEX,
     RULES_PAGE,
     RUNBOOKS_BY_SERVICE,

@@ -44,7 +44,7 @@ from opsbook.site.generate import (
     site_work,
 )
 from opsbook.site.navigation import SERVICES_IN_NAV_UNPRUNED, add_runbook_section
-from opsbook.site.urls import RUNBOOKS_URL_PREFIX, document_src_uri
+from opsbook.model.urls import RUNBOOKS_URL_PREFIX, document_src_uri
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 
@@ -262,20 +262,29 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self._reported = True
         self.diagnostics = self.work.result().diagnostics
         self.pdf.set_findings(self.diagnostics)
-        errors = 0
+        assert self.opsbook is not None
+        fail_on = self.opsbook.fail_on
+        failing = 0
         for diagnostic in self.diagnostics:
             text = (
-                f"{diagnostic.path}:{diagnostic.line}: {diagnostic.rule} {diagnostic.message}"
-                f" — {diagnostic.hint}"
+                f"{diagnostic.path}:{diagnostic.line}: {diagnostic.rule} "
+                f"{diagnostic.level.value}: {diagnostic.message} — {diagnostic.hint}"
             )
-            if diagnostic.level is Level.ERROR:
-                errors += 1
+            if not diagnostic.level.fails(fail_on):
+                # Below `fail_on` (by default: warnings such as an overdue review) is shown but
+                # never stops a build, not even `mkdocs build --strict`, which aborts on any
+                # warning MkDocs logs.
+                log.info(text)
+            elif diagnostic.level is Level.ERROR:
+                failing += 1
                 log.error(text)
             else:
+                failing += 1
                 log.warning(text)
-        if errors and self.config.strict and self.command != "serve":
+        if failing and self.config.strict and self.command != "serve":
+            plural = "s" if failing != 1 else ""
             raise PluginError(
-                f"opsbook: {errors} error-level finding{'s' if errors != 1 else ''}; "
+                f"opsbook: {failing} finding{plural} at or above `fail_on: {fail_on.value}`; "
                 "fix them or run `opsbook check` for details"
             )
 
