@@ -9,7 +9,7 @@ request is responsible for, not on years of old ones. The rule:
 2. A finding in an **unchanged file** is reported when the change can have caused it:
    - it points at a changed file (its ``related`` locations), e.g. a severity table that
      disagrees with the matrix just edited;
-   - its rule reads a kind of file that changed (:data:`RULE_INPUTS`): an edited or deleted
+   - its rule reads a kind of file that changed (each rule's ``reads``): an edited or deleted
      contacts file re-reports every unknown-owner and unknown-contact finding, an edited
      severity matrix every unknown-severity and disagreeing-table finding, an edited
      CODEOWNERS every ownership finding;
@@ -34,6 +34,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from opsbook.checks import ALL_INPUTS, RULES_BY_ID, Input, rule_inputs
+from opsbook.checks.suppressions import UNUSED_SUPPRESSION
 from opsbook.config import OpsbookConfig, load_config
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.codeowners import CODEOWNERS_LOCATIONS
@@ -52,49 +54,16 @@ class ChangesError(Exception):
     """The change set cannot be computed (no git, no repository, unknown ref): exit 2."""
 
 
-# Kinds of file one file's findings can depend on. "codeowners" is GitHub's CODEOWNERS.
-CONTACTS = "contacts"
-MATRIX = "severity-matrix"
-RUNBOOK = "runbook"
-CODEOWNERS = "codeowners"
-ALL_INPUTS = frozenset({CONTACTS, MATRIX, RUNBOOK, CODEOWNERS})
-NO_INPUTS: frozenset[str] = frozenset()
-
-# For every rule: the kinds of *other* files its verdict on a file reads. A rule missing here
-# is assumed to read everything (correct, only slower and less precise): add new rules here.
-RULE_INPUTS: dict[str, frozenset[str]] = {
-    **{f"OB00{n}": NO_INPUTS for n in range(1, 10)},  # loading: the file alone
-    "OB101": NO_INPUTS, "OB102": NO_INPUTS, "OB103": NO_INPUTS, "OB104": NO_INPUTS,
-    "OB105": frozenset({CONTACTS}),  # names a person or team defined in some contacts file
-    "OB106": frozenset({CONTACTS}),
-    "OB107": NO_INPUTS,
-    "OB108": frozenset({CONTACTS}),  # the person notified may be in another sheet
-    "OB109": frozenset({CONTACTS}),  # duplicates across sheets
-    "OB110": NO_INPUTS,
-    "OB201": frozenset({MATRIX}),
-    "OB202": NO_INPUTS, "OB203": NO_INPUTS,
-    "OB204": frozenset({MATRIX}),
-    "OB205": frozenset({MATRIX}),  # only applies while there is no matrix
-    "OB206": frozenset({MATRIX}),
-    "OB301": NO_INPUTS,
-    "OB302": frozenset({RUNBOOK}),
-    "OB303": frozenset({CONTACTS}),
-    "OB304": NO_INPUTS,
-    "OB305": frozenset({RUNBOOK}),
-    "OB306": frozenset({CODEOWNERS}),
-    "OB401": NO_INPUTS,
-    "OB402": frozenset({CONTACTS, RUNBOOK}),  # services are also defined by runbooks
-    "OB501": NO_INPUTS, "OB502": NO_INPUTS, "OB503": NO_INPUTS,
-    "OB601": NO_INPUTS,
-    "OB901": ALL_INPUTS,  # a suppression turns unused when the finding it hid goes away
-}
-# Rules that compare runbooks with each other by id or alert name. In the narrow scope the
-# other half of a collision is loaded (it mentions the same name), so these stay exact.
-COLLISION_RULES = frozenset({"OB302", "OB305"})
+# Kinds of file one file's findings can depend on (declared by each rule, see opsbook.checks).
+CONTACTS = Input.CONTACTS
+MATRIX = Input.MATRIX
+RUNBOOK = Input.RUNBOOK
+CODEOWNERS = Input.CODEOWNERS
 
 
-def rule_inputs(rule: str) -> frozenset[str]:
-    return RULE_INPUTS.get(rule, ALL_INPUTS)
+def _collision(rule_id: str) -> bool:
+    rule = RULES_BY_ID.get(rule_id)
+    return rule is not None and rule.collision
 
 
 @dataclass(frozen=True)
@@ -206,7 +175,7 @@ def changed_kinds(project: Project, changes: ChangeSet, config: OpsbookConfig) -
             continue
         # A deleted runbook can only matter as a runbook; any other deleted page could have
         # been the contacts file or the matrix, which is gone now.
-        kinds |= {RUNBOOK} if _is_below(path, runbooks_dir) else ALL_INPUTS
+        kinds |= {RUNBOOK} if _is_below(path, runbooks_dir) else set(ALL_INPUTS)
     if changes.changed & _codeowners_paths(changes):
         kinds.add(CODEOWNERS)
     return kinds
@@ -249,7 +218,7 @@ def relevant(
         ):
             kept.append(diagnostic)
         elif RUNBOOK in inputs and RUNBOOK in kinds:
-            if diagnostic.rule not in COLLISION_RULES:
+            if not _collision(diagnostic.rule):
                 kept.append(diagnostic)  # e.g. a page naming a service a runbook dropped
                 continue
             other = runbooks_at.get(diagnostic.path)
@@ -305,7 +274,9 @@ def _changed_site_files(config: OpsbookConfig, changes: ChangeSet) -> list[Path]
 def _needs_whole_handbook(diagnostics: list[Diagnostic]) -> bool:
     """A narrow-scope finding that could be an artefact of the runbooks left out."""
     return any(
-        RUNBOOK in rule_inputs(d.rule) and d.rule not in COLLISION_RULES and d.rule != "OB901"
+        RUNBOOK in rule_inputs(d.rule)
+        and not _collision(d.rule)
+        and d.rule != UNUSED_SUPPRESSION.id
         for d in diagnostics
     )
 

@@ -343,9 +343,16 @@ def check_site_in_chunks(
 
 _RUNBOOK_KIND_LINE = re.compile(r"""^kind:[ \t]*(?:runbook|'runbook'|"runbook")[ \t]*$""", re.M)
 
-# Rules whose finding in one file cannot depend on a runbook left out of the narrow scope:
-# collisions (their partners are in scope) and unused suppressions (about the file's own).
-_SCOPE_SAFE_RUNBOOK_RULES = frozenset({"OB302", "OB305", "OB901"})
+
+def _scope_safe(rule_id: str) -> bool:
+    """Whether a finding in one file cannot depend on a runbook left out of the narrow scope:
+    collisions (their partners are in scope) and unused suppressions (about the file's own)."""
+    from opsbook.checks import RULES_BY_ID
+    from opsbook.checks.suppressions import UNUSED_SUPPRESSION
+
+    rule = RULES_BY_ID.get(rule_id)
+    return rule_id == UNUSED_SUPPRESSION.id or (rule is not None and rule.collision)
+
 
 
 def _peek(path: Path) -> bytes | None:
@@ -408,8 +415,7 @@ def check_few_files(
     (folders resolved, see :func:`resolve_folders`) is in ``wanted``, loading only what they
     depend on; None when that scope cannot be trusted or would not pay (the caller checks the
     whole site)."""
-    from opsbook.changes import RUNBOOK, rule_inputs
-    from opsbook.checks import run_checks
+    from opsbook.checks import Input, rule_inputs, run_checks
 
     forget_resolved_folders()
     names = {path.name for path in wanted}  # resolve_folders keeps the name: test that first
@@ -451,8 +457,7 @@ def check_few_files(
     shown = {loaded[index].display_path for index in targets}
     project.wanted_paths = frozenset(shown)
     found = [d for d in run_checks(project, select, ignore) if d.path in shown]
-    if any(RUNBOOK in rule_inputs(d.rule) and d.rule not in _SCOPE_SAFE_RUNBOOK_RULES
-           for d in found):
+    if any(Input.RUNBOOK in rule_inputs(d.rule) and not _scope_safe(d.rule) for d in found):
         return None  # e.g. OB402: the service may be named by a runbook left out
     return FastRun(found, len(shown))
 

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from opsbook.checks.rule import Rule
+from opsbook.checks.rule import Family, Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.load.markdown import Fence
 from opsbook.model.project import Project
@@ -120,3 +120,6 @@ def shell_error(fence: Fence) -> str | None:
     if fence.info not in SHELL_INFOS or not fence.body:
         return None
     return _bash_n(ShellBlock("", fence).script())
+
+
+FAMILY = Family("OB6", "Code blocks", RULES, check_code, starts_process=True)

@@ -11,7 +11,7 @@ from opsbook.checks.placeholders import (
     template_lines,
     value_placeholder,
 )
-from opsbook.checks.rule import Rule
+from opsbook.checks.rule import Family, Input, Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.model.contacts import ContactSheet, Person, Team, Vendor
 from opsbook.model.origin import Origin
@@ -59,6 +59,7 @@ UNKNOWN_REFERENCE = Rule(
     "escalation:\n  - after: 0m\n    notify: [amra]",
     "escalation:\n  - after: 0m\n    notify: [amara]",
     "use an id defined under people or teams in the contacts file",
+    reads=frozenset({Input.CONTACTS}),  # names a person or team of some contacts file
 )
 EMPTY_ESCALATION = Rule(
     "OB106", "empty-escalation-policy", Level.ERROR,
@@ -67,6 +68,7 @@ EMPTY_ESCALATION = Rule(
     "escalation: []",
     "escalation:\n  - after: 0m\n    notify: [amara]",
     "add at least one step `{after: 0m, notify: [person-id]}`",
+    reads=frozenset({Input.CONTACTS}),
 )
 ESCALATION_ORDER = Rule(
     "OB107", "escalation-not-increasing", Level.ERROR,
@@ -84,6 +86,7 @@ UNREACHABLE = Rule(
     "people:\n  - id: jonas\n    name: Jonas Weber",
     'people:\n  - id: jonas\n    name: Jonas Weber\n    phone: "+44 20 7946 0321"',
     "add a phone, e-mail or slack handle for this person",
+    reads=frozenset({Input.CONTACTS}),  # the person notified may be in another sheet
 )
 DUPLICATE_ID = Rule(
     "OB109", "duplicate-contact-id", Level.ERROR,
@@ -92,6 +95,7 @@ DUPLICATE_ID = Rule(
     "people:\n  - id: amara\n  - id: amara",
     "people:\n  - id: amara\n  - id: amara-o",
     "give each person, team and vendor a unique id",
+    reads=frozenset({Input.CONTACTS}),  # duplicates across sheets
 )
 PLACEHOLDER_TEXT = Rule(
     "OB110", "placeholder-contact-in-text", Level.ERROR,
@@ -311,3 +315,6 @@ def check_contacts(project: Project) -> Iterator[Diagnostic]:
     if project.contacts.sheets:
         yield from _teams(project)
     yield from _body_placeholders(project)
+
+
+FAMILY = Family("OB1", "Contacts", RULES, check_contacts)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from opsbook.checks.rule import Rule
+from opsbook.checks.rule import Family, Rule
+from opsbook.checks.text import BOM, LINE_ENDINGS
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.model.project import KIND_SPECS, Project
 
@@ -93,11 +94,11 @@ RULES = (UNREADABLE, NOT_UTF8, INVALID_YAML, BAD_FRONTMATTER, UNKNOWN_KIND, UNKN
          INVALID_FIELD, DUPLICATE_KEY, TOO_LARGE)
 
 
-def check_load(project: Project, rules: dict[str, Rule]) -> Iterator[Diagnostic]:
+def check_load(project: Project) -> Iterator[Diagnostic]:
     """Turn what the loader and the schema found into diagnostics."""
     for document in project.documents:
         for problem in document.problems:
-            rule = rules[problem.rule]
+            rule = _BY_ID[problem.rule]
             yield rule.at(
                 document.display_path,
                 Position(problem.line, problem.column),
@@ -120,3 +121,10 @@ def check_load(project: Project, rules: dict[str, Rule]) -> Iterator[Diagnostic]
         yield rule.at(
             document.display_path, position, schema_problem.message, schema_problem.hint or None
         )
+
+
+# The loader records problems by rule id (it sits below the checks and cannot import them);
+# a byte order mark and mixed line endings are seen while decoding but belong to the text rules.
+_BY_ID: dict[str, Rule] = {rule.id: rule for rule in (*RULES, BOM, LINE_ENDINGS)}
+
+FAMILY = Family("OB0", "Loading files", RULES, check_load)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from opsbook.checks.rule import Rule
+from opsbook.checks.rule import Family, Input, Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.model.project import Project
 from opsbook.render.calls import MACROS, argument_problems, find_macro_calls, known_ids
@@ -31,6 +31,7 @@ UNKNOWN_ARGUMENT = Rule(
     '{{ escalation_ladder("paymnets") }}',
     '{{ escalation_ladder("payments") }}',
     "use an id from the contacts file (or a service a team or runbook names)",
+    reads=frozenset({Input.CONTACTS, Input.RUNBOOK}),  # runbooks also define services
 )
 
 RULES = (UNKNOWN_MACRO, UNKNOWN_ARGUMENT)
@@ -56,3 +57,6 @@ def check_macros(project: Project) -> Iterator[Diagnostic]:
             known = known or known_ids(project)
             for problem in argument_problems(call, known):
                 yield UNKNOWN_ARGUMENT.at(document.display_path, position, problem)
+
+
+FAMILY = Family("OB4", "Macros", RULES, check_macros)

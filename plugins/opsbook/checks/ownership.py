@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from opsbook.checks.rule import Rule
+from opsbook.checks.rule import Family, Input, Rule
 from opsbook.diagnostics import Diagnostic, Level, Position, Related
 from opsbook.load.codeowners import CodeOwners
 from opsbook.model.project import Project
@@ -32,6 +32,7 @@ CODEOWNERS_MISMATCH = Rule(
     "# runbooks/payments/refunds.md\nowner: payments",
     "make the runbook's `owner` and its CODEOWNERS line name the same team "
     "(@org/<team id>)",
+    reads=frozenset({Input.CODEOWNERS}),
 )
 
 RULES = (CODEOWNERS_MISMATCH,)
@@ -94,3 +95,6 @@ def _team_handle(owners: tuple[str, ...], team: str) -> str:
         if owner.startswith("@") and "/" in owner:
             return f"{owner.rsplit('/', 1)[0]}/{team}"
     return f"@<org>/{team}"
+
+
+FAMILY = Family("OB3", "Runbooks", RULES, check_ownership)

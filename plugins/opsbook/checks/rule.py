@@ -1,10 +1,33 @@
-"""What a rule is. Every rule is declared once, with the text its catalogue page shows."""
+"""What a rule is, and what a rule family is.
+
+Every rule is declared once, in its family's module, with everything the rest of opsbook needs
+to know about it: the text its catalogue page, `opsbook rule ID` and SARIF show, and which other
+files its verdict depends on (so `--changed-since` and the narrow check know what to re-check).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from opsbook.diagnostics import Diagnostic, Level, Position, Related
+
+if TYPE_CHECKING:
+    from opsbook.model.project import Project
+
+
+class Input(StrEnum):
+    """A kind of file whose content can change a rule's verdict on *another* file."""
+
+    CONTACTS = "contacts"
+    MATRIX = "severity-matrix"
+    RUNBOOK = "runbook"
+    CODEOWNERS = "codeowners"
+
+
+ALL_INPUTS: frozenset[Input] = frozenset(Input)
 
 
 @dataclass(frozen=True)
@@ -17,6 +40,11 @@ class Rule:
     bad: str  # example that triggers the rule
     good: str  # the fixed example
     fix: str  # default hint
+    reads: frozenset[Input] = frozenset()
+    """The kinds of other files its verdict on a file reads (none: the file alone)."""
+    collision: bool = False
+    """It compares runbooks with each other by id or alert name: the other half of a finding
+    mentions the same name, so a check narrowed to the files that mention it stays exact."""
 
     @property
     def family(self) -> str:
@@ -40,3 +68,20 @@ class Rule:
             hint=hint or self.fix,
             related=related,
         )
+
+
+Check = Callable[["Project"], Iterable[Diagnostic]]
+
+
+@dataclass(frozen=True)
+class Family:
+    """One module of rules: an id prefix (``OB1``), a title for the catalogue, its rules and
+    the pure function that finds them. ``check`` is None for a family applied after the others
+    (suppressions); ``starts_process`` marks a family that runs a program (skipped when the
+    selection leaves it out, so a narrow `--select` stays cheap)."""
+
+    prefix: str
+    title: str
+    rules: tuple[Rule, ...]
+    check: Check | None
+    starts_process: bool = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from opsbook.checks.rule import Rule
+from opsbook.checks.rule import Family, Input, Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.load.markdown import Heading
 from opsbook.model.project import Project
@@ -28,6 +28,8 @@ DUPLICATE_RUNBOOK = Rule(
     "id: db-failover   (in two files)",
     "id: db-failover / id: db-replica-lag",
     "give each runbook a unique id",
+    reads=frozenset({Input.RUNBOOK}),
+    collision=True,
 )
 UNKNOWN_OWNER = Rule(
     "OB303", "unknown-runbook-owner", Level.ERROR,
@@ -37,6 +39,7 @@ UNKNOWN_OWNER = Rule(
     "owner: paymnets",
     "owner: payments",
     "use a team id from the contacts file",
+    reads=frozenset({Input.CONTACTS}),
 )
 REVIEW_OVERDUE = Rule(
     "OB304", "review-overdue", Level.WARNING,
@@ -55,6 +58,8 @@ DUPLICATE_ALERT = Rule(
     "alerts: [DBDown]   (in two runbooks)",
     "alerts: [DBDown] / alerts: [DBReplicaLag]",
     "keep the alert in the one runbook that answers it",
+    reads=frozenset({Input.RUNBOOK}),
+    collision=True,
 )
 
 RULES = (MISSING_SECTION, DUPLICATE_RUNBOOK, UNKNOWN_OWNER, REVIEW_OVERDUE, DUPLICATE_ALERT)
@@ -112,3 +117,6 @@ def check_runbooks(project: Project) -> Iterator[Diagnostic]:
                 f'runbook "{runbook.id}" was due for review on {review.next_review.isoformat()} '
                 f"(last reviewed {runbook.last_reviewed})",
             )
+
+
+FAMILY = Family("OB3", "Runbooks", RULES, check_runbooks)

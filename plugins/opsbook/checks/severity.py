@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 
-from opsbook.checks.rule import Rule
+from opsbook.checks.rule import Family, Input, Rule
 from opsbook.checks.severity_text import (
     LEGACY_MENTION,
     TimeStatement,
@@ -25,6 +25,7 @@ UNKNOWN_SEVERITY = Rule(
     "severity: SEV0",
     "severity: SEV1",
     "use a level id or alias from the severity matrix",
+    reads=frozenset({Input.MATRIX}),
 )
 DUPLICATE_LEVEL = Rule(
     "OB202", "duplicate-severity-name", Level.ERROR,
@@ -51,6 +52,7 @@ DISAGREES = Rule(
     "| Severity | Acknowledge |\n|---|---|\n| SEV1 | 15 minutes |   (matrix: 5m)",
     "| Severity | Acknowledge |\n|---|---|\n| SEV1 | 5 minutes |\n\nor {{ severity_table() }}",
     "change the value to match the matrix, or render the table with {{ severity_table() }}",
+    reads=frozenset({Input.MATRIX}),
 )
 CONFLICTING = Rule(
     "OB205", "conflicting-severity-times", Level.ERROR,
@@ -60,6 +62,7 @@ CONFLICTING = Rule(
     "SEV1:\n  Initial response: 15 minutes\n...\n| Response Time | Immediate |",
     "SEV1:\n  Initial response: 15 minutes\n...\n| Response Time | 15 minutes |",
     "decide on one value and use it in both places (better: move to a severity matrix)",
+    reads=frozenset({Input.MATRIX}),  # only applies while there is no matrix
 )
 MATRIX_COUNT = Rule(
     "OB206", "severity-matrix-count", Level.ERROR,
@@ -68,6 +71,7 @@ MATRIX_COUNT = Rule(
     "(two files with kind: severity-matrix)",
     "docs/severity.md with kind: severity-matrix, and no other",
     "keep exactly one file with `kind: severity-matrix`",
+    reads=frozenset({Input.MATRIX}),
 )
 
 RULES = (UNKNOWN_SEVERITY, DUPLICATE_LEVEL, NOT_MONOTONIC, DISAGREES, CONFLICTING, MATRIX_COUNT)
@@ -183,3 +187,6 @@ def check_severity(project: Project) -> Iterator[Diagnostic]:
                 f"does not define (known: {known})",
             )
     yield from _statements_against_matrix(project, matrix)
+
+
+FAMILY = Family("OB2", "Severity levels", RULES, check_severity)

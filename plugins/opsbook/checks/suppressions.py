@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from opsbook.checks.rule import Rule
+from opsbook.checks.rule import ALL_INPUTS, Family, Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.load.document import Document
 
@@ -21,6 +21,7 @@ UNUSED_SUPPRESSION = Rule(
     "<!-- opsbook: disable OB110 -->\nPhone: +1 202-555-0100",
     "Phone: +1 202-555-0100",
     "remove the comment",
+    reads=ALL_INPUTS,  # a suppression turns unused when the finding it hid goes away
 )
 
 RULES = (UNUSED_SUPPRESSION,)
@@ -82,3 +83,6 @@ def apply_suppressions(
                             f"suppression of {rule} suppresses nothing",
                         ))
     return kept
+
+
+FAMILY = Family("OB9", "Suppressions", RULES, None)

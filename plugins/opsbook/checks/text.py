@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from opsbook.checks.rule import Rule
+from opsbook.checks.rule import Family, Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.model.project import Project
 
@@ -60,3 +60,6 @@ def check_text(project: Project) -> Iterator[Diagnostic]:
                     document.display_path, Position(number, match.start() + 1),
                     f"double-encoded UTF-8 (mojibake): {line[match.start():end]!r}",
                 )
+
+
+FAMILY = Family("OB5", "Text", RULES, check_text)

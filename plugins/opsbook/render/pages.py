@@ -274,23 +274,13 @@ class RuleView:
     family: str
 
 
-FAMILIES = {
-    "OB0": "Loading files",
-    "OB1": "Contacts",
-    "OB2": "Severity levels",
-    "OB3": "Runbooks",
-    "OB4": "Macros",
-    "OB5": "Text",
-    "OB6": "Code blocks",
-    "OB9": "Suppressions",
-}
-
-
 def rules_page(rules: Iterable[Rule]) -> PageSource:
     """The rule catalogue, one section per rule (ruff's rule pages are the model)."""
+    from opsbook.checks import family_title
+
     families: dict[str, list[RuleView]] = defaultdict(list)
     for rule in sorted(rules, key=lambda rule: rule.id):
-        family = FAMILIES.get(rule.id[:3], f"{rule.id[:3]}xx")
+        family = family_title(rule)
         families[family].append(RuleView(
             rule.id, rule.name, rule.level.value, rule.summary, rule.why, rule.bad, rule.good,
             rule.fix, family,
