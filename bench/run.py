@@ -408,7 +408,7 @@ def _pdf_pages(path: Path) -> int:
 
 def bench_pdf(bench: Bench, count: int) -> None:
     label = f"5. PDF: handbook + {count} runbook PDFs"
-    probe = subprocess.run([sys.executable, "-c", "import opsbook.pdf.command"],
+    probe = subprocess.run([sys.executable, "-c", "import opsbook.pdf.printing"],
                            capture_output=True, timeout=120, check=False)
     if probe.returncode != 0:
         bench.rows.append(Row(label, NOT_AVAILABLE, target="<= 30 s", status=NOT_AVAILABLE))

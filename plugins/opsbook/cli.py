@@ -1,40 +1,20 @@
-"""The `opsbook` command line.
+"""The `opsbook` command line: one parser, one subcommand per module of opsbook.commands.
 
-Exit codes: 0 clean, 1 findings at or above the `fail_on` level (errors unless the handbook
-says otherwise), 2 usage or configuration error.
-Heavy imports (MkDocs, phonenumbers, WeasyPrint) happen inside the commands that need them,
-so `opsbook check` starts fast.
+Exit codes (opsbook.commands.common): 0 clean, 1 findings at or above the `fail_on` level,
+2 usage or configuration error. Heavy imports (MkDocs, phonenumbers, WeasyPrint) happen inside
+the commands that need them, so `opsbook check` starts fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import sys
-from functools import partial
-from pathlib import Path
 
 from opsbook import __version__
+from opsbook.commands import check, lookup, new, pdf, reviews, rules, schema
+from opsbook.commands.common import EXIT_CLEAN, EXIT_USAGE, UsageError
 
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    pass
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _rule_list(value: str) -> list[str]:
-    return [item.strip().upper() for item in value.split(",") if item.strip()]
+COMMANDS = (check, new, lookup, schema, rules, reviews, pdf)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,70 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="opsbook", description="Check, publish and print an on-call handbook."
     )
     parser.add_argument("--version", action="version", version=f"opsbook {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    check = commands.add_parser("check", help="check the handbook (or the given files)")
-    check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    check.add_argument("--format", choices=("text", "github", "json", "sarif"), default="text")
-    check.add_argument("--config", type=Path, help="mkdocs.yml (default: ./mkdocs.yml)")
-    check.add_argument("--select", type=_rule_list, default=[], metavar="IDS",
-                       help="only these rules or families (OB101,OB2)")
-    check.add_argument("--ignore", type=_rule_list, default=[], metavar="IDS",
-                       help="skip these rules or families")
-    check.add_argument("--today", type=_date,
-                       help="date for review deadlines (YYYY-MM-DD; default: $OPSBOOK_TODAY, "
-                       "else today)")
-    check.add_argument("--fail-on", choices=("error", "warning"),
-                       help="lowest level that makes the exit code 1 (default: the plugin's "
-                       "`fail_on` option, `error`)")
-    check.add_argument("--output", "-o", type=Path, help="write the report to a file")
-    check.add_argument("--changed-since", metavar="REF",
-                       help="only findings in files changed since the git revision REF, and "
-                       "findings elsewhere that those changes cause")
-
-    new = commands.add_parser("new", help="scaffold a new file")
-    new_kinds = new.add_subparsers(dest="new_kind", metavar="KIND")
-    new_runbook = new_kinds.add_parser("runbook", help="a runbook that passes the checks")
-    new_runbook.add_argument("id")
-    new_runbook.add_argument("--service", help="service (default: the id's first word)")
-    new_runbook.add_argument("--owner", help="owning team id (default: the service's team)")
-    new_runbook.add_argument("--severity", help="severity (default: the least severe level)")
-    new_runbook.add_argument("--title", help="title (default: from the id)")
-    new_runbook.add_argument("--config", type=Path)
-
-    lookup = commands.add_parser("lookup", help="which runbook answers an alert")
-    lookup.add_argument("alert")
-    lookup.add_argument("--config", type=Path)
-    lookup.add_argument("--json", action="store_true")
-
-    schema = commands.add_parser("schema", help="JSON Schema of a kind (or all kinds)")
-    schema.add_argument("kind", nargs="?")
-
-    commands.add_parser("rules", help="list every rule")
-
-    pdf = commands.add_parser("pdf", help="print runbooks and the handbook to PDF")
-    pdf.add_argument("--runbook", metavar="ID", help="only this runbook")
-    pdf.add_argument("--output", "-o", type=Path, default=Path("pdf"), metavar="DIR")
-    pdf.add_argument("--paper", choices=("a4", "letter"))
-    pdf.add_argument("--config", type=Path)
-    pdf.add_argument("--allow-findings", action="store_true",
-                     help="print despite error-level findings (pages stamped UNVERIFIED)")
-    pdf.add_argument("--redact", action="store_true",
-                     help="replace personal phone numbers and e-mails")
-    pdf.add_argument("--jobs", "-j", type=int, metavar="N",
-                     help="PDFs laid out at once (default: one per CPU core)")
-    pdf.add_argument("--today", type=_date,
-                     help="date printed and used for review deadlines (YYYY-MM-DD; default: "
-                     "$OPSBOOK_TODAY, else today)")
-
-    reviews = commands.add_parser(
-        "reviews", help="runbooks overdue for review, with their owners")
-    reviews.add_argument("--config", type=Path)
-    reviews.add_argument("--today", type=_date,
-                         help="date to measure against (YYYY-MM-DD; default: $OPSBOOK_TODAY, "
-                         "else today)")
-    reviews.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    reviews.add_argument("--output", "-o", type=Path, help="write the list to a file")
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(subcommands)
     return parser
 
 
@@ -115,183 +34,20 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code not in (0, None) else EXIT_CLEAN
-    if args.command is None:
+    handler = getattr(args, "handler", None)
+    if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     from opsbook.config import ConfigError
 
     try:
-        if args.command == "check":
-            return command_check(args)
-        if args.command == "new":
-            if args.new_kind != "runbook":
-                raise UsageError("usage: opsbook new runbook ID")
-            return command_new_runbook(args)
-        if args.command == "lookup":
-            return command_lookup(args)
-        if args.command == "schema":
-            return command_schema(args)
-        if args.command == "rules":
-            return command_rules()
-        if args.command == "reviews":
-            return command_reviews(args)
-        if args.command == "pdf":
-            from opsbook.pdf.command import command_pdf
-
-            return command_pdf(args)
+        code: int = handler(args)
     except (UsageError, ConfigError) as error:
         print(f"opsbook: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    parser.print_help(sys.stderr)
-    return EXIT_USAGE
-
-
-def _config_file(explicit: Path | None, required: bool = True) -> Path | None:
-    from opsbook.workspace import resolve_config
-
-    config_file = resolve_config(explicit)
-    if explicit is not None and not explicit.is_file():
-        raise UsageError(f"config file {explicit} not found")
-    if config_file is None and required:
-        raise UsageError("no mkdocs.yml here; pass --config or run from the handbook's root")
-    return config_file
-
-
-def command_check(args: argparse.Namespace) -> int:
-    import gc
-
-    from opsbook.diagnostics import Level
-    from opsbook.report import FORMATTERS, Summary, markdown_summary
-    from opsbook.workspace import check_paths
-
-    # A check builds millions of small objects that all live until it ends and form almost no
-    # reference cycles: the cyclic collector would rescan them again and again for nothing
-    # (a quarter of the CPU time at 10,000 runbooks). This process exits right after.
-    gc.disable()
-    missing = [path for path in args.paths if not path.exists() and not path.is_symlink()]
-    if missing:
-        raise UsageError(f"no such file or directory: {missing[0]}")
-    config_file = _config_file(args.config, required=not args.paths)
-    changes = None
-    if args.changed_since is not None:
-        from opsbook.changes import ChangesError, git_changes
-
-        start = config_file.parent if config_file is not None else Path.cwd()
-        try:
-            changes = git_changes(args.changed_since, start)
-        except ChangesError as error:
-            raise UsageError(str(error)) from None
-    from opsbook.config import NotAnOpsbookSite
-
-    check = partial(check_paths, list(args.paths), select=tuple(args.select),
-                    ignore=tuple(args.ignore), today=args.today, changes=changes)
-    try:
-        run = check(config_file)
-    except NotAnOpsbookSite:
-        if args.config is not None or not args.paths:
-            raise
-        # Files named in a folder whose mkdocs.yml is an ordinary MkDocs site (no opsbook
-        # plugin) are loose Markdown, checked with every rule that applies to free text. The
-        # site is read only once: load_config refuses it before any checking starts.
-        run = check(None)
-    summary = Summary.of(run.diagnostics, run.files_checked)
-    output = FORMATTERS[args.format](run.diagnostics, summary)
-    if args.output:
-        args.output.write_text(output, encoding="utf-8")
-        print(summary.line(), file=sys.stderr)
-    else:
-        sys.stdout.write(output)
-    if args.format == "github":
-        _write_step_summary(markdown_summary(run.diagnostics, summary))
-    fail_on = Level(args.fail_on) if args.fail_on else run.fail_on
-    failed = any(d.level.fails(fail_on) for d in run.diagnostics)
-    return EXIT_FINDINGS if failed else EXIT_CLEAN
-
-
-def _write_step_summary(text: str) -> None:
-    import os
-
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if target:
-        with open(target, "a", encoding="utf-8") as handle:
-            handle.write(text)
-
-
-def command_new_runbook(args: argparse.Namespace) -> int:
-    from opsbook.scaffold import scaffold_runbook
-
-    config_file = _config_file(args.config)
-    assert config_file is not None
-    path = scaffold_runbook(
-        config_file, args.id, service=args.service, owner=args.owner,
-        severity=args.severity, title=args.title,
-    )
-    print(path)
-    return EXIT_CLEAN
-
-
-def command_lookup(args: argparse.Namespace) -> int:
-    from opsbook.model.urls import runbook_url
-    from opsbook.workspace import load_site
-
-    config_file = _config_file(args.config)
-    assert config_file is not None
-    project = load_site(config_file)
-    runbook = project.runbook_for_alert(args.alert)
-    if runbook is None:
-        print(f"opsbook: no runbook answers alert {args.alert!r}", file=sys.stderr)
-        return EXIT_FINDINGS
-    url = runbook_url(project.config, runbook)
-    if args.json:
-        print(json.dumps({"alert": args.alert, "runbook": runbook.id,
-                          "path": runbook.origin.display_path, "url": url}))
-    else:
-        print(f"{runbook.origin.display_path}\t{url}\t{runbook.title}")
-    return EXIT_CLEAN
-
-
-def command_schema(args: argparse.Namespace) -> int:
-    from opsbook.model.project import KIND_SPECS
-    from opsbook.model.schema import json_schema
-
-    if args.kind is None:
-        schemas = {kind: json_schema(spec, kind) for kind, spec in KIND_SPECS.items()}
-        print(json.dumps(schemas, indent=2))
-        return EXIT_CLEAN
-    spec = KIND_SPECS.get(args.kind)
-    if spec is None:
-        raise UsageError(f"unknown kind {args.kind!r}; kinds: {', '.join(sorted(KIND_SPECS))}")
-    print(json.dumps(json_schema(spec, args.kind), indent=2))
-    return EXIT_CLEAN
-
-
-def command_reviews(args: argparse.Namespace) -> int:
-    """Exit 0 when every runbook is reviewed in time, 1 when some are overdue (so a scheduled
-    job can tell), 2 on a usage error."""
-    from opsbook.model.review import overdue_reviews
-    from opsbook.report.reviews import REVIEW_FORMATS
-    from opsbook.workspace import load_site
-
-    config_file = _config_file(args.config)
-    assert config_file is not None
-    project = load_site(config_file, args.today)
-    overdue = overdue_reviews(project)
-    output = REVIEW_FORMATS[args.format](project, overdue)
-    if args.output:
-        args.output.write_text(output, encoding="utf-8")
-    else:
-        sys.stdout.write(output)
-    return EXIT_FINDINGS if overdue else EXIT_CLEAN
-
-
-def command_rules() -> int:
-    from opsbook.checks import ALL_RULES
-
-    for rule in ALL_RULES:
-        print(f"{rule.id}  {rule.level.value:<7}  {rule.name:<32} {rule.summary}")
-    return EXIT_CLEAN
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,24 +13,44 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from opsbook.commands.common import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    Subcommands,
+    UsageError,
+    add_today,
+    site_config_file,
+)
+
 if TYPE_CHECKING:
     from opsbook.model.project import Project
     from opsbook.pdf.progress import ProgressDisplay
 
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
+
+def register(subcommands: Subcommands) -> None:
+    pdf = subcommands.add_parser("pdf", help="print runbooks and the handbook to PDF")
+    pdf.add_argument("--runbook", metavar="ID", help="only this runbook")
+    pdf.add_argument("--output", "-o", type=Path, default=Path("pdf"), metavar="DIR")
+    pdf.add_argument("--paper", choices=("a4", "letter"))
+    pdf.add_argument("--config", type=Path)
+    pdf.add_argument("--allow-findings", action="store_true",
+                     help="print despite error-level findings (pages stamped UNVERIFIED)")
+    pdf.add_argument("--redact", action="store_true",
+                     help="replace personal phone numbers and e-mails")
+    pdf.add_argument("--jobs", "-j", type=int, metavar="N",
+                     help="PDFs laid out at once (default: one per CPU core)")
+    add_today(pdf, "date printed and used for review deadlines")
+    pdf.set_defaults(handler=run)
 
 
-def command_pdf(args: argparse.Namespace) -> int:
-    from opsbook.cli import UsageError, _config_file
+def run(args: argparse.Namespace) -> int:
     from opsbook.diagnostics import Level
     from opsbook.pdf.progress import ProgressDisplay
     from opsbook.report import FORMATTERS, Summary
     from opsbook.workspace import load_site
 
-    config_file = _config_file(args.config)
-    assert config_file is not None
+    config_file = site_config_file(args.config)
     progress = ProgressDisplay()
     project = load_site(config_file, args.today)
     if args.runbook and args.runbook not in {runbook.id for runbook in project.runbooks}:
