@@ -36,7 +36,6 @@ from pathlib import Path
 
 from opsbook.checks import ALL_INPUTS, RULES_BY_ID, Input, rule_inputs
 from opsbook.checks.suppressions import UNUSED_SUPPRESSION
-from opsbook.config import OpsbookConfig, load_config
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.codeowners import CODEOWNERS_LOCATIONS
 from opsbook.load.document import resolve_folders
@@ -48,6 +47,7 @@ from opsbook.model.project import (
     site_files,
 )
 from opsbook.model.runbook import Runbook
+from opsbook.settings import OpsbookConfig, load_config
 
 
 class ChangesError(Exception):

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    from opsbook.config import ConfigError
+    from opsbook.settings import ConfigError
 
     try:
         code: int = handler(args)

@@ -7,7 +7,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from opsbook.config import ConfigError
+from opsbook.settings import ConfigError
 from opsbook.workspace import load_site
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -37,7 +37,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from opsbook.config import OpsbookConfig, load_config
 from opsbook.diagnostics import Diagnostic, sort_diagnostics
 from opsbook.load.codeowners import CodeOwners, find_codeowners
 from opsbook.load.document import (
@@ -58,6 +57,7 @@ from opsbook.model.project import (
     expand_paths,
     site_files,
 )
+from opsbook.settings import OpsbookConfig, load_config
 
 CHUNK_FILES = 1000
 """Files per chunk: small enough to bound memory, large enough that the few extra files each

@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from opsbook.config import OpsbookConfig, find_config, load_config
 from opsbook.diagnostics import Diagnostic, Level
 from opsbook.load.document import resolve_folders
 from opsbook.model.project import Project, expand_paths, load_project, site_files
+from opsbook.settings import OpsbookConfig, find_config, load_config
 
 if TYPE_CHECKING:
     from opsbook.changes import ChangeSet

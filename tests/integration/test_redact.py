@@ -26,7 +26,6 @@ from pathlib import Path
 import phonenumbers
 import pytest
 
-from opsbook.config import load_config
 from opsbook.load.document import load_document
 from opsbook.model.contacts import ContactBook
 from opsbook.model.project import load_project, site_files

@@ -6,6 +6,7 @@ relates files to each other, spread over chunks of 7 files."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,10 @@ import pytest
 from bench.corpus import generate_handbook
 from opsbook import scale
 from opsbook.checks import run_checks
-from opsbook.config import load_config
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.document import display_path_for, resolve_folders
 from opsbook.model.project import load_project, site_files
+from opsbook.settings import load_config
 from tests.support.repo import REPO_ROOT
 
 TODAY = dt.date(2026, 11, 25)
@@ -86,7 +87,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def expected(site: Path) -> list[Diagnostic]:
     config = load_config(site / "mkdocs.yml")
-    config.today = TODAY
+    config = replace(config, today=TODAY)
     return run_checks(load_project(config, site_files(config)))
 
 
@@ -106,7 +107,7 @@ def test_the_corpus_has_findings_of_every_cross_file_kind(expected: list[Diagnos
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_chunks_give_the_plain_findings(site: Path, expected: list[Diagnostic], jobs: int) -> None:
     config = load_config(site / "mkdocs.yml")
-    config.today = TODAY
+    config = replace(config, today=TODAY)
     found = scale.check_site_in_chunks(config, site_files(config), jobs=jobs)
     assert found == expected
 
@@ -119,7 +120,7 @@ def test_chunks_follow_the_project_order_not_the_walk(
     # project order (by shown path) then differs from the order the walk found the files in.
     monkeypatch.chdir(site / "runbooks")
     config = load_config(site / "mkdocs.yml")
-    config.today = TODAY
+    config = replace(config, today=TODAY)
     files = site_files(config)
     expected = run_checks(load_project(config, files))
     assert scale.check_site_in_chunks(config, files, jobs=2) == expected
@@ -130,7 +131,7 @@ def test_a_few_files_give_their_plain_findings(
     site: Path, expected: list[Diagnostic], index: int
 ) -> None:
     config = load_config(site / "mkdocs.yml")
-    config.today = TODAY
+    config = replace(config, today=TODAY)
     files = site_files(config)
     target = _generated(site)[index]
     run = scale.check_few_files(config, files, {resolve_folders(target)})
@@ -142,7 +143,7 @@ def test_a_few_files_give_their_plain_findings(
     assert run.diagnostics == [d for d in expected if d.path == shown]
 
 
-# --- mkdocs.yml and plugin options read without importing MkDocs (opsbook.options) ----------
+# --- mkdocs.yml and plugin options read without importing MkDocs (settings.options) ------------
 
 OPTION_CASES: list[dict[str, object]] = [
     {},
@@ -162,8 +163,8 @@ OPTION_CASES: list[dict[str, object]] = [
 
 
 def test_the_light_option_table_mirrors_the_plugin_config_class() -> None:
-    from opsbook.options import plugin_schema
-    from opsbook.site.config import OpsbookPluginConfig
+    from opsbook.settings.mkdocs import OpsbookPluginConfig
+    from opsbook.settings.options import plugin_schema
 
     schema = plugin_schema()
     real = OpsbookPluginConfig()
@@ -177,8 +178,8 @@ def test_the_light_option_table_mirrors_the_plugin_config_class() -> None:
 
 @pytest.mark.parametrize("options", OPTION_CASES)
 def test_plain_options_validate_like_mkdocs(options: dict[str, object], tmp_path: Path) -> None:
-    from opsbook.config import ConfigError, _validated_by_mkdocs, config_from_plugin
-    from opsbook.options import plain_plugin_config
+    from opsbook.settings import ConfigError, _validated_by_mkdocs, config_from_plugin
+    from opsbook.settings.options import plain_plugin_config
 
     fast = plain_plugin_config(dict(options))
     try:
@@ -198,8 +199,8 @@ def test_plain_options_validate_like_mkdocs(options: dict[str, object], tmp_path
 def test_plain_yaml_reads_like_the_mkdocs_loader(tmp_path: Path) -> None:
     from mkdocs.utils.yaml import yaml_load
 
-    from opsbook.config import _safe_config_loader
-    from opsbook.options import read_plain_yaml
+    from opsbook.settings import _safe_config_loader
+    from opsbook.settings.options import read_plain_yaml
 
     reference = REPO_ROOT / "mkdocs.yml"
     with reference.open("rb") as handle:

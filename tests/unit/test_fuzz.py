@@ -29,6 +29,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opsbook.checks import RULES_BY_ID, run_checks
-from opsbook.config import OpsbookConfig, load_config
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.document import Document, parse_document
 from opsbook.load.text import decode_source
@@ -46,6 +46,7 @@ from opsbook.model.project import KIND_SPECS, build_project, site_files
 from opsbook.model.schema import FieldSpec, ObjectSpec
 from opsbook.report import FORMATTERS, Summary
 from opsbook.report.formats import format_json
+from opsbook.settings import OpsbookConfig, load_config
 from opsbook.workspace import check_paths
 from tests.support.repo import REPO_ROOT
 
@@ -298,7 +299,7 @@ def test_generated_files(fuzz_root: Path, files: dict[str, bytes], seed: int) ->
 def test_generated_loose_files(fuzz_root: Path, files: dict[str, bytes], seed: int) -> None:
     """The same files checked as loose Markdown (no site): the free-text rules only."""
     config = OpsbookConfig.for_loose_files(fuzz_root)
-    config.today = TODAY
+    config = replace(config, today=TODAY)
     assert_contract(config, fuzz_root, files, seed)
 
 
@@ -346,7 +347,7 @@ FLIPS = [b"[{v}]", b"42", b"{{x: {v}}}", b"", b"2026-01-01", b"true", b"'{v}", b
 
 def reference_config() -> OpsbookConfig:
     config = load_config(REPO_ROOT / "mkdocs.yml")
-    config.today = TODAY
+    config = replace(config, today=TODAY)
     return config
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from opsbook.checks.severity_text import find_statements, legacy_level, measure_for
 from opsbook.load.document import parse_document
+from opsbook.load.duration import parse_duration, parse_loose_duration
 from opsbook.load.markdown import Fence, Heading, ListItem, Table, scan_blocks
-from opsbook.model.duration import parse_duration, parse_loose_duration
 
 
 @pytest.mark.parametrize(

@@ -385,7 +385,6 @@ def test_ob303_site_without_contacts(tmp_path: Path) -> None:
 
 def test_two_matrices_reported_the_same_in_any_order(tmp_path: Path) -> None:
     from opsbook.checks import run_checks
-    from opsbook.config import load_config
     from opsbook.model.project import load_project, site_files
     from tests.support.sitekit import make_site
 

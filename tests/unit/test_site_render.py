@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from opsbook.checks import ALL_RULES, RULES_BY_ID
+from opsbook.model.macros import MACROS, find_macro_calls, known_ids, parse_arguments
 from opsbook.model.project import Project
 from opsbook.render import fragments, pages
-from opsbook.render.calls import MACROS, find_macro_calls, known_ids, parse_arguments
 from opsbook.render.contacts import REDACTED, tel_href, web_href
 from opsbook.render.context import RenderContext
 from opsbook.render.expand import restore_calls, stash_calls

@@ -1,6 +1,6 @@
 """OB4xx: macro calls in pages that the site cannot expand.
 
-The call sites are found by :func:`opsbook.render.calls.find_macro_calls`, the same function the
+The call sites are found by :func:`opsbook.model.macros.find_macro_calls`, the same function the
 MkDocs plugin uses to expand them, so a call this check accepts is one the site renders.
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 from opsbook.checks.rule import Family, Input, Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
+from opsbook.model.macros import MACROS, argument_problems, find_macro_calls, known_ids
 from opsbook.model.project import Project
-from opsbook.render.calls import MACROS, argument_problems, find_macro_calls, known_ids
 
 UNKNOWN_MACRO = Rule(
     "OB401", "unknown-macro", Level.ERROR,

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from opsbook.load.duration import Duration, parse_loose_duration
 from opsbook.load.markdown import Block, Fence, Heading, ListItem, Table, TextLine
-from opsbook.model.duration import Duration, parse_loose_duration
 
 LevelResolver = Callable[[str], str | None]
 """Maps a cell or key ("**P0 - Critical**", "SEV1 (Critical)") to a canonical level key."""

@@ -41,9 +41,9 @@ def register(subcommands: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     import gc
 
-    from opsbook.config import NotAnOpsbookSite
     from opsbook.diagnostics import Level
     from opsbook.report import FORMATTERS, Summary, markdown_summary
+    from opsbook.settings import NotAnOpsbookSite
     from opsbook.workspace import check_paths
 
     # A check builds millions of small objects that all live until it ends and form almost no

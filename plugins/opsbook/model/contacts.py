@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from opsbook.model.duration import Duration
+from opsbook.load.duration import Duration
 from opsbook.model.origin import Origin
 from opsbook.model.schema import FieldSpec, ObjectSpec
 

@@ -8,7 +8,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from opsbook.config import OpsbookConfig
 from opsbook.load.codeowners import CodeOwners, find_codeowners
 from opsbook.load.document import (
     Document,
@@ -23,6 +22,7 @@ from opsbook.model.origin import Origin
 from opsbook.model.runbook import RUNBOOK_SPEC, TEMPLATE_SPEC, Runbook, build_runbook
 from opsbook.model.schema import ObjectSpec, SchemaProblem, validate_object
 from opsbook.model.severity import SEVERITY_MATRIX_SPEC, SeverityMatrix, build_severity_matrix
+from opsbook.settings import OpsbookConfig
 
 KIND_SPECS: dict[str, ObjectSpec] = {
     "severity-matrix": SEVERITY_MATRIX_SPEC,

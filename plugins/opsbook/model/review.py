@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from opsbook.model.duration import Duration
+from opsbook.load.duration import Duration
 from opsbook.model.runbook import Runbook
 
 if TYPE_CHECKING:

@@ -6,11 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from opsbook.model.duration import Duration
+from opsbook.load.duration import Duration
 from opsbook.model.origin import Origin
 from opsbook.model.schema import FieldSpec, ObjectSpec
-
-DEFAULT_REQUIRED_SECTIONS = ("Symptoms", "Diagnosis", "Mitigation", "Verification", "Escalation")
 
 RUNBOOK_SPEC = ObjectSpec(
     "runbook",

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from opsbook.load.duration import parse_duration
 from opsbook.load.frontmatter import ValuePath
-from opsbook.model.duration import parse_duration
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 _ID = re.compile(ID_PATTERN)

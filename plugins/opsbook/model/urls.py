@@ -7,8 +7,8 @@ import re
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from opsbook.config import OpsbookConfig
 from opsbook.model.runbook import Runbook
+from opsbook.settings import OpsbookConfig
 
 RUNBOOKS_URL_PREFIX = "runbooks"
 

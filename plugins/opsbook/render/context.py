@@ -6,10 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from opsbook.model.macros import find_macro_calls
 from opsbook.model.project import Project
 from opsbook.model.redact import redacted_project
 from opsbook.model.urls import document_src_uri
-from opsbook.render.calls import find_macro_calls
 
 Linker = Callable[[str], "str | None"]
 """Maps a target in the site's file tree (``contacts.md#ob-team-payments``,

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from opsbook.render.calls import MacroCall, find_macro_calls
+from opsbook.model.macros import MacroCall, find_macro_calls
 
 
 @dataclass

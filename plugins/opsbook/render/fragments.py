@@ -19,13 +19,13 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from opsbook.load.duration import Duration
 from opsbook.model.contacts import Team
-from opsbook.model.duration import Duration
+from opsbook.model.macros import MacroCall
 from opsbook.model.review import ReviewStatus, overdue_reviews, review_status
 from opsbook.model.runbook import Runbook
 from opsbook.model.severity import SeverityLevel
 from opsbook.model.urls import document_src_uri, service_page
-from opsbook.render.calls import MacroCall
 from opsbook.render.contacts import (
     ContactView,
     person_view,
@@ -364,7 +364,7 @@ def runbook_ladder(context: RenderContext, runbook: Runbook) -> str:
 
 
 def render_call(context: RenderContext, call: MacroCall) -> str:
-    """Expand one macro call found by :func:`opsbook.render.calls.find_macro_calls`."""
+    """Expand one macro call found by :func:`opsbook.model.macros.find_macro_calls`."""
     if call.problem is not None:
         return notice(f"{call.text}: {call.problem}")
     arguments = call.arguments

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from functools import partial
 from html import escape as html_escape
 from pathlib import Path
@@ -23,7 +24,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from opsbook.config import ConfigError, OpsbookConfig, config_from_plugin
+from opsbook.settings import ConfigError, OpsbookConfig, config_from_plugin
 from opsbook.diagnostics import Diagnostic, Level
 from opsbook.model.project import Project, iter_markdown_files, load_project, site_files
 from opsbook.model.runbook import Runbook
@@ -34,7 +35,7 @@ from opsbook.render.expand import Stash, restore_calls, stash_calls
 from opsbook.render.pages import alert_redirect_html
 from opsbook.site.assets import asset_files, register_assets
 from opsbook.site.background import Background
-from opsbook.site.config import OpsbookPluginConfig
+from opsbook.settings.mkdocs import OpsbookPluginConfig
 from opsbook.site.generate import (
     GeneratedPage,
     SiteWork,
@@ -87,7 +88,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         """Check the handbook; add runbooks (outside docs_dir) as pages, uncopied; add the
         generated pages, the per-alert redirects and the plugin's assets."""
         assert self.opsbook is not None
-        self.opsbook.directory_urls = bool(config.use_directory_urls)  # final by now
+        self.opsbook = replace(self.opsbook, directory_urls=bool(config.use_directory_urls))
         self.project = load_project(self.opsbook, site_files(self.opsbook), base=self._root)
         if self.work is not None:
             self.work.cancel()

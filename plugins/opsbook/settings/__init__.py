@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from opsbook.diagnostics import Level
-from opsbook.model.duration import Duration, parse_duration
-from opsbook.model.runbook import DEFAULT_REQUIRED_SECTIONS
+from opsbook.load.duration import Duration, parse_duration
+from opsbook.settings.options import DEFAULT_REQUIRED_SECTIONS
 
 
 class ConfigError(Exception):
@@ -47,8 +47,11 @@ def today_from_environment() -> dt.date:
 
 
 
-@dataclass
+@dataclass(frozen=True)
 class OpsbookConfig:
+    """opsbook's settings: built once from the plugin block (or for loose files), never
+    changed afterwards; a different day or URL style is a new value (``dataclasses.replace``)."""
+
     root: Path
     docs_dir: Path
     runbooks_dir: Path
@@ -132,10 +135,10 @@ def _check_inherit_chain(config_file: Path) -> None:
 
 def load_config(config_file: Path) -> OpsbookConfig:
     """Read the opsbook block from ``config_file`` (mkdocs.yml)."""
-    from opsbook.options import read_plain_yaml
+    from opsbook.settings.options import read_plain_yaml
 
     try:
-        # A tag-free file without MkDocs' import cost (see opsbook.options), else MkDocs' loader.
+        # A tag-free file without MkDocs' import cost (see settings.options), else MkDocs'.
         raw = read_plain_yaml(config_file)
         if raw is None:
             from mkdocs.utils.yaml import yaml_load
@@ -193,10 +196,10 @@ def config_from_options(
     config_file: Path, raw: dict[str, Any], options: dict[str, Any]
 ) -> OpsbookConfig:
     """Validate the plugin block with the plugin's own config class."""
-    from opsbook.options import plain_plugin_config
+    from opsbook.settings.options import plain_plugin_config
 
     # Plain options are checked against the class's declarations without importing MkDocs
-    # (see opsbook.options); anything else, and every error, goes through the class itself.
+    # (see opsbook.settings.options); anything else, and every error, goes through the class itself.
     plugin_config: Any = plain_plugin_config(options)
     if plugin_config is None:
         plugin_config = _validated_by_mkdocs(config_file, options)
@@ -206,10 +209,10 @@ def config_from_options(
         config = config_from_plugin(plugin_config, root, docs_dir, str(raw.get("site_url") or ""))
     except ConfigError as error:
         raise ConfigError(f"{config_file}: {error}") from None
-    config.directory_urls = raw.get("use_directory_urls", True) is not False and not (
+    directory_urls = raw.get("use_directory_urls", True) is not False and not (
         _offline_plugin(raw)
     )
-    return config
+    return replace(config, directory_urls=directory_urls)
 
 
 def _offline_plugin(raw: dict[str, Any]) -> bool:
@@ -221,7 +224,7 @@ def _offline_plugin(raw: dict[str, Any]) -> bool:
 
 
 def _validated_by_mkdocs(config_file: Path, options: dict[str, Any]) -> Any:
-    from opsbook.site.config import OpsbookPluginConfig
+    from opsbook.settings.mkdocs import OpsbookPluginConfig
 
     plugin_config = OpsbookPluginConfig()
     plugin_config.load_dict(options)

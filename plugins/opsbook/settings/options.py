@@ -11,7 +11,7 @@ same result is had without it:
   ``OpsbookPluginConfig`` (a test keeps the two identical).
 
 Anything else — a tag, an unknown or misspelt option, a value of the wrong type — returns
-None, and :mod:`opsbook.config` goes through MkDocs as before, which also words every error.
+None, and :mod:`opsbook.settings` goes through MkDocs as before, which also words every error.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from opsbook.model.runbook import DEFAULT_REQUIRED_SECTIONS
+DEFAULT_REQUIRED_SECTIONS = ("Symptoms", "Diagnosis", "Mitigation", "Verification", "Escalation")
+"""The sections every runbook must have unless the `required_sections` option says otherwise."""
 
 
 def read_plain_yaml(config_file: Path) -> dict[str, Any] | None:
@@ -72,7 +73,7 @@ PLUGIN_OPTIONS: dict[str, Option] = {
                   sub=PDF_OPTIONS),
     "alert_pages": Option(False, type=bool),
 }
-"""A light mirror of ``OpsbookPluginConfig`` (opsbook.site.config), which stays the typed
+"""A light mirror of ``OpsbookPluginConfig`` (opsbook.settings.mkdocs), which stays the typed
 declaration MkDocs uses. tests/test_bench_parity.py fails when the two differ in names,
 defaults or what they accept."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 
-from opsbook.model.runbook import DEFAULT_REQUIRED_SECTIONS
+from opsbook.settings.options import DEFAULT_REQUIRED_SECTIONS
 
 
 class PdfConfig(Config):
