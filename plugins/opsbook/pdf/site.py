@@ -19,7 +19,6 @@ from typing import Any
 
 from opsbook.diagnostics import Diagnostic, Level
 from opsbook.model.project import Project
-from opsbook.model.runbook import Runbook
 from opsbook.pdf.capture import PageCollector
 from opsbook.pdf.compose import BuiltSite, PrintError, PrintSettings
 from opsbook.pdf.revision import git_revision
@@ -98,14 +97,6 @@ class SitePdf:
     def active(self) -> bool:
         """Whether this build writes PDFs: never with error-level findings on record."""
         return self.write_into_site and not self.errors
-
-    def href_for(self, page_url: str, runbook: Runbook) -> str | None:
-        """The "Download PDF" link of a runbook page, or None when no PDF is written."""
-        if not self.active:
-            return None
-        from opsbook.pdf.printing import runbook_pdf_path
-
-        return relative_href(page_url, f"{PDF_DIR}/{runbook_pdf_path(runbook.id)}")
 
     def collect(self, page: Any) -> None:
         if self.collector is not None:
