@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from codeowners import path_to_regex
+
 from opsbook.load.document import display_path_for, resolved_path
 
 # Where GitHub looks, in the order it looks.
@@ -43,7 +45,7 @@ class OwnerRule:
     regex: re.Pattern[str] = field(compare=False, repr=False)
 
     def matches(self, relative_path: str) -> bool:
-        return self.regex.match(relative_path) is not None
+        return self.regex.search(relative_path) is not None
 
     @property
     def team_ids(self) -> tuple[str, ...]:
@@ -103,48 +105,14 @@ class CodeOwners:
 
 
 def pattern_regex(pattern: str) -> re.Pattern[str]:
-    """Translate a CODEOWNERS (gitignore-style) pattern into a regex over relative paths.
+    """A CODEOWNERS (gitignore-style) pattern as a regex searched in a relative POSIX path.
 
-    A pattern with a slash before its last character is anchored at the root; otherwise it
-    matches at any depth. A pattern that names a directory owns everything below it; a
-    trailing slash means it only matches directories.
+    The matching is the `codeowners` library's port of GitHub's own rules (anchoring, ``**``,
+    a trailing ``/*`` that does not reach into subfolders); a lone ``/`` owns everything.
     """
-    directory_only = pattern.endswith("/")
-    body = pattern.rstrip("/")
-    anchored = "/" in body
-    body = body.lstrip("/")
-    parts: list[str] = []
-    index = 0
-    while index < len(body):
-        if body.startswith("**/", index):
-            parts.append("(?:.*/)?")
-            index += 3
-        elif body.startswith("/**", index) and index + 3 == len(body):
-            parts.append("/.*")
-            index += 3
-        elif body.startswith("**", index):
-            parts.append(".*")
-            index += 2
-        elif body[index] == "*":
-            parts.append("[^/]*")
-            index += 1
-        elif body[index] == "?":
-            parts.append("[^/]")
-            index += 1
-        else:
-            parts.append(re.escape(body[index]))
-            index += 1
-    prefix = "" if anchored else "(?:.*/)?"
-    if directory_only:
-        suffix = "/.*"
-    elif body == "*" or body.endswith("/*"):
-        # GitHub: `docs/*` owns docs/a.md but not docs/sub/b.md (unlike gitignore).
-        suffix = ""
-    else:
-        suffix = "(?:/.*)?"  # a name that is a directory owns everything below it
-    if not body:  # "/" alone: the whole repository
-        return re.compile(r"^.*$")
-    return re.compile(f"^{prefix}{''.join(parts)}{suffix}$")
+    if not pattern.strip("/"):
+        return re.compile(r"\A")
+    return path_to_regex(pattern)
 
 
 def _split_line(raw: str) -> list[str]:
