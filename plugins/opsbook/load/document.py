@@ -164,3 +164,13 @@ def parse_document(path: Path, display_path: str, data: bytes) -> Document:
         frontmatter=frontmatter,
         problems=decoded.problems + frontmatter.problems,
     )
+
+
+def is_below(path: Path, directory: Path) -> bool:
+    """Whether ``path`` lies in ``directory``, folders resolved: a symlinked folder counts where
+    it points, while the file name itself is kept (a symlinked page is matched by its name)."""
+    try:
+        resolve_folders(path).relative_to(resolved_folder(directory.absolute()))
+    except ValueError:
+        return False
+    return True

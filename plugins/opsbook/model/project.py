@@ -13,9 +13,8 @@ from opsbook.load.document import (
     Document,
     display_path_for,
     forget_resolved_folders,
+    is_below,
     load_document,
-    resolve_folders,
-    resolved_folder,
 )
 from opsbook.model.contacts import CONTACTS_SPEC, ContactBook, build_contact_sheet
 from opsbook.model.origin import Origin
@@ -84,7 +83,7 @@ def effective_kind(document: Document, config: OpsbookConfig) -> str | None:
     declared = document.kind
     if declared:
         return declared
-    if (document.data is not None or _lacks_frontmatter(document)) and config.site and _is_below(
+    if (document.data is not None or _lacks_frontmatter(document)) and config.site and is_below(
         document.path, config.runbooks_dir
     ):
         return "runbook"
@@ -94,14 +93,6 @@ def effective_kind(document: Document, config: OpsbookConfig) -> str | None:
 def _lacks_frontmatter(document: Document) -> bool:
     """Readable text with no `---` block at all (an empty file, or Markdown only)."""
     return document.text is not None and not document.frontmatter.present
-
-
-def _is_below(path: Path, directory: Path) -> bool:
-    try:
-        resolve_folders(path).relative_to(resolved_folder(directory.absolute()))
-    except ValueError:
-        return False
-    return True
 
 
 def iter_markdown_files(directory: Path) -> Iterator[Path]:

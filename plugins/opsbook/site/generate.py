@@ -12,9 +12,6 @@ from mkdocs.utils import get_relative_url
 from opsbook.diagnostics import Diagnostic, Level
 from opsbook.model.project import Project
 from opsbook.model.runbook import Runbook
-from opsbook.render import fragments, pages
-from opsbook.render.context import RenderContext
-from opsbook.site.links import page_linker
 from opsbook.model.urls import (
     ALERTS_INDEX,
     RULES_PAGE,
@@ -23,6 +20,9 @@ from opsbook.model.urls import (
     alert_redirect,
     service_page,
 )
+from opsbook.render import fragments, pages
+from opsbook.render.context import RenderContext
+from opsbook.site.links import page_linker
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ Everything it shows is rendered by :mod:`opsbook.render`.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import replace
 from functools import partial
 from html import escape as html_escape
@@ -19,33 +18,36 @@ from typing import Any, Literal
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
-from mkdocs.utils import get_relative_url
 
-from opsbook.settings import ConfigError, OpsbookConfig, config_from_plugin
 from opsbook.diagnostics import Diagnostic, Level
-from opsbook.model.project import Project, iter_markdown_files, load_project, site_files
+from opsbook.model.project import Project, load_project, site_files
 from opsbook.model.runbook import Runbook
 from opsbook.pdf.site import SitePdf
 from opsbook.render import fragments
 from opsbook.render.context import RenderContext
 from opsbook.render.expand import Stash, restore_calls, stash_calls
-from opsbook.render.pages import alert_redirect_html
-from opsbook.site.assets import asset_files, register_assets
-from opsbook.site.background import Background
+from opsbook.settings import ConfigError, OpsbookConfig, config_from_plugin
 from opsbook.settings.mkdocs import OpsbookPluginConfig
+from opsbook.site.assets import register_assets
+from opsbook.site.background import Background
+from opsbook.site.files import (
+    add_assets,
+    add_generated_pages,
+    add_runbook_files,
+    alert_redirects,
+    drop_unusable,
+    runbook_pages,
+)
 from opsbook.site.generate import (
     GeneratedPage,
     SiteWork,
     page_context,
-    planned_pages,
-    planned_redirects,
     site_work,
 )
 from opsbook.site.navigation import SERVICES_IN_NAV_UNPRUNED, add_runbook_section
-from opsbook.model.urls import RUNBOOKS_URL_PREFIX, document_src_uri
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 
@@ -92,55 +94,22 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.project = load_project(self.opsbook, site_files(self.opsbook), base=self._root)
         if self.work is not None:
             self.work.cancel()
-        runbooks_dir = self.opsbook.runbooks_dir
-        if runbooks_dir.is_dir() and not _is_below(runbooks_dir, Path(config.docs_dir)):
-            for path in iter_markdown_files(runbooks_dir):
-                src_uri = "/".join(
-                    (RUNBOOKS_URL_PREFIX, *path.relative_to(runbooks_dir).parts)
-                )
-                files.append(File.generated(config, src_uri, abs_src_path=str(path)))
-        # A file opsbook could not read as text (binary, not UTF-8, over the size limit, a
-        # dangling link or a FIFO) is reported by the checks; left in, MkDocs would stop on it
-        # with a traceback (`mkdocs serve`, `strict: false`) or block reading it.
-        unusable = {os.path.normpath(document.path.absolute())
-                    for document in self.project.documents if document.text is None}
-        for listed in list(files):
-            if listed.abs_src_path and os.path.normpath(listed.abs_src_path) in unusable:
-                files.remove(listed)
-        self.runbooks = {}
-        for runbook in self.project.runbooks:
-            runbook_uri = document_src_uri(self.opsbook, runbook.origin.document.path)
-            runbook_file = files.get_file_from_path(runbook_uri) if runbook_uri else None
-            if runbook_file is not None and runbook_uri is not None:
-                self.runbooks[runbook_uri] = runbook
-                if runbook_file.inclusion.is_in_nav():
-                    runbook_file.inclusion = InclusionLevel.NOT_IN_NAV  # the indexes list it
+        add_runbook_files(files, config, self.opsbook)
+        drop_unusable(files, self.project)
+        self.runbooks = runbook_pages(files, self.project)
         self.context = RenderContext.for_project(
             self.project, directory_urls=bool(config.use_directory_urls)
         )
         self.stashes = {}
         self.summaries = {}
-        self.generated = [
-            page for page in planned_pages(self.project, self.config.alert_pages)
-            if page.src_uri not in files
-        ]
+        self.generated = add_generated_pages(files, config, self.project,
+                                             self.config.alert_pages)
         self._generated_uris = {page.src_uri for page in self.generated}
-        for page in self.generated:  # their text comes from the work below, when read
-            files.append(File.generated(config, page.src_uri, content="",
-                                        inclusion=InclusionLevel.NOT_IN_NAV))
-        self.redirects = []
-        if self.config.alert_pages:
-            for redirect in planned_redirects(self.project, bool(config.use_directory_urls)):
-                target = files.get_file_from_path(
-                    document_src_uri(self.opsbook, redirect.runbook.origin.document.path) or ""
-                )
-                if target is not None and redirect.src_uri not in files:
-                    html = alert_redirect_html(redirect.alert, redirect.runbook.title,
-                                               get_relative_url(target.url, redirect.url))
-                    self.redirects.append((redirect.src_uri, html))
-        for asset in asset_files(config):
-            if asset.src_uri not in files:
-                files.append(asset)
+        self.redirects = (
+            alert_redirects(files, self.project, bool(config.use_directory_urls))
+            if self.config.alert_pages else []
+        )
+        add_assets(files, config)
         # A build reports at the end, so checks, generated pages and header cards can be
         # done by a worker while MkDocs converts Markdown; `serve` and PDF printing need the
         # findings before any page is rendered.
@@ -268,8 +237,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         failing = 0
         for diagnostic in self.diagnostics:
             text = (
-                f"{diagnostic.path}:{diagnostic.line}: {diagnostic.rule} "
-                f"{diagnostic.level.value}: {diagnostic.message} — {diagnostic.hint}"
+                f"{diagnostic.path}:{diagnostic.line}: {diagnostic.rule} {diagnostic.message}"
+                f" — {diagnostic.hint}"
             )
             if not diagnostic.level.fails(fail_on):
                 # Below `fail_on` (by default: warnings such as an overdue review) is shown but
@@ -294,11 +263,3 @@ def _run_checks(project: Project) -> list[Diagnostic]:
     from opsbook.checks import run_checks
 
     return run_checks(project)
-
-
-def _is_below(path: Path, directory: Path) -> bool:
-    try:
-        path.resolve().relative_to(directory.resolve())
-    except ValueError:
-        return False
-    return True
