@@ -32,6 +32,7 @@ from opsbook.model.project import load_project, site_files
 from opsbook.model.redact import REDACTED, redact_contacts, redacted_project
 from opsbook.render.context import RenderContext
 from opsbook.render.fragments import contact_card, escalation_ladder
+from opsbook.settings import load_config
 from tests.support.repo import REPO_ROOT, copy_handbook
 
 # ---------------------------------------------------------------------------------------------

@@ -386,6 +386,7 @@ def test_ob303_site_without_contacts(tmp_path: Path) -> None:
 def test_two_matrices_reported_the_same_in_any_order(tmp_path: Path) -> None:
     from opsbook.checks import run_checks
     from opsbook.model.project import load_project, site_files
+    from opsbook.settings import load_config
     from tests.support.sitekit import make_site
 
     config_file = make_site(tmp_path, {"docs/zz-severity.md": MATRIX})

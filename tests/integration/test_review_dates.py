@@ -13,9 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import copy_handbook
 from pypdf import PdfReader
-from sitebuild import mkdocs_env
+
+from tests.support.repo import REPO_ROOT, copy_handbook
+from tests.support.sitebuild import mkdocs_env
 
 BIN = Path(sys.executable).parent
 YEARS_AHEAD = "2031-06-01"  # every reference runbook is long overdue by then
@@ -197,7 +198,7 @@ def test_the_review_issue_job_keeps_one_issue(ahead: Path, tmp_path: Path) -> No
     gh.write_text(FAKE_GH, encoding="utf-8")
     gh.chmod(0o755)
     state = tmp_path / "gh-state.json"
-    script = Path(__file__).resolve().parent.parent / ".github" / "scripts" / "review-issue.sh"
+    script = REPO_ROOT / ".github" / "scripts" / "review-issue.sh"
     env = {"PATH": f"{tools}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}",
            "FAKE_GH_STATE": str(state), "TMPDIR": str(tmp_path)}
 
