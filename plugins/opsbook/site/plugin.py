@@ -253,8 +253,9 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
                 log.warning(text)
         if failing and self.config.strict and self.command != "serve":
             plural = "s" if failing != 1 else ""
+            what = "error-level" if fail_on is Level.ERROR else "error- or warning-level"
             raise PluginError(
-                f"opsbook: {failing} finding{plural} at or above `fail_on: {fail_on.value}`; "
+                f"opsbook: {failing} {what} finding{plural} (fail_on: {fail_on.value}); "
                 "fix them or run `opsbook check` for details"
             )
 
