@@ -11,7 +11,7 @@ import yaml
 from opsbook.adopt.init import InitOptions, parse_levels, plan_init
 from opsbook.adopt.mkdocs_edit import add_plugin, site_facts
 from opsbook.adopt.plan import Refused, write_plan
-from opsbook.config import ConfigError
+from opsbook.settings import ConfigError
 from opsbook.workspace import check_paths
 from tests.support.adopt import HAND_WRITTEN_MKDOCS, TODAY, fill_contacts
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from opsbook.adopt.plan import PlannedFile, describe, normalise, write_plan
-from opsbook.config import ConfigError
+from opsbook.settings import ConfigError
 
 
 def _date(value: str) -> dt.date:

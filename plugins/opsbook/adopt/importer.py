@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from opsbook.adopt.contacts import PERSON_FIELDS, VENDOR_FIELDS, Record, records_in, usable
 from opsbook.adopt.legacy import Section, fenced_lines, parse_sections, relevel, trim
 from opsbook.adopt.plan import PlannedFile
+from opsbook.load.duration import Duration
 from opsbook.load.markdown import scan_blocks
-from opsbook.model.duration import Duration
 
 REQUIRED = ("Symptoms", "Diagnosis", "Mitigation", "Verification", "Escalation")
 _SECTION_WORDS = (

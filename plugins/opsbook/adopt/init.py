@@ -18,7 +18,7 @@ from pathlib import Path
 from opsbook import __version__
 from opsbook.adopt.mkdocs_edit import PLUGIN_NAME, add_plugin, site_facts
 from opsbook.adopt.plan import PlannedFile, Refused, conflicts, render_template
-from opsbook.config import ConfigError
+from opsbook.settings import ConfigError
 
 CONFIG_NAMES = ("mkdocs.yml", "properdocs.yml")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from opsbook.config import ConfigError
+from opsbook.settings import ConfigError
 
 PLUGIN_NAME = "opsbook"
 MARK = "added by `opsbook init`"

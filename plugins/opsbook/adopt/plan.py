@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from opsbook.config import ConfigError
+from opsbook.settings import ConfigError
 
 
 class Refused(ConfigError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache, partial
 
-from opsbook.config import ConfigError
+from opsbook.settings import ConfigError
 
 # Bytes Windows-1252 leaves undefined: a text decoded as 1252 and saved lost them, so the UTF-8
 # sequence they belonged to is one byte short ("âŒ" for ❌, E2 9D 8C with 9D gone).
