@@ -25,9 +25,22 @@ SHELL_SYNTAX = Rule(
     "A bash/sh code block does not parse (`bash -n`).",
     "A command that fails to parse fails when it is pasted during an incident, usually "
     "because of an unclosed quote that the page rendering hides.",
-    "```bash\nkubectl logs deploy/api | grep \"error\n```",
-    "```bash\nkubectl logs deploy/api | grep \"error\"\n```",
+    (
+        '# API errors\n'
+        '\n'
+        '```bash\n'
+        'kubectl logs deploy/api | grep "error\n'
+        '```\n'
+    ),
+    (
+        '# API errors\n'
+        '\n'
+        '```bash\n'
+        'kubectl logs deploy/api | grep "error"\n'
+        '```\n'
+    ),
     "fix the quoting or brackets in the block",
+    example_path='handbook.md',
 )
 
 RULES = (SHELL_SYNTAX,)

@@ -22,80 +22,273 @@ PLACEHOLDER_FIELD = Rule(
     "A contact field still holds a placeholder.",
     "At 3 a.m. `+1-XXX-XXX-XXXX` or `[See PagerDuty]` is not a phone number. Blanks in a "
     "contact sheet are only found when someone needs the number.",
-    'people:\n  - id: amara\n    name: "[Name]"\n    phone: "+1-XXX-XXX-XXXX"',
-    'people:\n  - id: amara\n    name: Amara Okafor\n    phone: "+1 202-555-0100"',
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: "[Name]"\n'
+        '    phone: "+44-XXXX-XXXXXX"\n'
+        '---\n'
+    ),
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: Jonas Weber\n'
+        '    phone: "+44 20 7946 0321"\n'
+        '---\n'
+    ),
     "fill in the real value",
+    example_path='docs/contacts-support.md',
 )
 INVALID_PHONE = Rule(
     "OB102", "invalid-phone", Level.ERROR,
     "A phone number does not parse as a real, dialable number.",
     "A number missing its country code or with a digit too many fails exactly when it is "
     "dialled from abroad or from a phone with no address book.",
-    'phone: "202-555-014"',
-    'phone: "+1 202-555-0100"',
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: Jonas Weber\n'
+        '    phone: "+44 20 7946 032"\n'
+        '---\n'
+    ),
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: Jonas Weber\n'
+        '    phone: "+44 20 7946 0321"\n'
+        '---\n'
+    ),
     "write the number in international form, e.g. +1 202-555-0100",
+    example_path='docs/contacts-support.md',
 )
 INVALID_EMAIL = Rule(
     "OB103", "invalid-email", Level.ERROR,
     "An e-mail address is not syntactically valid.",
     "A typo in an address turns an escalation e-mail into a bounce nobody reads.",
-    "email: amara.example.com",
-    "email: amara@example.com",
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: Jonas Weber\n'
+        '    email: jonas.example.com\n'
+        '---\n'
+    ),
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: Jonas Weber\n'
+        '    email: jonas@example.com\n'
+        '---\n'
+    ),
     "write a full address such as name@example.com",
+    example_path='docs/contacts-support.md',
 )
 UNKNOWN_TIMEZONE = Rule(
     "OB104", "unknown-timezone", Level.ERROR,
     "A time zone is not an IANA time zone name.",
     "The site shows each person's local time so nobody is paged at 4 a.m. by mistake; "
     "`EST` or `CET+1` cannot be converted reliably.",
-    "timezone: EST",
-    "timezone: America/New_York",
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: Jonas Weber\n'
+        '    phone: "+44 20 7946 0321"\n'
+        '    timezone: UK time\n'
+        '---\n'
+    ),
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: Jonas Weber\n'
+        '    phone: "+44 20 7946 0321"\n'
+        '    timezone: Europe/London\n'
+        '---\n'
+    ),
     "use an IANA name such as Europe/London or America/Chicago",
+    example_path='docs/contacts-support.md',
 )
 UNKNOWN_REFERENCE = Rule(
     "OB105", "unknown-contact-reference", Level.ERROR,
     "A team, escalation step or runbook names a person or team that does not exist.",
     "An escalation step that notifies a removed person silently skips a step of the ladder.",
-    "escalation:\n  - after: 0m\n    notify: [amra]",
-    "escalation:\n  - after: 0m\n    notify: [amara]",
+    (
+        '---\n'
+        'kind: contacts\n'
+        'teams:\n'
+        '  - id: support\n'
+        '    name: Support\n'
+        '    channel: "#support"\n'
+        '    escalation:\n'
+        '      - after: 0m\n'
+        '        notify: [amra]\n'
+        '---\n'
+    ),
+    (
+        '---\n'
+        'kind: contacts\n'
+        'teams:\n'
+        '  - id: support\n'
+        '    name: Support\n'
+        '    channel: "#support"\n'
+        '    escalation:\n'
+        '      - after: 0m\n'
+        '        notify: [amara]\n'
+        '---\n'
+    ),
     "use an id defined under people or teams in the contacts file",
     reads=frozenset({Input.CONTACTS}),  # names a person or team of some contacts file
+    example_path='docs/contacts-support.md',
 )
 EMPTY_ESCALATION = Rule(
     "OB106", "empty-escalation-policy", Level.ERROR,
     "A team has no escalation steps, or a step notifies nobody.",
     "A team that owns runbooks needs someone to page; an empty ladder means nobody is.",
-    "escalation: []",
-    "escalation:\n  - after: 0m\n    notify: [amara]",
+    (
+        '---\n'
+        'kind: contacts\n'
+        'teams:\n'
+        '  - id: support\n'
+        '    name: Support\n'
+        '    channel: "#support"\n'
+        '    escalation: []\n'
+        '---\n'
+    ),
+    (
+        '---\n'
+        'kind: contacts\n'
+        'teams:\n'
+        '  - id: support\n'
+        '    name: Support\n'
+        '    channel: "#support"\n'
+        '    escalation:\n'
+        '      - after: 0m\n'
+        '        notify: [amara]\n'
+        '---\n'
+    ),
     "add at least one step `{after: 0m, notify: [person-id]}`",
     reads=frozenset({Input.CONTACTS}),
+    example_path='docs/contacts-support.md',
 )
 ESCALATION_ORDER = Rule(
     "OB107", "escalation-not-increasing", Level.ERROR,
     "Escalation steps are not in strictly increasing `after` order.",
     "Two steps at the same time, or a later step listed first, make the ladder ambiguous: "
     "people do not know who is next.",
-    "escalation:\n  - {after: 15m, notify: [amara]}\n  - {after: 15m, notify: [jonas]}",
-    "escalation:\n  - {after: 0m, notify: [amara]}\n  - {after: 15m, notify: [jonas]}",
+    (
+        '---\n'
+        'kind: contacts\n'
+        'teams:\n'
+        '  - id: support\n'
+        '    name: Support\n'
+        '    channel: "#support"\n'
+        '    escalation:\n'
+        '      - after: 15m\n'
+        '        notify: [amara]\n'
+        '      - after: 15m\n'
+        '        notify: [jonas]\n'
+        '---\n'
+    ),
+    (
+        '---\n'
+        'kind: contacts\n'
+        'teams:\n'
+        '  - id: support\n'
+        '    name: Support\n'
+        '    channel: "#support"\n'
+        '    escalation:\n'
+        '      - after: 0m\n'
+        '        notify: [amara]\n'
+        '      - after: 15m\n'
+        '        notify: [jonas]\n'
+        '---\n'
+    ),
     "give each step a later `after` than the one before",
+    example_path='docs/contacts-support.md',
+    example_context=((
+        "docs/contacts-people.md",
+        '---\nkind: contacts\npeople:\n  - id: jonas\n    name: Jonas Weber\n'
+        '    phone: "+44 20 7946 0321"\n---\n',
+    ),),
 )
 UNREACHABLE = Rule(
     "OB108", "unreachable-contact", Level.ERROR,
     "An escalation step notifies someone with no phone, e-mail or Slack.",
     "A name without a way to reach it is not an escalation step.",
-    "people:\n  - id: jonas\n    name: Jonas Weber",
-    'people:\n  - id: jonas\n    name: Jonas Weber\n    phone: "+44 20 7946 0321"',
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: Jonas Weber\n'
+        'teams:\n'
+        '  - id: support\n'
+        '    name: Support\n'
+        '    channel: "#support"\n'
+        '    escalation:\n'
+        '      - after: 0m\n'
+        '        notify: [jonas]\n'
+        '---\n'
+    ),
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: Jonas Weber\n'
+        '    phone: "+44 20 7946 0321"\n'
+        'teams:\n'
+        '  - id: support\n'
+        '    name: Support\n'
+        '    channel: "#support"\n'
+        '    escalation:\n'
+        '      - after: 0m\n'
+        '        notify: [jonas]\n'
+        '---\n'
+    ),
     "add a phone, e-mail or slack handle for this person",
     reads=frozenset({Input.CONTACTS}),  # the person notified may be in another sheet
+    example_path='docs/contacts-support.md',
 )
 DUPLICATE_ID = Rule(
     "OB109", "duplicate-contact-id", Level.ERROR,
     "Two people, teams or vendors share an id.",
     "References resolve to the first one; the second is unreachable by id.",
-    "people:\n  - id: amara\n  - id: amara",
-    "people:\n  - id: amara\n  - id: amara-o",
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: amara\n'
+        '    name: Amara Obi\n'
+        '    phone: "+1 202-555-0101"\n'
+        '---\n'
+    ),
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: amara-obi\n'
+        '    name: Amara Obi\n'
+        '    phone: "+1 202-555-0101"\n'
+        '---\n'
+    ),
     "give each person, team and vendor a unique id",
     reads=frozenset({Input.CONTACTS}),  # duplicates across sheets
+    example_path='docs/contacts-support.md',
 )
 PLACEHOLDER_TEXT = Rule(
     "OB110", "placeholder-contact-in-text", Level.ERROR,
@@ -103,9 +296,20 @@ PLACEHOLDER_TEXT = Rule(
     "Hand-written contact lists rot: `Phone: +1-XXX-XXX-XXXX` or `[Name] - [Phone]` survive "
     "review because they look like content. Communication templates are exempt: their "
     "`[Time]` blanks are meant to stay.",
-    "**Engineering lead:** [Name] - [Phone]",
-    '**Engineering lead:** {{ contact_card("amara") }}',
+    (
+        '# On call\n'
+        '\n'
+        '**Engineering lead:** [Name] - [Phone]\n'
+    ),
+    (
+        '# On call\n'
+        '\n'
+        '**Engineering lead:**\n'
+        '\n'
+        '{{ contact_card("amara") }}\n'
+    ),
     "fill in the real contact, or render it from the contacts file with a macro",
+    example_path='docs/oncall.md',
 )
 
 RULES = (PLACEHOLDER_FIELD, INVALID_PHONE, INVALID_EMAIL, UNKNOWN_TIMEZONE, UNKNOWN_REFERENCE,

@@ -23,71 +23,319 @@ NOT_UTF8 = Rule(
     "A file is not UTF-8 text (wrong encoding, or binary).",
     "Pages in another encoding render as garbage and break search; a binary file named .md "
     "is usually an accident.",
-    "Caf\\xe9 runbook  (saved as Latin-1)",
-    "Café runbook  (saved as UTF-8)",
+    (
+        '# Café runbook\n'
+        '\n'
+        'Call the café owner.\n'
+    ),
+    (
+        '# Café runbook\n'
+        '\n'
+        'Call the café owner.\n'
+    ),
     "re-save the file as UTF-8",
+    example_path='handbook.md',
+    example_encoding='latin-1',
 )
 INVALID_YAML = Rule(
     "OB003", "invalid-yaml", Level.ERROR,
     "Frontmatter is not valid YAML (or uses tags, which are not allowed).",
     "MkDocs would drop the metadata silently or fail with an error that does not name the "
     "line; opsbook points at the YAML error.",
-    "---\nalerts: [PaymentsDBDown\n---",
-    "---\nalerts: [PaymentsDBDown]\n---",
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
     "fix the YAML syntax at the reported line",
+    example_path='runbooks/payments/payments-down.md',
 )
 BAD_FRONTMATTER = Rule(
     "OB004", "frontmatter-not-mapping", Level.ERROR,
     "Frontmatter is not closed, or is not a mapping of keys to values.",
     "An unclosed `---` fence swallows the page into the metadata; a list or a bare string "
     "cannot say what the file is.",
-    "---\n- id: db\n# Database",
-    "---\nid: db\n---\n# Database",
+    (
+        '---\n'
+        '- id: payments-down\n'
+        '---\n'
+        '\n'
+        '# Payments are failing\n'
+    ),
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
     "write `key: value` lines between two `---` lines",
+    example_path='runbooks/payments/payments-down.md',
 )
 UNKNOWN_KIND = Rule(
     "OB005", "unknown-kind", Level.ERROR,
     "`kind:` names something opsbook does not know.",
     "A typo in `kind` would make opsbook skip every check that applies to the file.",
-    "kind: runbok",
-    "kind: runbook",
+    (
+        '---\n'
+        'kind: runbok\n'
+        '---\n'
+        '# Status\n'
+    ),
+    (
+        '---\n'
+        'kind: template\n'
+        '---\n'
+        '# Status\n'
+    ),
     "use one of: " + ", ".join(sorted(KIND_SPECS)),
+    example_path='docs/status.md',
 )
 UNKNOWN_FIELD = Rule(
     "OB006", "unknown-field", Level.ERROR,
     "Frontmatter has a key the kind does not define.",
     "Typos must not pass silently: `severty: SEV1` would leave the runbook without a "
     "severity and nobody would notice.",
-    "severty: SEV1",
-    "severity: SEV1",
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        'review_evry: 90d\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        'review_every: 90d\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
     "remove the key or fix its spelling",
+    example_path='runbooks/payments/payments-down.md',
 )
 INVALID_FIELD = Rule(
     "OB007", "invalid-field", Level.ERROR,
     "A required field is missing or a value has the wrong type.",
     "The site, the PDF and the checks rely on these fields; a wrong type (a number where an "
     "id belongs, a phone number YAML read as an integer) breaks them quietly.",
-    "phone: +12025550100",
-    'phone: "+1 202-555-0100"',
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: Jonas Weber\n'
+        '    phone: +442079460321\n'
+        '---\n'
+    ),
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: Jonas Weber\n'
+        '    phone: "+44 20 7946 0321"\n'
+        '---\n'
+    ),
     "give the field the expected type",
+    example_path='docs/contacts-support.md',
 )
 DUPLICATE_KEY = Rule(
     "OB008", "duplicate-yaml-key", Level.ERROR,
     "The same key appears twice in one mapping.",
     "YAML keeps the last value silently, so the first one (often the correct phone number) "
     "is lost without a word.",
-    "phone: \"+1 202-555-0100\"\nphone: \"+1 202-555-0199\"",
-    "phone: \"+1 202-555-0100\"",
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: Jonas Weber\n'
+        '    phone: "+44 20 7946 0321"\n'
+        '    phone: "+44 20 7946 0999"\n'
+        '---\n'
+    ),
+    (
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: jonas\n'
+        '    name: Jonas Weber\n'
+        '    phone: "+44 20 7946 0321"\n'
+        '---\n'
+    ),
     "remove one of the two keys",
+    example_path='docs/contacts-support.md',
 )
 TOO_LARGE = Rule(
     "OB009", "input-too-large", Level.ERROR,
     "A file, or its expanded frontmatter, is too large to check.",
     "A 50 MB page or a YAML alias bomb would stall every check and build; it is refused "
     "with a message instead.",
-    "a: &a [x, x, x]\nb: &b [*a, *a, *a]\n...",
-    "(plain values, no alias chains)",
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        'a: &a [x, x, x, x, x, x, x, x, x, x]\n'
+        'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n'
+        'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n'
+        'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n'
+        'e: [*d, *d, *d]\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
     "split the file, or write values out instead of using aliases",
+    example_path='runbooks/payments/payments-down.md',
 )
 
 RULES = (UNREADABLE, NOT_UTF8, INVALID_YAML, BAD_FRONTMATTER, UNKNOWN_KIND, UNKNOWN_FIELD,

@@ -18,20 +18,38 @@ UNKNOWN_MACRO = Rule(
     "A line calls a macro that opsbook does not have.",
     "Page text is never run as a template: a call opsbook cannot expand is shown literally, "
     "so the reader sees `{{ ... }}` where a table of names and numbers should be.",
-    '{{ escalation_table("payments") }}',
-    '{{ escalation_ladder("payments") }}',
+    (
+        '# On call\n'
+        '\n'
+        '{{ escalation_table("payments") }}\n'
+    ),
+    (
+        '# On call\n'
+        '\n'
+        '{{ escalation_ladder("payments") }}\n'
+    ),
     "use one of: " + ", ".join(spec.signature for spec in MACROS.values())
     + " (or put the line in a code block to show it literally)",
+    example_path='docs/oncall.md',
 )
 UNKNOWN_ARGUMENT = Rule(
     "OB402", "unknown-macro-argument", Level.ERROR,
     "A macro names a person, team, vendor or service that is not in the handbook, or its "
     "arguments are not quoted text or not as many as it takes.",
     "The rendered card or ladder would be empty exactly where someone looks for who to call.",
-    '{{ escalation_ladder("paymnets") }}',
-    '{{ escalation_ladder("payments") }}',
+    (
+        '# On call\n'
+        '\n'
+        '{{ escalation_ladder("paymnets") }}\n'
+    ),
+    (
+        '# On call\n'
+        '\n'
+        '{{ escalation_ladder("payments") }}\n'
+    ),
     "use an id from the contacts file (or a service a team or runbook names)",
     reads=frozenset({Input.CONTACTS, Input.RUNBOOK}),  # runbooks also define services
+    example_path='docs/oncall.md',
 )
 
 RULES = (UNKNOWN_MACRO, UNKNOWN_ARGUMENT)

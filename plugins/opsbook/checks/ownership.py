@@ -26,13 +26,12 @@ CODEOWNERS_MISMATCH = Rule(
     "The owner team is paged when the runbook is needed; CODEOWNERS routes reviews of the "
     "runbook. If they differ, changes to a team's incident steps are approved by someone "
     "else, and nobody on the owning team notices until they follow them.",
-    "# .github/CODEOWNERS\n/runbooks/payments/ @larkspur/bookings\n\n"
-    "# runbooks/payments/refunds.md\nowner: payments",
-    "# .github/CODEOWNERS\n/runbooks/payments/ @larkspur/payments\n\n"
-    "# runbooks/payments/refunds.md\nowner: payments",
+    '/runbooks/payments/ @example-org/bookings\n',
+    '/runbooks/payments/ @example-org/payments\n',
     "make the runbook's `owner` and its CODEOWNERS line name the same team "
     "(@org/<team id>)",
     reads=frozenset({Input.CODEOWNERS}),
+    example_path='.github/CODEOWNERS',
 )
 
 RULES = (CODEOWNERS_MISMATCH,)

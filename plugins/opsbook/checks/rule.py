@@ -45,6 +45,15 @@ class Rule:
     collision: bool = False
     """It compares runbooks with each other by id or alert name: the other half of a finding
     mentions the same name, so a check narrowed to the files that mention it stays exact."""
+    example_path: str = "handbook.md"
+    """``bad`` and ``good`` are each the whole of this file. A path with a folder
+    (``docs/contacts.md``, ``runbooks/api/api-down.md``) puts it into the example handbook of
+    :mod:`opsbook.checks.examples`, replacing the file of that name; a bare name is a loose
+    legacy file, checked on its own. A test checks every rule's examples for real."""
+    example_context: tuple[tuple[str, str], ...] = ()
+    """Other files (path, text) both examples need: a second runbook, a CODEOWNERS file."""
+    example_encoding: str = "utf-8"
+    """How the bad example is saved (``latin-1`` shows a file that is not UTF-8)."""
 
     @property
     def family(self) -> str:

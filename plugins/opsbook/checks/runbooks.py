@@ -16,50 +16,302 @@ MISSING_SECTION = Rule(
     "A runbook lacks one of the required sections.",
     "Mid-incident, people jump straight to Mitigation or Escalation; a runbook without them "
     "leaves the reader guessing at the worst time.",
-    "## Symptoms\n...\n## Mitigation\n...",
-    "## Symptoms\n## Diagnosis\n## Mitigation\n## Verification\n## Escalation",
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
     "add the section as a heading (## Name)",
+    example_path='runbooks/payments/payments-down.md',
 )
 DUPLICATE_RUNBOOK = Rule(
     "OB302", "duplicate-runbook-id", Level.ERROR,
     "Two runbooks share an id.",
     "The id is the runbook's URL and its `opsbook lookup` key: two of them make one "
     "unreachable.",
-    "id: db-failover   (in two files)",
-    "id: db-failover / id: db-replica-lag",
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are slow\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsSlow]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
+    (
+        '---\n'
+        'id: payments-slow\n'
+        'title: Payments are slow\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsSlow]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
     "give each runbook a unique id",
     reads=frozenset({Input.RUNBOOK}),
     collision=True,
+    example_path='runbooks/payments/payments-slow.md',
 )
 UNKNOWN_OWNER = Rule(
     "OB303", "unknown-runbook-owner", Level.ERROR,
     "A runbook's owner is not a team in the contacts file.",
     "The runbook page shows the owner's escalation ladder; an unknown owner means no one "
     "to call.",
-    "owner: paymnets",
-    "owner: payments",
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: paymnets\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
     "use a team id from the contacts file",
     reads=frozenset({Input.CONTACTS}),
+    example_path='runbooks/payments/payments-down.md',
 )
 REVIEW_OVERDUE = Rule(
     "OB304", "review-overdue", Level.WARNING,
     "A runbook has not been reviewed within its review interval.",
     "Runbooks rot with the systems they describe; a stale one is followed confidently into "
     "the wrong commands.",
-    "last_reviewed: 2025-01-10\nreview_every: 90d",
-    "last_reviewed: 2026-10-01\nreview_every: 90d",
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-01-05\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
     "review the runbook and update `last_reviewed`",
+    example_path='runbooks/payments/payments-down.md',
 )
 DUPLICATE_ALERT = Rule(
     "OB305", "alert-answered-twice", Level.ERROR,
     "Two runbooks claim the same alert.",
     "An alert's `runbook_url` can point at one page only; with two claims, `opsbook lookup` "
     "and the alert index cannot say which one to open.",
-    "alerts: [DBDown]   (in two runbooks)",
-    "alerts: [DBDown] / alerts: [DBReplicaLag]",
+    (
+        '---\n'
+        'id: payments-slow\n'
+        'title: Payments are slow\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
+    (
+        '---\n'
+        'id: payments-slow\n'
+        'title: Payments are slow\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsSlow]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
     "keep the alert in the one runbook that answers it",
     reads=frozenset({Input.RUNBOOK}),
     collision=True,
+    example_path='runbooks/payments/payments-slow.md',
 )
 
 RULES = (MISSING_SECTION, DUPLICATE_RUNBOOK, UNKNOWN_OWNER, REVIEW_OVERDUE, DUPLICATE_ALERT)

@@ -22,56 +22,244 @@ UNKNOWN_SEVERITY = Rule(
     "A runbook names a severity the matrix does not define.",
     "A runbook marked `SEV0` or `Sev-1` in a handbook whose matrix says SEV1..SEV4 cannot be "
     "matched to response times, and the index by severity drops it.",
-    "severity: SEV0",
-    "severity: SEV1",
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV0\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
+    (
+        '---\n'
+        'id: payments-down\n'
+        'title: Payments are failing\n'
+        'service: payments\n'
+        'owner: payments\n'
+        'severity: SEV1\n'
+        'alerts: [PaymentsDown]\n'
+        'last_reviewed: 2026-11-01\n'
+        '---\n'
+        '\n'
+        '## Symptoms\n'
+        'Checkout returns errors.\n'
+        '\n'
+        '## Diagnosis\n'
+        "Read the provider's status page.\n"
+        '\n'
+        '## Mitigation\n'
+        'Switch to the backup provider.\n'
+        '\n'
+        '## Verification\n'
+        'A test payment succeeds.\n'
+        '\n'
+        '## Escalation\n'
+        'Page the Payments ladder.\n'
+    ),
     "use a level id or alias from the severity matrix",
     reads=frozenset({Input.MATRIX}),
+    example_path='runbooks/payments/payments-down.md',
 )
 DUPLICATE_LEVEL = Rule(
     "OB202", "duplicate-severity-name", Level.ERROR,
     "Two severity levels share an id or alias.",
     "If `P1` names both SEV1 and SEV2, a page saying P1 is ambiguous by a whole level.",
-    "levels:\n  - id: SEV1\n    aliases: [P1]\n  - id: SEV2\n    aliases: [P1]",
-    "levels:\n  - id: SEV1\n    aliases: [P1]\n  - id: SEV2\n    aliases: [P2]",
+    (
+        '---\n'
+        'kind: severity-matrix\n'
+        'levels:\n'
+        '  - id: SEV1\n'
+        '    aliases: [P1]\n'
+        '    summary: Customers cannot pay\n'
+        '    acknowledge: 5m\n'
+        '    respond: 15m\n'
+        '    update_every: 30m\n'
+        '    resolve: 4h\n'
+        '  - id: SEV2\n'
+        '    aliases: [P1]\n'
+        '    summary: Payments are slow\n'
+        '    acknowledge: 30m\n'
+        '    respond: 1h\n'
+        '    update_every: 2h\n'
+        '    resolve: 1d\n'
+        '---\n'
+        '# Severity levels\n'
+    ),
+    (
+        '---\n'
+        'kind: severity-matrix\n'
+        'levels:\n'
+        '  - id: SEV1\n'
+        '    aliases: [P1]\n'
+        '    summary: Customers cannot pay\n'
+        '    acknowledge: 5m\n'
+        '    respond: 15m\n'
+        '    update_every: 30m\n'
+        '    resolve: 4h\n'
+        '  - id: SEV2\n'
+        '    aliases: [P2]\n'
+        '    summary: Payments are slow\n'
+        '    acknowledge: 30m\n'
+        '    respond: 1h\n'
+        '    update_every: 2h\n'
+        '    resolve: 1d\n'
+        '---\n'
+        '# Severity levels\n'
+    ),
     "give every level a distinct id and distinct aliases",
+    example_path='docs/severity.md',
 )
 NOT_MONOTONIC = Rule(
     "OB203", "severity-not-monotonic", Level.ERROR,
     "A less severe level has a faster time than a more severe one.",
     "Levels are listed most severe first; SEV3 acknowledged faster than SEV2 is almost "
     "always a typo in one of the two rows.",
-    "- id: SEV2\n  acknowledge: 15m\n- id: SEV3\n  acknowledge: 5m",
-    "- id: SEV2\n  acknowledge: 15m\n- id: SEV3\n  acknowledge: 1h",
+    (
+        '---\n'
+        'kind: severity-matrix\n'
+        'levels:\n'
+        '  - id: SEV1\n'
+        '    aliases: [P1]\n'
+        '    summary: Customers cannot pay\n'
+        '    acknowledge: 5m\n'
+        '    respond: 15m\n'
+        '    update_every: 30m\n'
+        '    resolve: 4h\n'
+        '  - id: SEV2\n'
+        '    aliases: [P2]\n'
+        '    summary: Payments are slow\n'
+        '    acknowledge: 1m\n'
+        '    respond: 1h\n'
+        '    update_every: 2h\n'
+        '    resolve: 1d\n'
+        '---\n'
+        '# Severity levels\n'
+    ),
+    (
+        '---\n'
+        'kind: severity-matrix\n'
+        'levels:\n'
+        '  - id: SEV1\n'
+        '    aliases: [P1]\n'
+        '    summary: Customers cannot pay\n'
+        '    acknowledge: 5m\n'
+        '    respond: 15m\n'
+        '    update_every: 30m\n'
+        '    resolve: 4h\n'
+        '  - id: SEV2\n'
+        '    aliases: [P2]\n'
+        '    summary: Payments are slow\n'
+        '    acknowledge: 30m\n'
+        '    respond: 1h\n'
+        '    update_every: 2h\n'
+        '    resolve: 1d\n'
+        '---\n'
+        '# Severity levels\n'
+    ),
     "make each level's times at least as long as the level above",
+    example_path='docs/severity.md',
 )
 DISAGREES = Rule(
     "OB204", "severity-time-disagrees", Level.ERROR,
     "A hand-written table or key/value block states a severity time the matrix contradicts.",
     "Real handbooks give three different SEV1 response times on three pages. The matrix is "
     "the one source; a copy that disagrees with it tells the on-call engineer the wrong thing.",
-    "| Severity | Acknowledge |\n|---|---|\n| SEV1 | 15 minutes |   (matrix: 5m)",
-    "| Severity | Acknowledge |\n|---|---|\n| SEV1 | 5 minutes |\n\nor {{ severity_table() }}",
+    (
+        '# Response times\n'
+        '\n'
+        '| Severity | Acknowledge |\n'
+        '|---|---|\n'
+        '| SEV1 | 15 minutes |\n'
+    ),
+    (
+        '# Response times\n'
+        '\n'
+        '| Severity | Acknowledge |\n'
+        '|---|---|\n'
+        '| SEV1 | 5 minutes |\n'
+    ),
     "change the value to match the matrix, or render the table with {{ severity_table() }}",
     reads=frozenset({Input.MATRIX}),
+    example_path='docs/response.md',
 )
 CONFLICTING = Rule(
     "OB205", "conflicting-severity-times", Level.ERROR,
     "A page with no matrix gives the same level two different times for the same measure.",
     "In a legacy handbook there is no single source yet, but two answers to \"how fast must "
     "a SEV1 be answered?\" on one page are certainly one too many.",
-    "SEV1:\n  Initial response: 15 minutes\n...\n| Response Time | Immediate |",
-    "SEV1:\n  Initial response: 15 minutes\n...\n| Response Time | 15 minutes |",
+    (
+        '# Incident response\n'
+        '\n'
+        '| Severity | Response time |\n'
+        '|---|---|\n'
+        '| SEV1 | 15 minutes |\n'
+        '\n'
+        'Respond to SEV1 incidents within 30 minutes.\n'
+    ),
+    (
+        '# Incident response\n'
+        '\n'
+        '| Severity | Response time |\n'
+        '|---|---|\n'
+        '| SEV1 | 15 minutes |\n'
+        '\n'
+        'Respond to SEV1 incidents within 15 minutes.\n'
+    ),
     "decide on one value and use it in both places (better: move to a severity matrix)",
     reads=frozenset({Input.MATRIX}),  # only applies while there is no matrix
+    example_path='handbook.md',
 )
 MATRIX_COUNT = Rule(
     "OB206", "severity-matrix-count", Level.ERROR,
     "The handbook has no severity matrix, or more than one.",
     "Runbooks name severities; exactly one matrix must say what they mean.",
-    "(two files with kind: severity-matrix)",
-    "docs/severity.md with kind: severity-matrix, and no other",
+    (
+        '---\n'
+        'kind: severity-matrix\n'
+        'levels:\n'
+        '  - id: SEV1\n'
+        '    aliases: [P1]\n'
+        '    summary: Customers cannot pay\n'
+        '    acknowledge: 5m\n'
+        '    respond: 15m\n'
+        '    update_every: 30m\n'
+        '    resolve: 4h\n'
+        '  - id: SEV2\n'
+        '    aliases: [P2]\n'
+        '    summary: Payments are slow\n'
+        '    acknowledge: 30m\n'
+        '    respond: 1h\n'
+        '    update_every: 2h\n'
+        '    resolve: 1d\n'
+        '---\n'
+        '# Severity levels\n'
+    ),
+    (
+        '# Severity levels (old)\n'
+        '\n'
+        'See the [severity levels](severity.md).\n'
+    ),
     "keep exactly one file with `kind: severity-matrix`",
     reads=frozenset({Input.MATRIX}),
+    example_path='docs/severity-old.md',
 )
 
 RULES = (UNKNOWN_SEVERITY, DUPLICATE_LEVEL, NOT_MONOTONIC, DISAGREES, CONFLICTING, MATRIX_COUNT)

@@ -18,10 +18,20 @@ UNUSED_SUPPRESSION = Rule(
     "OB901", "unused-suppression", Level.WARNING,
     "A `disable` comment suppresses nothing.",
     "Suppressions outlive the problem they excused and then hide the next one.",
-    "<!-- opsbook: disable OB110 -->\nPhone: +1 202-555-0100",
-    "Phone: +1 202-555-0100",
+    (
+        '# On call\n'
+        '\n'
+        '<!-- opsbook: disable OB110 -->\n'
+        'Phone: +1 202-555-0100\n'
+    ),
+    (
+        '# On call\n'
+        '\n'
+        'Phone: +1 202-555-0100\n'
+    ),
     "remove the comment",
     reads=ALL_INPUTS,  # a suppression turns unused when the finding it hid goes away
+    example_path='handbook.md',
 )
 
 RULES = (UNUSED_SUPPRESSION,)

@@ -14,27 +14,56 @@ MOJIBAKE = Rule(
     "Text was UTF-8 decoded as Latin-1/Windows-1252 somewhere (e.g. `âš ï¸` for ⚠️).",
     "Double-encoded characters make warnings unreadable and break search; they usually mean "
     "the file went through a tool with the wrong encoding.",
-    "âš ï¸ **ACTION REQUIRED**",
-    "⚠️ **ACTION REQUIRED**",
+    (
+        '# Database failover\n'
+        '\n'
+        'âš\xa0ï¸\x8f **Action required** before you start.\n'
+    ),
+    (
+        '# Database failover\n'
+        '\n'
+        '⚠️ **Action required** before you start.\n'
+    ),
     "re-decode the text (e.g. `python -c 'print(open(f).read().encode(\"cp1252\").decode()'`)"
     " or retype the characters",
+    example_path='handbook.md',
 )
 BOM = Rule(
     "OB502", "byte-order-mark", Level.WARNING,
     "A file starts with a UTF-8 byte order mark.",
     "A BOM before `---` hides the frontmatter from MkDocs; opsbook strips it, other tools "
     "may not.",
-    "\\ufeff---\\nid: db",
-    "---\\nid: db",
+    (
+        '\ufeff# Database failover\n'
+        '\n'
+        'Call the database team.\n'
+    ),
+    (
+        '# Database failover\n'
+        '\n'
+        'Call the database team.\n'
+    ),
     "save the file as UTF-8 without BOM",
+    example_path='handbook.md',
 )
 LINE_ENDINGS = Rule(
     "OB503", "mixed-line-endings", Level.WARNING,
     "A file mixes CRLF with LF or CR line endings.",
     "Mixed endings make diffs noisy and can break fenced blocks in some renderers.",
-    "line one\\r\\nline two\\n",
-    "line one\\nline two\\n",
+    (
+        '# Database failover\r\n'
+        '\r\n'
+        'Call the database team.\n'
+        'Then wait.\n'
+    ),
+    (
+        '# Database failover\n'
+        '\n'
+        'Call the database team.\n'
+        'Then wait.\n'
+    ),
     "normalise line endings (.gitattributes: `*.md text eol=lf`)",
+    example_path='handbook.md',
 )
 
 RULES = (MOJIBAKE, BOM, LINE_ENDINGS)

@@ -52,6 +52,8 @@ def _block(text: str) -> str:
 
 def explain(rule: Rule, family: str) -> str:
     """The rule as a terminal page, in the order of its catalogue entry on the site."""
+    from opsbook.checks.examples import example_caption
+
     return "\n".join([
         f"{rule.name} ({rule.id})",
         "",
@@ -63,7 +65,7 @@ def explain(rule: Rule, family: str) -> str:
         "## Why is this bad?",
         textwrap.fill(rule.why, 88),
         "",
-        "## Example",
+        f"## Example ({example_caption(rule)})",
         _block(rule.bad),
         "",
         "Use instead:",

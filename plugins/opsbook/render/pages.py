@@ -272,18 +272,20 @@ class RuleView:
     good: str
     fix: str
     family: str
+    where: str  # which file the examples are
 
 
 def rules_page(rules: Iterable[Rule]) -> PageSource:
     """The rule catalogue, one section per rule (ruff's rule pages are the model)."""
     from opsbook.checks import family_title
+    from opsbook.checks.examples import example_caption
 
     families: dict[str, list[RuleView]] = defaultdict(list)
     for rule in sorted(rules, key=lambda rule: rule.id):
         family = family_title(rule)
         families[family].append(RuleView(
             rule.id, rule.name, rule.level.value, rule.summary, rule.why, rule.bad, rule.good,
-            rule.fix, family,
+            rule.fix, family, example_caption(rule),
         ))
     def rule_html(rule: RuleView) -> Markup:
         return Markup(render_template("rule.html", rule=rule))

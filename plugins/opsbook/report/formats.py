@@ -85,6 +85,7 @@ def format_json(diagnostics: list[Diagnostic], summary: Summary) -> str:
 def format_sarif(diagnostics: list[Diagnostic], summary: Summary) -> str:
     """SARIF 2.1.0, one rule entry per opsbook rule, for GitHub code scanning."""
     from opsbook.checks import ALL_RULES
+    from opsbook.checks.examples import example_caption
 
     rules = []
     for rule in ALL_RULES:
@@ -95,9 +96,10 @@ def format_sarif(diagnostics: list[Diagnostic], summary: Summary) -> str:
                 "shortDescription": {"text": rule.summary},
                 "fullDescription": {"text": rule.why},
                 "help": {
-                    "text": f"{rule.why}\n\nBad:\n{rule.bad}\n\nGood:\n{rule.good}",
-                    "markdown": f"{rule.why}\n\n**Bad**\n\n```\n{rule.bad}\n```\n\n"
-                    f"**Good**\n\n```\n{rule.good}\n```",
+                    "text": f"{rule.why}\n\nBad ({example_caption(rule)}):\n{rule.bad}\n\n"
+                    f"Good:\n{rule.good}",
+                    "markdown": f"{rule.why}\n\n**Bad** ({example_caption(rule)})\n\n"
+                    f"```\n{rule.bad}\n```\n\n**Good**\n\n```\n{rule.good}\n```",
                 },
                 "defaultConfiguration": {"level": rule.level.value},
                 "properties": {"tags": [rule.family]},

@@ -1,0 +1,114 @@
+"""The small handbook every rule's bad and good example lives in.
+
+A rule's examples are whole files (:attr:`Rule.example_path`): either a file of this handbook,
+replaced, or a loose legacy file on its own. What the catalogue, `opsbook rule` and SARIF show
+is therefore something `opsbook check` can be run on, and a test does exactly that for every
+rule: the bad example yields that rule and nothing else, the good one yields nothing.
+"""
+
+from __future__ import annotations
+
+from opsbook.checks.rule import Rule
+
+EXAMPLE_TODAY = "2026-11-15"
+"""The day the examples are checked on (review dates in them are relative to it)."""
+
+EXAMPLE_HANDBOOK: dict[str, str] = {
+    "mkdocs.yml": """\
+site_name: Example handbook
+plugins:
+  - opsbook
+""",
+    "docs/index.md": "# Example handbook\n",
+    "docs/severity.md": """\
+---
+kind: severity-matrix
+levels:
+  - id: SEV1
+    aliases: [P1]
+    summary: Customers cannot pay
+    acknowledge: 5m
+    respond: 15m
+    update_every: 30m
+    resolve: 4h
+  - id: SEV2
+    aliases: [P2]
+    summary: Payments are slow
+    acknowledge: 30m
+    respond: 1h
+    update_every: 2h
+    resolve: 1d
+---
+# Severity levels
+""",
+    "docs/contacts.md": """\
+---
+kind: contacts
+people:
+  - id: amara
+    name: Amara Okafor
+    phone: "+1 202-555-0100"
+    email: amara@example.com
+    timezone: America/New_York
+teams:
+  - id: payments
+    name: Payments
+    channel: "#payments-oncall"
+    members: [amara]
+    services: [payments]
+    escalation:
+      - after: 0m
+        notify: [amara]
+---
+# Contacts
+""",
+    "runbooks/payments/payments-down.md": """\
+---
+id: payments-down
+title: Payments are failing
+service: payments
+owner: payments
+severity: SEV1
+alerts: [PaymentsDown]
+last_reviewed: 2026-11-01
+---
+
+## Symptoms
+Checkout returns errors.
+
+## Diagnosis
+Look at the payment provider's status page.
+
+## Mitigation
+Switch to the backup provider.
+
+## Verification
+Test payments succeed.
+
+## Escalation
+Page the Payments ladder.
+""",
+}
+
+
+def is_loose(rule: Rule) -> bool:
+    """Whether the rule's examples are a legacy file checked on its own."""
+    return "/" not in rule.example_path
+
+
+def example_caption(rule: Rule) -> str:
+    """Where the examples are, for a reader: ``docs/contacts.md`` or a loose legacy file."""
+    where = (f"a legacy Markdown file ({rule.example_path}) checked on its own" if is_loose(rule)
+             else f"{rule.example_path} of a handbook")
+    if rule.example_encoding != "utf-8":
+        where += f", the bad one saved as {rule.example_encoding}"
+    return where
+
+
+def example_files(rule: Rule, bad: bool) -> dict[str, str]:
+    """Every file of the rule's bad (or good) example, by path."""
+    text = rule.bad if bad else rule.good
+    files: dict[str, str] = {} if is_loose(rule) else dict(EXAMPLE_HANDBOOK)
+    files.update(rule.example_context)
+    files[rule.example_path] = text
+    return files
