@@ -27,10 +27,10 @@ levels:
   - id: SEV1
     aliases: [P1]
     summary: Customers cannot pay
-    acknowledge: 5m
-    respond: 15m
-    update_every: 30m
-    resolve: 4h
+    acknowledge: 10m
+    respond: 20m
+    update_every: 45m
+    resolve: 6h
   - id: SEV2
     aliases: [P2]
     summary: Payments are slow
