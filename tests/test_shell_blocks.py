@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from opsbook.checks.shell_text import fill_blanks, self_contained, shell_script
-from sitekit import check_loose, rules_at
+from tests.support.sitekit import check_loose, rules_at
 
 
 def fence(body: str, info: str = "bash") -> str:
