@@ -37,7 +37,14 @@ class EscalationStatement:
     names: frozenset[str]  # normalised names of the role (alternatives split)
 
     def same_role(self, other: EscalationStatement) -> bool:
-        return bool(self.names & other.names)
+        """"the manager" is the "engineering manager" of the same page; "primary on-call" is
+        not the "secondary on-call"."""
+        for mine in self.names:
+            for theirs in other.names:
+                a, b = set(mine.split()), set(theirs.split())
+                if a <= b or b <= a:
+                    return True
+        return False
 
 
 # `→` and the same arrow after a trip through the wrong encoding (cp1252, Mac Roman).

@@ -8,7 +8,7 @@ import yaml
 
 from opsbook.workspace import check_paths
 
-CORPUS = Path(__file__).resolve().parent / "corpus" / "severity"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "severity"
 FAMILIES = {"severity": {"OB204", "OB205"}, "escalation": {"OB207"}}
 
 Place = tuple[str, int]
