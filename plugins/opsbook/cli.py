@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="skip these rules or families")
     check.add_argument("--today", type=_date, help="date for review deadlines (YYYY-MM-DD)")
     check.add_argument("--output", "-o", type=Path, help="write the report to a file")
+    check.add_argument("--fix", action="store_true",
+                       help="repair findings in place, then report what is left; for now it "
+                            "repairs only OB501 (mojibake: UTF-8 read as Windows-1252 or Mac "
+                            "Roman) and changes no other byte")
     check.add_argument("--changed-since", metavar="REF",
                        help="only findings in files changed since the git revision REF, and "
                        "findings elsewhere that those changes cause")
@@ -177,6 +181,14 @@ def command_check(args: argparse.Namespace) -> int:
         # plugin) are loose Markdown, checked with every rule that applies to free text. The
         # site is read only once: load_config refuses it before any checking starts.
         run = check(None)
+    if args.fix:
+        from opsbook.fix import fix_findings
+
+        if fix_findings(run, config_file):
+            try:
+                run = check(config_file)
+            except NotAnOpsbookSite:
+                run = check(None)
     summary = Summary.of(run.diagnostics, run.files_checked)
     output = FORMATTERS[args.format](run.diagnostics, summary)
     if args.output:

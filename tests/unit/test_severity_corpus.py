@@ -44,6 +44,3 @@ def test_corpus_contradictions() -> None:
                 false_alarms.append(f"{own} {diagnostic.message}")
         assert false_alarms == [], family
         assert len(matched) >= 0.8 * len(expected), (family, expected - matched)
-    # Nothing else: the corpus has no blank contact and no mojibake.
-    others = [d for d in found if d.rule in {"OB101", "OB110", "OB501"}]
-    assert others == []

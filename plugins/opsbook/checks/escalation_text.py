@@ -48,7 +48,7 @@ class EscalationStatement:
 
 
 # `→` and the same arrow after a trip through the wrong encoding (cp1252, Mac Roman).
-_ARROW = re.compile(r"\s*(?:→|->|=>|⟶|⇒|â†’|‚Üí)\s*")
+_ARROW = re.compile(r"→|->|=>|⟶|⇒|â†’|‚Üí")
 _DELAY = re.compile(
     r"\b(?:after|within|in|for|past|over|more than|longer than|beyond|nach|après|después de|"
     r"após|dentro de|en|em|innerhalb von|binnen)\s+(?:of\s+)?"
@@ -84,7 +84,9 @@ _ROLE_WORD = re.compile(
 _LEVEL_PREFIX = re.compile(r"^\W*(?:level|tier|step|stage|nivel|nível|niveau|stufe|L)\s*\d+"
                            r"\s*[:.)\-–—]\s*", re.I)
 _ARTICLE = re.compile(r"^(?:the|a|an|our|your|el|la|o|a|le|der|die|das)\s+", re.I)
-_ROLE_END = re.compile(r"\s*(?:\(|,|;|\.\s|\.$|\bif\b|\bwhen\b|\bafter\b|\bwithin\b|\bvia\b|"
+# (No leading `\s*` in the patterns used to search or split: on a line of 400,000 spaces it
+# would be tried at every position.)
+_ROLE_END = re.compile(r"(?:\(|,|;|\.\s|\.$|\bif\b|\bwhen\b|\bafter\b|\bwithin\b|\bvia\b|"
                        r"\bby\b|\bon\b(?!-)|\bfor\b|\bonce\b|\bunless\b|\bsi\b|\bse\b|"
                        r"\bwenn\b|$)", re.I)
 
@@ -209,6 +211,8 @@ def escalation_statements(
         if not isinstance(block, ListItem | TextLine) or block.line in skip:
             continue
         text = block.text
+        if len(text) > 400:
+            continue  # no escalation step is worded that long
         clean = _clean(text)
         bold = isinstance(block, TextLine) and text.lstrip().startswith(("**", "__"))
         if (bold or clean.endswith(":")) and len(clean) < 80 and not _ARROW.search(clean):
@@ -216,7 +220,7 @@ def escalation_statements(
             role, label_level = _role_label(clean), level_in(clean)
             continue
         offset = len(text) - len(text.lstrip())
-        arrow = _ARROW.split(clean, maxsplit=1)
+        arrow = [part.strip() for part in _ARROW.split(clean, maxsplit=1)]
         if len(arrow) == 2:
             delay = _delay(arrow[0])
             target = _role_after_verb(arrow[1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 
 from opsbook.checks.escalation_text import EscalationStatement, escalation_statements
 from opsbook.checks.placeholders import may_mark_template, template_lines
@@ -216,31 +217,45 @@ def _scale(document: Document) -> frozenset[str]:
 
 def _handbooks(project: Project) -> list[list[Document]]:
     """Documents that make one handbook. A site is one; loose files are one handbook when
-    their titles share a name and their severity scales agree, or when neither title names
-    anyone and they sit in one folder with the same scale."""
+    their titles share a name, and files whose titles name no one join the files of their
+    folder with the same severity scale (when those name at most one organisation)."""
     documents = [document for document in project.documents if document.text is not None]
     if project.config.site or len(documents) < 2:
         return [documents]
     ordinary = frozenset(word for d in documents for word in _LOWER_WORD.findall(d.text or ""))
-    facts = [(_title_names(d, ordinary), _scale(d), d.path.parent) for d in documents]
     group = list(range(len(documents)))
 
     def root(index: int) -> int:
         while group[index] != index:
+            group[index] = group[group[index]]
             index = group[index]
         return index
 
-    for a in range(len(documents)):
-        for b in range(a + 1, len(documents)):
-            (names_a, scale_a, folder_a), (names_b, scale_b, folder_b) = facts[a], facts[b]
-            if names_a & names_b:
-                same = scale_a <= scale_b or scale_b <= scale_a
-            elif names_a and names_b:
-                same = False
+    def join(a: int, b: int) -> None:
+        group[root(b)] = root(a)
+
+    by_name: dict[str, int] = {}
+    by_place: dict[tuple[Path, frozenset[str]], list[int]] = {}
+    named: set[int] = set()
+    for index, document in enumerate(documents):
+        names = _title_names(document, ordinary)
+        for name in names:
+            if name in by_name:
+                join(by_name[name], index)
             else:
-                same = scale_a == scale_b and folder_a == folder_b
-            if same:
-                group[root(b)] = root(a)
+                by_name[name] = index
+        if names:
+            named.add(index)
+        by_place.setdefault((document.path.parent, _scale(document)), []).append(index)
+    for members in by_place.values():
+        nameless = [index for index in members if index not in named]
+        if not nameless:
+            continue
+        for index in nameless[1:]:
+            join(nameless[0], index)
+        organisations = {root(index) for index in members if index in named}
+        if len(organisations) == 1:
+            join(organisations.pop(), nameless[0])
     handbooks: dict[int, list[Document]] = {}
     for index, document in enumerate(documents):
         handbooks.setdefault(root(index), []).append(document)

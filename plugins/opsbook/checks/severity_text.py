@@ -308,6 +308,9 @@ _BOUNDED = re.compile(
 _CLAUSES = re.compile(r"[.;](?:\s|$)")
 
 
+_LONGEST_SENTENCE = 400
+
+
 def prose_statements(
     text: str, line: int, mentions: re.Pattern[str], resolve_level: LevelResolver
 ) -> list[TimeStatement]:
@@ -323,6 +326,8 @@ def prose_statements(
         # the whole line too, so a line with no mention has no clause with one.
         return statements
     for sentence in _CLAUSES.split(clean):
+        if len(sentence) > _LONGEST_SENTENCE:
+            continue  # no commitment is worded that long (and the measure search is per char)
         named = [m.group(0) for m in mentions.finditer(sentence)]
         if not named:
             continue
