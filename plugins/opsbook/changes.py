@@ -76,6 +76,7 @@ RULE_INPUTS: dict[str, frozenset[str]] = {
     "OB204": frozenset({MATRIX}),
     "OB205": frozenset({MATRIX}),  # only applies while there is no matrix
     "OB206": frozenset({MATRIX}),
+    "OB207": NO_INPUTS,  # escalations are compared within a page
     "OB301": NO_INPUTS,
     "OB302": frozenset({RUNBOOK}),
     "OB303": frozenset({CONTACTS}),

@@ -216,11 +216,15 @@ def _scale(document: Document) -> frozenset[str]:
 
 
 def _handbooks(project: Project) -> list[list[Document]]:
-    """Documents that make one handbook. A site is one; loose files are one handbook when
-    their titles share a name, and files whose titles name no one join the files of their
-    folder with the same severity scale (when those name at most one organisation)."""
+    """Documents whose statements are compared with each other. In a site, each page alone:
+    the matrix is the one source there, and OB204 compares every page with it. Loose files
+    are one handbook when their titles share a name, and files whose titles name no one join
+    the files of their folder with the same severity scale (when those name at most one
+    organisation)."""
     documents = [document for document in project.documents if document.text is not None]
-    if project.config.site or len(documents) < 2:
+    if project.config.site:
+        return [[document] for document in documents]
+    if len(documents) < 2:
         return [documents]
     ordinary = frozenset(word for d in documents for word in _LOWER_WORD.findall(d.text or ""))
     group = list(range(len(documents)))
