@@ -131,4 +131,5 @@ def shell_error(fence: Fence) -> str | None:
     """Why one shell block does not parse, or None when it does (or is not a shell block)."""
     if fence.info not in SHELL_INFOS or not fence.body:
         return None
-    return _bash_n(ShellBlock("", fence).script())
+    script = shell_script([text for _, text in fence.body])
+    return None if script is None else _bash_n(script)
