@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     new_runbook.add_argument("--severity", help="severity (default: the least severe level)")
     new_runbook.add_argument("--title", help="title (default: from the id)")
     new_runbook.add_argument("--config", type=Path)
+    new_runbook.add_argument("--today", type=_date, metavar="DATE",
+                             help="its last review date (default: $OPSBOOK_TODAY, else today)")
 
     lookup = commands.add_parser("lookup", help="which runbook answers an alert")
     lookup.add_argument("alert")
@@ -93,7 +95,42 @@ def build_parser() -> argparse.ArgumentParser:
     pdf.add_argument("--jobs", "-j", type=int, metavar="N",
                      help="PDFs laid out at once (default: one per CPU core)")
     pdf.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+    _adopt_parsers(commands)
     return parser
+
+
+def _adopt_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = commands.add_parser(
+        "init", help="start a handbook here (or add opsbook to this MkDocs site)",
+        description="Write a handbook that builds: config, severity matrix, a contact sheet "
+        "to fill in, an example runbook, CI workflows, a pre-commit hook and HANDBOOK.md. "
+        "Beside an existing mkdocs.yml or properdocs.yml, add the opsbook plugin to it and "
+        "change nothing else. A file that exists is never replaced unless --force names it.")
+    init.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR")
+    init.add_argument("--team", default="On-call", metavar="NAME",
+                      help="team name, for the site title and the contact sheet")
+    init.add_argument("--levels", metavar="IDS",
+                      help="severity levels, most severe first (default: SEV1,SEV2,SEV3,SEV4)")
+    init.add_argument("--timezone", default="UTC", metavar="TZ",
+                      help="IANA time zone of the people on call (default: UTC)")
+    legacy = commands.add_parser(
+        "import", help="turn a legacy Markdown handbook into an opsbook site",
+        description="Read legacy handbooks and write a site: severity matrix, contact sheet, "
+        "runbook drafts, a template page and, as written, everything else. `opsbook check` "
+        "in the output then lists the blanks to fill in and the conflicts to decide.")
+    legacy.add_argument("inputs", nargs="+", type=Path, metavar="LEGACY.md")
+    legacy.add_argument("--output", "-o", type=Path, required=True, metavar="DIR")
+    legacy.add_argument("--team", default="On-call", metavar="NAME",
+                        help="name of the team that owns the runbook drafts")
+    for parser in (init, legacy):
+        parser.add_argument("--force", action="append", default=[], metavar="PATH",
+                            help="replace this existing file (relative to the target "
+                            "directory; repeat for several)")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="print what would be written; write nothing")
+        parser.add_argument("--today", type=_date, metavar="DATE",
+                            help="date written as the runbooks' last review (default: "
+                            "$OPSBOOK_TODAY, else today)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,6 +151,19 @@ def main(argv: list[str] | None = None) -> int:
             if args.new_kind != "runbook":
                 raise UsageError("usage: opsbook new runbook ID")
             return command_new_runbook(args)
+        if args.command == "init":
+            from opsbook.adopt.command import run_init
+
+            print(run_init(args.directory, team=args.team, levels=args.levels,
+                           timezone=args.timezone, force=args.force, dry_run=args.dry_run,
+                           today=args.today), end="")
+            return EXIT_CLEAN
+        if args.command == "import":
+            from opsbook.adopt.command import run_import
+
+            print(run_import(args.inputs, args.output, team=args.team, force=args.force,
+                             dry_run=args.dry_run, today=args.today), end="")
+            return EXIT_CLEAN
         if args.command == "lookup":
             return command_lookup(args)
         if args.command == "schema":
@@ -216,9 +266,11 @@ def command_new_runbook(args: argparse.Namespace) -> int:
 
     config_file = _config_file(args.config)
     assert config_file is not None
+    from opsbook.adopt.command import resolve_today
+
     path = scaffold_runbook(
         config_file, args.id, service=args.service, owner=args.owner,
-        severity=args.severity, title=args.title,
+        severity=args.severity, title=args.title, today=resolve_today(args.today),
     )
     print(path)
     return EXIT_CLEAN
