@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check the handbook (or the given files)")
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     check.add_argument("--format", choices=("text", "github", "json", "sarif"), default="text")
-    check.add_argument("--config", type=Path, help="mkdocs.yml (default: ./mkdocs.yml)")
+    check.add_argument("--config", type=Path,
+                       help="mkdocs.yml or properdocs.yml (default: the one in .)")
     check.add_argument("--select", type=_rule_list, default=[], metavar="IDS",
                        help="only these rules or families (OB101,OB2)")
     check.add_argument("--ignore", type=_rule_list, default=[], metavar="IDS",
@@ -143,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     from opsbook.config import ConfigError
+    from opsbook.engine import EngineError
 
     try:
         if args.command == "check":
@@ -174,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             from opsbook.pdf.command import command_pdf
 
             return command_pdf(args)
-    except (UsageError, ConfigError) as error:
+    except (UsageError, ConfigError, EngineError) as error:
         print(f"opsbook: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -190,7 +192,9 @@ def _config_file(explicit: Path | None, required: bool = True) -> Path | None:
     if explicit is not None and not explicit.is_file():
         raise UsageError(f"config file {explicit} not found")
     if config_file is None and required:
-        raise UsageError("no mkdocs.yml here; pass --config or run from the handbook's root")
+        raise UsageError(
+            "no mkdocs.yml or properdocs.yml here; pass --config or run from the handbook's root"
+        )
     return config_file
 
 
@@ -209,6 +213,13 @@ def command_check(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError(f"no such file or directory: {missing[0]}")
     config_file = _config_file(args.config, required=not args.paths)
+    if config_file is not None:
+        from opsbook.engine import mkdocs_2_problem
+
+        # The check needs no engine, but a build with MkDocs 2 would skip opsbook entirely.
+        engine_problem = mkdocs_2_problem()
+        if engine_problem:
+            print(f"opsbook: warning: {engine_problem}", file=sys.stderr)
     changes = None
     if args.changed_since is not None:
         from opsbook.changes import ChangesError, git_changes

@@ -31,6 +31,9 @@ def command_pdf(args: argparse.Namespace) -> int:
 
     config_file = _config_file(args.config)
     assert config_file is not None
+    from opsbook.engine import use_engine
+
+    use_engine(config_file)  # before anything imports an engine: MkDocs 1.x or ProperDocs
     progress = ProgressDisplay()
     project = load_site(config_file, args.today)
     if args.runbook and args.runbook not in {runbook.id for runbook in project.runbooks}:
