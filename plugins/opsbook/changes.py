@@ -64,6 +64,7 @@ NO_INPUTS: frozenset[str] = frozenset()
 # is assumed to read everything (correct, only slower and less precise): add new rules here.
 RULE_INPUTS: dict[str, frozenset[str]] = {
     **{f"OB00{n}": NO_INPUTS for n in range(1, 10)},  # loading: the file alone
+    "OB010": NO_INPUTS,  # a link or an include leading out of the project: the file alone
     "OB101": NO_INPUTS, "OB102": NO_INPUTS, "OB103": NO_INPUTS, "OB104": NO_INPUTS,
     "OB105": frozenset({CONTACTS}),  # names a person or team defined in some contacts file
     "OB106": frozenset({CONTACTS}),

@@ -13,8 +13,12 @@ import json
 import sys
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from opsbook import __version__
+
+if TYPE_CHECKING:
+    from opsbook.model.project import Project
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -58,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="repair findings in place, then report what is left; for now it "
                             "repairs only OB501 (mojibake: UTF-8 read as Windows-1252 or Mac "
                             "Roman) and changes no other byte")
+    check.add_argument("--site", type=Path, metavar="DIR",
+                       help="also verify the site built in DIR: every runbook page must carry "
+                       "opsbook's marker (a build that skipped the plugin fails)")
     check.add_argument("--changed-since", metavar="REF",
                        help="only findings in files changed since the git revision REF, and "
                        "findings elsewhere that those changes cause")
@@ -83,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("kind", nargs="?")
 
     commands.add_parser("rules", help="list every rule")
+
+    serve = commands.add_parser("serve", help="preview the handbook (MkDocs 1.x or ProperDocs)")
+    serve.add_argument("--config", type=Path)
+    serve.add_argument("--dev-addr", "-a", default="127.0.0.1:8000", metavar="HOST:PORT")
 
     pdf = commands.add_parser("pdf", help="print runbooks and the handbook to PDF")
     pdf.add_argument("--runbook", metavar="ID", help="only this runbook")
@@ -176,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
             from opsbook.pdf.command import command_pdf
 
             return command_pdf(args)
+        if args.command == "serve":
+            from opsbook.serve import command_serve
+
+            return command_serve(args)
     except (UsageError, ConfigError, EngineError) as error:
         print(f"opsbook: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -260,7 +275,34 @@ def command_check(args: argparse.Namespace) -> int:
     if args.format == "github":
         _write_step_summary(markdown_summary(run.diagnostics, summary))
     has_errors = any(d.level is Level.ERROR for d in run.diagnostics)
+    if args.site is not None and _site_problems(args, config_file, run.projects):
+        has_errors = True
     return EXIT_FINDINGS if has_errors else EXIT_CLEAN
+
+
+def _site_problems(
+    args: argparse.Namespace, config_file: Path | None, projects: list[Project]
+) -> int:
+    """``check --site DIR``: report runbook pages built without opsbook; how many."""
+    from opsbook.site.marker import check_site_pages
+    from opsbook.workspace import load_site
+
+    if config_file is None:
+        raise UsageError("--site needs the handbook's mkdocs.yml or properdocs.yml")
+    if not args.site.is_dir():
+        raise UsageError(f"--site {args.site}: no such folder (build the site first)")
+    project = next((item for item in projects if item.config.site), None)
+    if project is None or args.paths or args.changed_since:
+        project = load_site(config_file, args.today)
+    problems = check_site_pages(project, args.site)
+    for problem in problems:
+        print(f"{args.site / problem.path}: error: {problem.message}", file=sys.stderr)
+        if args.format == "github":
+            print(f"::error file={problem.source},title=opsbook site::{problem.message}")
+    if problems:
+        print(f"opsbook: {len(problems)} runbook page(s) in {args.site} built without opsbook; "
+              "build with MkDocs 1.x or ProperDocs and the opsbook plugin", file=sys.stderr)
+    return len(problems)
 
 
 def _write_step_summary(text: str) -> None:

@@ -24,7 +24,13 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from opsbook.config import ConfigError, OpsbookConfig, config_from_plugin
-from opsbook.diagnostics import Diagnostic, Level
+from opsbook.diagnostics import Diagnostic, Level, Position
+from opsbook.load.confine import (
+    below_any,
+    leaves_through_links,
+    outside_target,
+    strip_refused_includes,
+)
 from opsbook.model.project import Project, iter_markdown_files, load_project, site_files
 from opsbook.model.runbook import Runbook
 from opsbook.pdf.site import SitePdf
@@ -35,6 +41,7 @@ from opsbook.render.pages import alert_redirect_html
 from opsbook.site.assets import asset_files, register_assets
 from opsbook.site.background import Background
 from opsbook.site.config import OpsbookPluginConfig
+from opsbook.site.marker import add_marker
 from opsbook.site.generate import (
     GeneratedPage,
     SiteWork,
@@ -67,6 +74,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self._generated_uris: set[str] = set()
         self._reported = False
         self.redirects: list[tuple[str, str]] = []  # path in site_dir, HTML
+        self.left_out: list[Diagnostic] = []  # files outside the project the checks missed
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.command = command
@@ -80,6 +88,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         except ConfigError as error:
             raise PluginError(str(error)) from None
         register_assets(config)
+        _confine_snippets(config, root)
         self.pdf.configure(self.config.pdf, self.command)
         return config
 
@@ -100,12 +109,26 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
                 files.append(File.generated(config, src_uri, abs_src_path=str(path)))
         # A file opsbook could not read as text (binary, not UTF-8, over the size limit, a
         # dangling link or a FIFO) is reported by the checks; left in, MkDocs would stop on it
-        # with a traceback (`mkdocs serve`, `strict: false`) or block reading it.
-        unusable = {os.path.normpath(document.path.absolute())
-                    for document in self.project.documents if document.text is None}
+        # with a traceback (`mkdocs serve`, `strict: false`) or block reading it. A link to a
+        # file or folder outside the project is reported too (OB010) and never published:
+        # whatever MkDocs found through it is left out, in strict and non-strict builds alike.
+        unusable = below_any(tuple(os.path.normpath(document.path.absolute())
+                                   for document in self.project.documents
+                                   if document.text is None))
+        # The handbook's own folders (theme files and opsbook's assets live elsewhere).
+        content = below_any((os.path.normpath(Path(config.docs_dir).absolute()),
+                             os.path.normpath(runbooks_dir.absolute())))
+        folders: dict[str, bool] = {}
+        self.left_out = []
         for listed in list(files):
-            if listed.abs_src_path and os.path.normpath(listed.abs_src_path) in unusable:
+            if not listed.abs_src_path:
+                continue
+            source = os.path.normpath(listed.abs_src_path)
+            if unusable(source):
                 files.remove(listed)
+            elif content(source) and leaves_through_links(source, self._root, folders):
+                files.remove(listed)  # e.g. through a link inside a linked folder
+                self.left_out.append(_left_out(self._root, Path(source)))
         self.runbooks = {}
         for runbook in self.project.runbooks:
             runbook_uri = document_src_uri(self.opsbook, runbook.origin.document.path)
@@ -177,6 +200,10 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         )
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: Any, files: Files) -> str:
+        if "8<-" in markdown:
+            # Before pymdownx.snippets reads the page: an include of a file outside the
+            # project is dropped here (and reported by the checks, OB010).
+            markdown, _refused = strip_refused_includes(markdown)
         if "title" in page.meta:
             # Frontmatter is data, but MkDocs takes a `title:` as HTML (the <h1>, the nav, search
             # results): `<script>` in a runbook title would run. Escaped, it reads as written.
@@ -224,6 +251,10 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
 
     def on_post_page(self, output: str, *, page: Page, config: Any) -> str:
         self.pdf.collect(page)  # the page exactly as rendered, for the PDFs
+        runbook = self.runbooks.get(page.file.src_uri)
+        if runbook is not None:
+            # What `opsbook check --site` looks for: this page was built with opsbook.
+            output = add_marker(output, runbook.id)
         return output
 
     def on_post_build(self, *, config: Any) -> None:
@@ -260,7 +291,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
     def _report(self) -> None:
         assert self.work is not None
         self._reported = True
-        self.diagnostics = self.work.result().diagnostics
+        self.diagnostics = [*self.work.result().diagnostics, *self.left_out]
         self.pdf.set_findings(self.diagnostics)
         errors = 0
         for diagnostic in self.diagnostics:
@@ -278,6 +309,46 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
                 f"opsbook: {errors} error-level finding{'s' if errors != 1 else ''}; "
                 "fix them or run `opsbook check` for details"
             )
+
+
+def _left_out(root: Path, source: Path) -> Diagnostic:
+    from opsbook.checks.load import OUTSIDE_PROJECT
+
+    try:
+        shown = source.relative_to(root).as_posix()
+    except ValueError:
+        shown = source.as_posix()
+    return OUTSIDE_PROJECT.at(
+        shown, Position(1, 1),
+        f"is outside the project ({outside_target(source, root)}): left out of the site",
+    )
+
+
+SNIPPETS = "pymdownx.snippets"
+
+
+def _confine_snippets(config: Any, root: Path) -> None:
+    """pymdownx.snippets may read only files inside the project: each base path outside it is
+    dropped, the extension's own check that an include stays below its base path is forced on
+    (it also covers includes inside included files), and nothing is downloaded."""
+    if SNIPPETS not in config.markdown_extensions:
+        return
+    options = config.mdx_configs.setdefault(SNIPPETS, {})
+    bases = options.get("base_path", ["."])
+    kept: list[str] = []
+    for base in [bases] if isinstance(bases, str) else list(bases):
+        absolute = os.path.abspath(str(base))  # as the extension resolves it
+        if outside_target(Path(absolute), root) is None:
+            kept.append(absolute)
+        else:
+            log.error("OB010 pymdownx.snippets base_path %r is outside the project (%s): not "
+                      "used — name folders inside the project", base, root)
+    options["base_path"] = kept or [str(root)]
+    options["restrict_base_path"] = True
+    if options.get("url_download"):
+        log.error("OB010 pymdownx.snippets url_download: a handbook includes nothing from the "
+                  "network — turned off")
+    options["url_download"] = False
 
 
 def _run_checks(project: Project) -> list[Diagnostic]:

@@ -79,3 +79,52 @@ def run(
 
 
 THIS_PYTHON = Path(sys.executable)
+
+
+# --- the engine the end-to-end tests build with ----------------------------------------------
+
+TEST_ENGINE_VARIABLE = "OPSBOOK_TEST_ENGINE"
+"""`mkdocs` (default) or `properdocs`: which engine builds the sites of the end-to-end tests
+(CI runs them once under each; `make engine-test ENGINE=properdocs` locally)."""
+
+
+def engine_under_test() -> str:
+    name = os.environ.get(TEST_ENGINE_VARIABLE, "mkdocs")
+    if name not in ENGINES:
+        raise ValueError(f"{TEST_ENGINE_VARIABLE}={name!r}: use one of {', '.join(ENGINES)}")
+    return name
+
+
+def properdocs_only_python(scratch: Path) -> Path:
+    """A Python with ProperDocs but no ``mkdocs`` module: this one where MkDocs is not
+    installed, else one made under ``scratch``."""
+    if not has_module(THIS_PYTHON, "mkdocs"):
+        return THIS_PYTHON
+    python = derived_venv(scratch / "venv", without=("mkdocs",))
+    assert not has_module(python, "mkdocs") and has_module(python, "properdocs")
+    return python
+
+
+def site_engine_for_tests(scratch: Path) -> SiteEngine:
+    """The engine named by OPSBOOK_TEST_ENGINE; ProperDocs runs where MkDocs is absent."""
+    name = engine_under_test()
+    if name == "properdocs":
+        return SiteEngine(name, properdocs_only_python(scratch))
+    return SiteEngine(name, THIS_PYTHON)
+
+
+class SiteEngine:
+    """Runs the site engine and the opsbook CLI as a team on that engine would."""
+
+    def __init__(self, name: str, python: Path) -> None:
+        self.name = name
+        self.python = python
+
+    def build(self, root: Path, site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        """``mkdocs build`` / ``properdocs build`` in ``root`` (which config file it reads is
+        the engine's own choice: ProperDocs prefers properdocs.yml, then mkdocs.yml)."""
+        return run(self.python, "-m", self.name, "build", "-d", str(site), *args, cwd=root)
+
+    def opsbook(self, root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        return run(self.python, "-m", "opsbook.cli", *args, cwd=root)
+

@@ -9,82 +9,22 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import copy_handbook
-from engines import THIS_PYTHON, derived_venv, engine_env, has_module, run, site_packages
 
-from opsbook.engine import (
-    CONFIG_FILE_NAMES,
-    Engine,
-    EngineError,
-    choose_engine,
-    find_config_file,
-    is_mkdocs_2,
-    mkdocs_2_problem,
+from tests.support.engines import (
+    THIS_PYTHON,
+    derived_venv,
+    engine_env,
+    has_module,
+    properdocs_only_python,
+    run,
+    site_packages,
 )
+from tests.support.repo import copy_handbook
 
 TODAY = "2026-11-25"
 RUNBOOK = "payments-processor-errors"
 RUNBOOK_PAGE = "runbooks/payments/payments-processor-errors.html"
 MKDOCS_2 = "2.0.dev6"
-
-
-# --- choosing the engine (pure) --------------------------------------------------------------
-
-
-def test_config_file_found_in_properdocs_order(tmp_path: Path) -> None:
-    assert find_config_file(tmp_path) is None
-    for name in reversed(CONFIG_FILE_NAMES):
-        (tmp_path / name).write_text("site_name: x\n")
-        assert find_config_file(tmp_path) == tmp_path / name
-    (tmp_path / "mkdocs.yml").unlink()
-    (tmp_path / "properdocs.yml").unlink()
-    (tmp_path / "properdocs.yml").mkdir()  # a folder of that name is no config file
-    assert find_config_file(tmp_path) == tmp_path / "properdocs.yaml"
-
-
-@pytest.mark.parametrize(
-    ("version", "expected"),
-    [("1.6.1", False), ("1.5.3", False), ("2.0.dev6", True), ("2.0", True), ("10.1", True),
-     ("dev", False)],
-)
-def test_mkdocs_2_detected_from_version(version: str, expected: bool) -> None:
-    assert is_mkdocs_2(version) is expected
-
-
-@pytest.mark.parametrize(
-    ("config", "mkdocs", "properdocs", "expected"),
-    [
-        ("mkdocs.yml", "1.6.1", None, Engine("mkdocs", "1.6.1")),
-        ("mkdocs.yml", "1.6.1", "1.6.7", Engine("mkdocs", "1.6.1")),
-        ("properdocs.yml", "1.6.1", "1.6.7", Engine("properdocs", "1.6.7")),
-        ("mkdocs.yml", None, "1.6.7", Engine("properdocs", "1.6.7")),
-        ("mkdocs.yml", MKDOCS_2, "1.6.7", Engine("properdocs", "1.6.7")),
-        # MkDocs 1.x reads the same format under the other name.
-        ("properdocs.yml", "1.6.1", None, Engine("mkdocs", "1.6.1")),
-        (None, "1.6.1", "1.6.7", Engine("mkdocs", "1.6.1")),
-    ],
-)
-def test_engine_choice(
-    config: str | None, mkdocs: str | None, properdocs: str | None, expected: Engine
-) -> None:
-    assert choose_engine(Path(config) if config else None, mkdocs, properdocs) == expected
-
-
-def test_mkdocs_2_alone_is_refused_with_what_to_do() -> None:
-    with pytest.raises(EngineError) as raised:
-        choose_engine(Path("mkdocs.yml"), MKDOCS_2, None)
-    message = str(raised.value)
-    assert f"MkDocs {MKDOCS_2} is installed" in message
-    assert "mkdocs>=1.6,<2" in message and "pip install properdocs" in message
-    assert mkdocs_2_problem(MKDOCS_2, None) == message
-    assert mkdocs_2_problem(MKDOCS_2, "1.6.7") is None  # ProperDocs builds it instead
-    with pytest.raises(EngineError, match="no site engine is installed"):
-        choose_engine(None, None, None)
-
-
-def test_mkdocs_1_is_no_problem() -> None:
-    assert mkdocs_2_problem("1.6.1", None) is None
-    assert mkdocs_2_problem(None, "1.6.7") is None
 
 
 # --- real builds under each engine -----------------------------------------------------------
@@ -94,12 +34,7 @@ def test_mkdocs_1_is_no_problem() -> None:
 def properdocs_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A Python with ProperDocs and everything opsbook needs, but no ``mkdocs`` module (this
     one, where MkDocs was uninstalled, as in the CI job for ProperDocs)."""
-    if not has_module(THIS_PYTHON, "mkdocs"):
-        return THIS_PYTHON
-    python = derived_venv(tmp_path_factory.mktemp("properdocs-venv") / "venv",
-                          without=("mkdocs",))
-    assert not has_module(python, "mkdocs") and has_module(python, "properdocs")
-    return python
+    return properdocs_only_python(tmp_path_factory.mktemp("properdocs-venv"))
 
 
 @pytest.fixture(scope="session")
@@ -208,3 +143,49 @@ def test_mkdocs_2_beside_properdocs_builds_with_properdocs(
     chosen = run(python, "-c", "from opsbook.engine import use_engine; "
                  "print(use_engine().name)", cwd=tmp_path)
     assert chosen.stdout.strip() == "properdocs", chosen.stderr
+
+
+# --- opsbook serve ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.mark.slow
+def test_serve_finds_properdocs_yml(properdocs_python: Path, tmp_path: Path) -> None:
+    import time
+    import urllib.request
+
+    from tests.support.sitekit import make_site
+
+    config = make_site(tmp_path / "handbook")
+    config.rename(config.with_name("properdocs.yml"))
+    address = f"127.0.0.1:{free_port()}"
+    server = subprocess.Popen(
+        [str(properdocs_python), "-m", "opsbook.cli", "serve", "-a", address],
+        cwd=tmp_path / "handbook", env=engine_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )
+    page = ""
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(
+                    f"http://{address}/runbooks/api/api-down/", timeout=5
+                ) as response:
+                    page = response.read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.5)
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=60)
+    assert "ProperDocs" in output and "properdocs.yml" in output, output
+    assert 'name="opsbook-runbook" content="api-down"' in page, output
