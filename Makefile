@@ -62,7 +62,9 @@ bench: install ## benchmarks at handbook scale (~5 min; BENCH_50K=0 skips the 50
 # --- CI (.github/workflows): every workflow step is one of these targets or an opsbook command.
 
 ENGINE ?= mkdocs
-ENGINE_TESTS := tests/test_engines.py tests/test_confine.py tests/test_site_marker.py
+ENGINE_TESTS := tests/integration/test_end_to_end.py tests/integration/test_engines.py \
+	tests/integration/test_confine.py tests/integration/test_site_marker_gate.py \
+	tests/unit/test_engine_choice.py
 engine-test: install ## the site engine tests with sites built by ENGINE=mkdocs|properdocs
 	@# Under ProperDocs the tests run in an environment with no mkdocs module at all.
 	OPSBOOK_TEST_ENGINE=$(ENGINE) $(BIN)/pytest -p no:cacheprovider $(ENGINE_TESTS)
