@@ -99,10 +99,13 @@ def test_the_written_workflows_match_the_github_workflow_schema(tmp_path: Path) 
     steps = [step.get("run", "") for step in checks["jobs"]["check"]["steps"]]
     assert "opsbook check --format github" in steps
     assert any("--format sarif" in step for step in steps)
-    assert "mkdocs build --strict" in [step.get("run") for step in
-                                       checks["jobs"]["site"]["steps"]]
+    site_steps = [step.get("run") for step in checks["jobs"]["site"]["steps"]]
+    assert "mkdocs build --strict" in site_steps
+    # The gate that does not depend on the plugin: a build that skipped opsbook fails here.
+    assert site_steps[-1] == "opsbook check --site site --format github"
     publish = workflows[1].read_text()
     assert "handbook-site.zip" in publish and "opsbook pdf" in publish
+    assert "opsbook check --site site" in publish
 
 
 def test_the_readme_gives_the_steps_the_installed_wheel_test_runs() -> None:
