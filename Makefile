@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: install serve build test lint typecheck pytest check pdf bench clean
-.PHONY: sarif site-zip system-deps release fuzz review-issue
+.PHONY: sarif site-zip system-deps release fuzz review-issue engine-test zensical-gate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,31 @@ bench: install ## benchmarks at handbook scale (~5 min; BENCH_50K=0 skips the 50
 
 # --- CI (.github/workflows): every workflow step is one of these targets or an opsbook command.
 
+ENGINE ?= mkdocs
+ENGINE_TESTS := tests/integration/test_end_to_end.py tests/integration/test_engines.py \
+	tests/integration/test_confine.py tests/integration/test_site_marker_gate.py \
+	tests/unit/test_engine_choice.py
+engine-test: install ## the site engine tests with sites built by ENGINE=mkdocs|properdocs
+	@# Under ProperDocs the tests run in an environment with no mkdocs module at all.
+	OPSBOOK_TEST_ENGINE=$(ENGINE) $(BIN)/pytest -p no:cacheprovider $(ENGINE_TESTS)
+
+ZENSICAL_VENV := .venv-zensical
+ZENSICAL_SITE := build/zensical-site
+zensical-gate: install ## show that a Zensical build (no plugins) fails `opsbook check --site`
+	@# Zensical ignores the opsbook plugin: its build is green but carries no runbook checks,
+	@# so the gate must reject the site it wrote (exit 1), and say why.
+	test -x $(ZENSICAL_VENV)/bin/zensical || { $(PYTHON) -m venv $(ZENSICAL_VENV) && \
+	  $(ZENSICAL_VENV)/bin/python -m pip install --quiet 'zensical>=0.0.73'; }
+	rm -rf site $(ZENSICAL_SITE) && mkdir -p build
+	$(ZENSICAL_VENV)/bin/zensical build --clean -f mkdocs.yml
+	mv site $(ZENSICAL_SITE)
+	$(BIN)/opsbook check --site $(ZENSICAL_SITE) 2> build/zensical-gate.log; \
+	  status=$$?; cat build/zensical-gate.log; \
+	  if [ $$status -ne 1 ] || ! grep -q "built without opsbook" build/zensical-gate.log; then \
+	    echo "zensical-gate: expected opsbook check --site to reject the Zensical build" >&2; \
+	    exit 1; \
+	  fi
+
 sarif: install ## findings as SARIF 2.1.0 in opsbook.sarif, for GitHub code scanning
 	@# Exit 1 only means "there are findings": code scanning shows them; 2 is a real failure.
 	$(BIN)/opsbook check --format sarif --output opsbook.sarif || [ $$? -eq 1 ]
@@ -90,4 +115,4 @@ release: ## attach dist/handbook-site.zip and dist/pdf/ to the GitHub release $T
 	  xargs -0 gh release upload "$$TAG" --clobber dist/handbook-site.zip
 
 clean:
-	rm -rf site pdf build dist opsbook.sarif .pytest_cache .mypy_cache .ruff_cache
+	rm -rf site pdf build dist opsbook.sarif .pytest_cache .mypy_cache .ruff_cache .venv-zensical

@@ -7,11 +7,15 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.env import in_ci
 from tests.support.repo import REPO_ROOT, copy_handbook
+
+if TYPE_CHECKING:
+    from tests.support.engines import SiteEngine
 
 FIXED_TODAY = "2026-06-01"
 """The date every check, build and print in the tests runs on unless a test passes its own."""
@@ -85,3 +89,12 @@ def reference_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build = mkdocs_build(project)
     assert build.returncode == 0, build.output
     return build.site
+
+
+@pytest.fixture(scope="session")
+def site_engine(tmp_path_factory: pytest.TempPathFactory) -> SiteEngine:
+    """The site engine the end-to-end tests build with: MkDocs 1.x, or ProperDocs (alone, with
+    no `mkdocs` module) when OPSBOOK_TEST_ENGINE=properdocs (see tests/support/engines.py)."""
+    from tests.support.engines import site_engine_for_tests
+
+    return site_engine_for_tests(tmp_path_factory.mktemp("engine"))

@@ -11,10 +11,21 @@ import argparse
 import sys
 
 from opsbook import __version__
-from opsbook.commands import check, lookup, new, pdf, reviews, rules, schema
+from opsbook.commands import (
+    check,
+    import_legacy,
+    init,
+    lookup,
+    new,
+    pdf,
+    reviews,
+    rules,
+    schema,
+    serve,
+)
 from opsbook.commands.common import EXIT_CLEAN, EXIT_USAGE, UsageError
 
-COMMANDS = (check, new, lookup, schema, rules, reviews, pdf)
+COMMANDS = (check, new, init, import_legacy, lookup, schema, rules, reviews, serve, pdf)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,11 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    from opsbook.engine import EngineError
     from opsbook.settings import ConfigError
 
     try:
         code: int = handler(args)
-    except (UsageError, ConfigError) as error:
+    except (UsageError, ConfigError, EngineError) as error:
         print(f"opsbook: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -150,7 +150,9 @@ class Shard:
         part = self.parts.get(index)
         if part is None:
             path = self.files[index]
-            document = load_document(path, display_path_for(path, self.base, self.fallback))
+            document = load_document(
+                path, display_path_for(path, self.base, self.fallback), self.fallback
+            )
             part = self.parts[index] = build_project(self.config, [document])
         return part
 
@@ -429,7 +431,7 @@ def check_few_files(
 
     def load(index: int) -> Document:
         path = files[index]
-        return load_document(path, display_path_for(path, base, fallback))
+        return load_document(path, display_path_for(path, base, fallback), fallback)
 
     loaded = {index: load(index) for index in targets}
     own = build_project(config, list(loaded.values()))

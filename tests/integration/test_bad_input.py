@@ -560,11 +560,12 @@ def test_dangling_symlink_is_reported_under_its_own_name(tmp_path: Path) -> None
 
 
 def test_symlink_to_a_device(tmp_path: Path) -> None:
-    """A `.md` link to /dev/zero would be read forever; it is refused before reading."""
+    """A `.md` link to /dev/zero would be read forever; it is refused before reading (as a
+    link leading out of the project, OB010)."""
     write_handbook(tmp_path)
     (tmp_path / "docs" / "zero.md").symlink_to("/dev/zero")
-    run = check_bad(tmp_path, {}, [("docs/zero.md", "OB001", 1)], console=True)
-    assert "not a file" in run.at("docs/zero.md")[0]["message"]
+    run = check_bad(tmp_path, {}, [("docs/zero.md", "OB010", 1)], console=True)
+    assert "outside the project (/dev/zero)" in run.at("docs/zero.md")[0]["message"]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")

@@ -1,31 +1,30 @@
 """The reference handbook end to end: clean as shipped; one injected placeholder or one
 changed severity cell is caught at the exact line by `opsbook check` and by
-`mkdocs build --strict`."""
+`mkdocs build --strict`. The site engine is MkDocs 1.x, or ProperDocs alone (from
+properdocs.yml) with OPSBOOK_TEST_ENGINE=properdocs (`make engine-test`)."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-BIN = Path(sys.executable).parent
+from tests.support.engines import SiteEngine
 
 
-def opsbook(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "opsbook"), *args], capture_output=True, text=True,
-                          cwd=cwd, check=False)
+def opsbook(engine: SiteEngine, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return engine.opsbook(cwd, *args)
 
 
-def mkdocs_build(cwd: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    return subprocess.run(
-        [str(BIN / "mkdocs"), "build", "--strict", "--site-dir", str(site_dir)],
-        capture_output=True, text=True, cwd=cwd, check=False, env=env,
-    )
+def mkdocs_build(
+    engine: SiteEngine, cwd: Path, site_dir: Path
+) -> subprocess.CompletedProcess[str]:
+    """A strict build; a team on ProperDocs has renamed mkdocs.yml to properdocs.yml."""
+    if engine.name == "properdocs" and (cwd / "mkdocs.yml").is_file():
+        (cwd / "mkdocs.yml").rename(cwd / "properdocs.yml")
+    return engine.build(cwd, site_dir, "--strict")
 
 
 def line_of(path: Path, needle: str) -> int:
@@ -35,8 +34,8 @@ def line_of(path: Path, needle: str) -> int:
     raise AssertionError(f"{needle!r} not in {path}")
 
 
-def test_reference_handbook_is_clean(repo_root: Path) -> None:
-    result = opsbook(repo_root, "check", "--today", "2026-11-25")
+def test_reference_handbook_is_clean(repo_root: Path, site_engine: SiteEngine) -> None:
+    result = opsbook(site_engine, repo_root, "check", "--today", "2026-11-25")
     assert result.returncode == 0, result.stdout
     assert "no findings" in result.stdout
 
@@ -77,10 +76,10 @@ def injected(handbook: Path) -> tuple[Path, Path, int, Path, int]:
 
 
 def test_injections_are_caught_at_the_exact_line(
-    injected: tuple[Path, Path, int, Path, int],
+    injected: tuple[Path, Path, int, Path, int], site_engine: SiteEngine,
 ) -> None:
     root, _, phone_line, _, table_line = injected
-    result = opsbook(root, "check")
+    result = opsbook(site_engine, root, "check")
     assert result.returncode == 1
     assert re.search(rf"^docs/contacts\.md:{phone_line}:\d+: OB101 error: .*\+1-XXX-XXX-XXXX",
                      result.stdout, re.M), result.stdout
@@ -90,10 +89,10 @@ def test_injections_are_caught_at_the_exact_line(
 
 @pytest.mark.slow
 def test_mkdocs_build_strict_fails_with_the_same_message(
-    injected: tuple[Path, Path, int, Path, int], tmp_path: Path,
+    injected: tuple[Path, Path, int, Path, int], tmp_path: Path, site_engine: SiteEngine,
 ) -> None:
     root, _, phone_line, _, table_line = injected
-    result = mkdocs_build(root, tmp_path / "site")
+    result = mkdocs_build(site_engine, root, tmp_path / "site")
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert f"docs/contacts.md:{phone_line}: OB101" in output
@@ -101,8 +100,10 @@ def test_mkdocs_build_strict_fails_with_the_same_message(
 
 
 @pytest.mark.slow
-def test_reference_site_builds_strict(repo_root: Path, handbook: Path, tmp_path: Path) -> None:
-    result = mkdocs_build(handbook, tmp_path / "site")
+def test_reference_site_builds_strict(
+    repo_root: Path, handbook: Path, tmp_path: Path, site_engine: SiteEngine
+) -> None:
+    result = mkdocs_build(site_engine, handbook, tmp_path / "site")
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "site" / "index.html").is_file()
     # One page per runbook, below its service folder (`<id>.html` under the offline plugin).

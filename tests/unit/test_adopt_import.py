@@ -143,3 +143,40 @@ def test_unreadable_input_is_refused_with_a_message(data: bytes, message: str) -
 
 def test_crlf_and_a_bom_are_normalised() -> None:
     assert read_legacy("x.md", b"\xef\xbb\xbf# A\r\nb\r\n") == "# A\nb\n"
+
+
+CONTACT_SHAPES = """\
+## Contacts
+
+```yaml
+Vendors:
+  Cloud Host:
+    Email: help@example.net
+    Phone: +44 20 7946 0123
+Night Lead:
+  Name: [Name]
+  Phone: Via the paging tool
+  Email: night@example.com
+```
+
+Duty Manager: Sam Example - +1 202-555-0188 - sam@example.com
+
+| Name | Phone | Email |
+|------|-------|-------|
+| Kit Example | +1 202-555-0177 | kit@example.com |
+"""
+
+
+def test_contact_shapes_become_people_and_vendors(tmp_path: Path) -> None:
+    root, report = imported(tmp_path, CONTACT_SHAPES)
+    assert report.vendors == ["cloud-host"]  # nested under "Vendors:"
+    assert report.people == ["night-lead", "duty-manager", "kit-example"]
+    sheet = frontmatter(root / "docs" / "contacts.md")
+    people = {person["id"]: person for person in sheet["people"]}
+    assert "phone" not in people["night-lead"]  # a remark, kept as a comment
+    assert "# as written: phone: Via the paging tool" in (
+        root / "docs" / "contacts.md").read_text(encoding="utf-8")
+    assert people["duty-manager"] == {
+        "id": "duty-manager", "name": "Sam Example", "phone": "+1 202-555-0188",
+        "email": "sam@example.com", "role": "Duty Manager"}
+    assert people["kit-example"]["phone"] == "+1 202-555-0177"

@@ -17,14 +17,14 @@ PACKAGE = Path(__file__).resolve().parents[2] / "plugins" / "opsbook"
 # Bottom to top. A part is a top-level module or subpackage of `opsbook`; parts on one layer
 # do not import each other. Keep in step with ARCHITECTURE.md.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"__init__", "diagnostics"}),
+    frozenset({"__init__", "diagnostics", "engine"}),
     frozenset({"load"}),
     frozenset({"settings"}),
     frozenset({"model"}),
     frozenset({"checks"}),
     frozenset({"render"}),
     frozenset({"run", "changes", "scale", "workspace"}),
-    frozenset({"report", "pdf", "evaluate"}),
+    frozenset({"report", "pdf", "evaluate", "fix"}),
     frozenset({"site", "scaffold", "adopt"}),
     frozenset({"commands"}),
     frozenset({"cli"}),

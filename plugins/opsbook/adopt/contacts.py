@@ -145,7 +145,10 @@ def _records_in_lines(title: str, lines: list[str], first: int,
                 target.notes.append(f"{key}: {value}")
             continue
         if not value:
-            record = Record(key, number, vendor_context or bool(_VENDOR_WORDS.search(key)))
+            # "Vendor Contacts:" / "  Stripe Support:" — a vendor's entries are vendors too.
+            inherited = bool(stack) and stack[-1][1].vendor
+            record = Record(key, number, vendor_context or inherited
+                            or bool(_VENDOR_WORDS.search(key)))
             records.append(record)
             stack.append((indent, record))
             continue

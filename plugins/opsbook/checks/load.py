@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from opsbook.checks.rule import Family, Rule
 from opsbook.checks.text import BOM, LINE_ENDINGS
 from opsbook.diagnostics import Diagnostic, Level, Position
+from opsbook.load.confine import refused_includes
 from opsbook.model.project import KIND_SPECS, Project
 
 UNREADABLE = Rule(
@@ -338,8 +339,21 @@ TOO_LARGE = Rule(
     example_path='runbooks/payments/payments-down.md',
 )
 
+OUTSIDE_PROJECT = Rule(
+    "OB010", "outside-project", Level.ERROR,
+    "A file reaches outside the project: a link to a file or folder outside it, or a snippet "
+    "include of an absolute, `../` or URL path.",
+    "Whatever it names would be published as part of the handbook (another checkout, a key "
+    "file, the build machine's /etc) in the site, its search index and the PDFs. opsbook "
+    "reads none of it and leaves it out of every build, strict or not.",
+    '--8<-- "../secrets/oncall.md"',
+    '--8<-- "docs/snippets/oncall.md"',
+    "keep what a page includes inside the project, named by a relative path without `..`; "
+    "copy a linked file into the project instead of linking to it",
+)
+
 RULES = (UNREADABLE, NOT_UTF8, INVALID_YAML, BAD_FRONTMATTER, UNKNOWN_KIND, UNKNOWN_FIELD,
-         INVALID_FIELD, DUPLICATE_KEY, TOO_LARGE)
+         INVALID_FIELD, DUPLICATE_KEY, TOO_LARGE, OUTSIDE_PROJECT)
 
 
 def check_load(project: Project) -> Iterator[Diagnostic]:
@@ -369,6 +383,16 @@ def check_load(project: Project) -> Iterator[Diagnostic]:
         yield rule.at(
             document.display_path, position, schema_problem.message, schema_problem.hint or None
         )
+    for document in project.documents:
+        if document.text is None or "8<-" not in document.text:
+            continue
+        for include in refused_includes(document.text.split("\n")):
+            yield OUTSIDE_PROJECT.at(
+                document.display_path,
+                Position(include.line, include.column),
+                f"snippet include of {include.path!r}, outside the project: left out of the "
+                "site, its search index and the PDFs",
+            )
 
 
 # The loader records problems by rule id (it sits below the checks and cannot import them);

@@ -70,7 +70,7 @@ RULES = (MOJIBAKE, BOM, LINE_ENDINGS)
 
 # UTF-8 lead bytes seen through cp1252/latin-1: Ã, Â, â followed by cp1252 punctuation, ð + Ÿ.
 # Mac Roman: ‚Ä, ‚ú (E2 80.., E2 9C..) and üö (F0 9F ..).
-_MOJIBAKE = re.compile(
+MOJIBAKE_SEQUENCE = re.compile(
     r"(?:â[\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|[ÃÂ][\u0080-\u00bf]|ðŸ|ï¸|‚[ÄúÜ]|üö)"
 )
 
@@ -79,10 +79,10 @@ def check_text(project: Project) -> Iterator[Diagnostic]:
     for document in project.documents:
         text = document.text
         # Every mojibake sequence holds a non-ASCII character: most files need no search.
-        if text is None or text.isascii() or not _MOJIBAKE.search(text):
+        if text is None or text.isascii() or not MOJIBAKE_SEQUENCE.search(text):
             continue
         for number, line in enumerate(document.lines, start=1):
-            match = _MOJIBAKE.search(line)
+            match = MOJIBAKE_SEQUENCE.search(line)
             if match:
                 end = min(len(line), match.start() + 8)
                 yield MOJIBAKE.at(

@@ -6,6 +6,7 @@ import argparse
 import sys
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from opsbook.commands.common import (
     EXIT_CLEAN,
@@ -17,12 +18,16 @@ from opsbook.commands.common import (
     rule_list,
 )
 
+if TYPE_CHECKING:
+    from opsbook.model.project import Project
+
 
 def register(subcommands: Subcommands) -> None:
     check = subcommands.add_parser("check", help="check the handbook (or the given files)")
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     check.add_argument("--format", choices=("text", "github", "json", "sarif"), default="text")
-    check.add_argument("--config", type=Path, help="mkdocs.yml (default: ./mkdocs.yml)")
+    check.add_argument("--config", type=Path,
+                       help="mkdocs.yml or properdocs.yml (default: the one in .)")
     check.add_argument("--select", type=rule_list, default=[], metavar="IDS",
                        help="only these rules or families (OB101,OB2)")
     check.add_argument("--ignore", type=rule_list, default=[], metavar="IDS",
@@ -32,6 +37,13 @@ def register(subcommands: Subcommands) -> None:
                        help="lowest level that makes the exit code 1 (default: the plugin's "
                        "`fail_on` option, `error`)")
     check.add_argument("--output", "-o", type=Path, help="write the report to a file")
+    check.add_argument("--fix", action="store_true",
+                       help="repair findings in place, then report what is left; for now it "
+                            "repairs only OB501 (mojibake: UTF-8 read as Windows-1252 or Mac "
+                            "Roman) and changes no other byte")
+    check.add_argument("--site", type=Path, metavar="DIR",
+                       help="also verify the site built in DIR: every runbook page must carry "
+                       "opsbook's marker (a build that skipped the plugin fails)")
     check.add_argument("--changed-since", metavar="REF",
                        help="only findings in files changed since the git revision REF, and "
                        "findings elsewhere that those changes cause")
@@ -54,6 +66,13 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError(f"no such file or directory: {missing[0]}")
     site_config = config_file(args.config, required=not args.paths)
+    if site_config is not None:
+        from opsbook.engine import mkdocs_2_problem
+
+        # The check needs no engine, but a build with MkDocs 2 would skip opsbook entirely.
+        engine_problem = mkdocs_2_problem()
+        if engine_problem:
+            print(f"opsbook: warning: {engine_problem}", file=sys.stderr)
     changes = None
     if args.changed_since is not None:
         from opsbook.changes import ChangesError, git_changes
@@ -75,6 +94,14 @@ def run(args: argparse.Namespace) -> int:
         # plugin) are loose Markdown, checked with every rule that applies to free text. The
         # site is read only once: load_config refuses it before any checking starts.
         result = check(None)
+    if args.fix:
+        from opsbook.fix import fix_findings
+
+        if fix_findings(result, site_config):
+            try:
+                result = check(site_config)
+            except NotAnOpsbookSite:
+                result = check(None)
     summary = Summary.of(result.diagnostics, result.files_checked)
     output = FORMATTERS[args.format](result.diagnostics, summary)
     if args.output:
@@ -86,7 +113,34 @@ def run(args: argparse.Namespace) -> int:
         _write_step_summary(markdown_summary(result.diagnostics, summary))
     fail_on = Level(args.fail_on) if args.fail_on else result.fail_on
     failed = any(d.level.fails(fail_on) for d in result.diagnostics)
+    if args.site is not None and _site_problems(args, site_config, result.projects):
+        failed = True
     return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def _site_problems(
+    args: argparse.Namespace, site_config: Path | None, projects: list[Project]
+) -> int:
+    """``check --site DIR``: report runbook pages built without opsbook; how many."""
+    from opsbook.site.marker import check_site_pages
+    from opsbook.workspace import load_site
+
+    if site_config is None:
+        raise UsageError("--site needs the handbook's mkdocs.yml or properdocs.yml")
+    if not args.site.is_dir():
+        raise UsageError(f"--site {args.site}: no such folder (build the site first)")
+    project = next((item for item in projects if item.config.site), None)
+    if project is None or args.paths or args.changed_since:
+        project = load_site(site_config, args.today)
+    problems = check_site_pages(project, args.site)
+    for problem in problems:
+        print(f"{args.site / problem.path}: error: {problem.message}", file=sys.stderr)
+        if args.format == "github":
+            print(f"::error file={problem.source},title=opsbook site::{problem.message}")
+    if problems:
+        print(f"opsbook: {len(problems)} runbook page(s) in {args.site} built without opsbook; "
+              "build with MkDocs 1.x or ProperDocs and the opsbook plugin", file=sys.stderr)
+    return len(problems)
 
 
 def _write_step_summary(text: str) -> None:

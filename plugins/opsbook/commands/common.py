@@ -38,6 +38,18 @@ def add_today(parser: argparse.ArgumentParser, what: str) -> None:
                         help=f"{what} (YYYY-MM-DD; default: $OPSBOOK_TODAY, else today)")
 
 
+def add_write_options(parser: argparse.ArgumentParser) -> None:
+    """What every command that writes a handbook's files takes."""
+    parser.add_argument("--force", action="append", default=[], metavar="PATH",
+                        help="replace this existing file (relative to the target directory; "
+                        "repeat for several)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print what would be written; write nothing")
+    parser.add_argument("--today", type=parse_date, metavar="DATE",
+                        help="date written as the runbooks' last review (default: "
+                        "$OPSBOOK_TODAY, else today)")
+
+
 def config_file(explicit: Path | None, required: bool = True) -> Path | None:
     """The handbook's mkdocs.yml: ``explicit``, else the one in the current directory."""
     from opsbook.workspace import resolve_config
@@ -46,7 +58,9 @@ def config_file(explicit: Path | None, required: bool = True) -> Path | None:
     if explicit is not None and not explicit.is_file():
         raise UsageError(f"config file {explicit} not found")
     if found is None and required:
-        raise UsageError("no mkdocs.yml here; pass --config or run from the handbook's root")
+        raise UsageError(
+            "no mkdocs.yml or properdocs.yml here; pass --config or run from the handbook's root"
+        )
     return found
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from opsbook.commands.common import EXIT_CLEAN, Subcommands, UsageError, site_config_file
+from opsbook.commands.common import (
+    EXIT_CLEAN,
+    Subcommands,
+    UsageError,
+    parse_date,
+    site_config_file,
+)
 
 
 def register(subcommands: Subcommands) -> None:
@@ -19,6 +25,8 @@ def register(subcommands: Subcommands) -> None:
     runbook.add_argument("--severity", help="severity (default: the least severe level)")
     runbook.add_argument("--title", help="title (default: from the id)")
     runbook.add_argument("--config", type=Path)
+    runbook.add_argument("--today", type=parse_date, metavar="DATE",
+                         help="its last review date (default: $OPSBOOK_TODAY, else today)")
     runbook.set_defaults(handler=run_runbook)
 
 
@@ -28,10 +36,11 @@ def _no_kind(args: argparse.Namespace) -> int:
 
 def run_runbook(args: argparse.Namespace) -> int:
     from opsbook.scaffold import scaffold_runbook
+    from opsbook.settings import today_from_environment
 
     path = scaffold_runbook(
         site_config_file(args.config), args.id, service=args.service, owner=args.owner,
-        severity=args.severity, title=args.title,
+        severity=args.severity, title=args.title, today=args.today or today_from_environment(),
     )
     print(path)
     return EXIT_CLEAN

@@ -51,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
     from opsbook.workspace import load_site
 
     config_file = site_config_file(args.config)
+    from opsbook.engine import use_engine
+
+    use_engine(config_file)  # before anything imports an engine: MkDocs 1.x or ProperDocs
     progress = ProgressDisplay()
     project = load_site(config_file, args.today)
     if args.runbook and args.runbook not in {runbook.id for runbook in project.runbooks}:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from opsbook.diagnostics import Position
+from opsbook.load.confine import forget_real_folders, outside_problem, outside_target
 from opsbook.load.frontmatter import Frontmatter, ValuePath, parse_frontmatter
 from opsbook.load.markdown import Block, scan_blocks
 from opsbook.load.problems import LoadProblem
@@ -80,6 +82,7 @@ def resolved_folder(folder: Path) -> Path:
 
 def forget_resolved_folders() -> None:
     resolved_folder.cache_clear()
+    forget_real_folders()
 
 
 def resolved_path(path: Path) -> Path:
@@ -115,9 +118,18 @@ def display_path_for(path: Path, base: Path | None = None, fallback: Path | None
     return path.as_posix()
 
 
-def load_document(path: Path, display_path: str | None = None) -> Document:
-    """Read and parse one file. Never raises for bad content: problems are recorded."""
+def load_document(
+    path: Path, display_path: str | None = None, root: Path | None = None
+) -> Document:
+    """Read and parse one file. Never raises for bad content: problems are recorded. With
+    ``root`` (a site's project root), a link to something outside it is not read at all."""
     shown = display_path or display_path_for(path)
+    # Only a link can lead out: the site's folders are walked without following links, and a
+    # linked folder is listed itself (see opsbook.model.project.site_files).
+    if root is not None and os.path.islink(path):
+        target = outside_target(path, root)
+        if target is not None:
+            return Document(path, shown, None, problems=[outside_problem(path, target)])
     data = read_source(path)
     if isinstance(data, LoadProblem):
         return Document(path, shown, None, problems=[data])

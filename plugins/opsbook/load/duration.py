@@ -67,7 +67,10 @@ def format_minutes(minutes: float) -> str:
 
 
 _STRICT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_BUSINESS_DAY = re.compile(r"next\s+business\s+day|next\s+working\s+day|1\s+business\s+day", re.I)
+_BUSINESS_DAY = re.compile(
+    r"next\s+business\s+day|next\s+working\s+day|1\s+business\s+day|"
+    r"(?:siguiente|próximo)\s+día\s+hábil|próximo\s+dia\s+útil|jour\s+ouvré\s+suivant|"
+    r"nächsten?\s+(?:Werk|Arbeits)tag", re.I)
 
 
 def parse_duration(value: str) -> Duration | None:
@@ -85,8 +88,27 @@ def parse_duration(value: str) -> Duration | None:
 _UNIT_WORDS = (
     r"(?:seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w)"
 )
+# The same units as Portuguese, Spanish, French, German and Italian handbooks write them, and
+# Japanese ones (which need no word boundary): each to its English unit.
+_FOREIGN_UNITS = {
+    "minuto": "minute", "minutos": "minute", "minuten": "minute", "minuti": "minute",
+    "hora": "hour", "horas": "hour", "heure": "hour", "heures": "hour", "stunde": "hour",
+    "stunden": "hour", "std": "hour", "ore": "hour",
+    "día": "day", "días": "day", "dia": "day", "dias": "day", "jour": "day", "jours": "day",
+    "tag": "day", "tage": "day", "tagen": "day", "giorni": "day",
+    "semana": "week", "semanas": "week", "semaine": "week", "semaines": "week",
+    "woche": "week", "wochen": "week",
+    "分": "minute", "時間": "hour", "日": "day", "週間": "week",
+}
+_FOREIGN_AMOUNT = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:("
+    + "|".join(sorted((unit for unit in _FOREIGN_UNITS if unit[0] < "\u3000"), key=len,
+                      reverse=True))
+    + r")\b|(分|時間|日|週間))", re.I)
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(" + _UNIT_WORDS + r")\b", re.I)
-_IMMEDIATE = re.compile(r"\b(immediate(?:ly)?|instant(?:ly)?|asap|right away)\b", re.I)
+_IMMEDIATE = re.compile(r"\b(immediate(?:ly)?|instant(?:ly)?|asap|right away|inmediat[oa]|"
+                        r"imediat[oa]|immédiat(?:ement)?|sofort|umgehend|subito|"
+                        r"immediatamente)\b|即時|直ちに|即座", re.I)
 _DAILY = re.compile(r"\b(daily|once a day|every day)\b", re.I)
 _HOURLY = re.compile(r"\b(hourly|every hour)\b", re.I)
 _WEEKLY = re.compile(r"\b(weekly|every week)\b", re.I)
@@ -107,6 +129,10 @@ def parse_loose_duration(value: str) -> Duration | None:
     if _BUSINESS_DAY.search(text):
         return Duration(BUSINESS_DAY_MINUTES, text, business_day=True)
     match = _AMOUNT.search(text)
+    foreign = _FOREIGN_AMOUNT.search(text)
+    if foreign and (match is None or foreign.start() <= match.start()):
+        unit = _FOREIGN_UNITS[(foreign.group(2) or foreign.group(3)).lower()]
+        return Duration(float(foreign.group(1)) * MINUTES_PER_UNIT[unit], text)
     if match:
         number, unit = match.groups()
         unit_key = unit.lower().rstrip("s") if len(unit) > 1 else unit.lower()

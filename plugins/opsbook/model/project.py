@@ -115,10 +115,17 @@ _PATH_ORDER = operator.attrgetter("parts") if os.name == "posix" else None
 
 
 def site_files(config: OpsbookConfig) -> list[Path]:
+    """The site's Markdown files, plus every link in its folders (to a file of any kind, or
+    to a folder) that leads outside the project: loading one reports it and reads nothing."""
+    from opsbook.load.confine import escaping_links, outside_target
+
     files: list[Path] = []
     for directory in (config.docs_dir, config.runbooks_dir):
-        if directory.is_dir():
+        if directory.is_symlink() and outside_target(directory, config.root) is not None:
+            files.append(directory)  # the whole folder lives elsewhere: reported, not read
+        elif directory.is_dir():
             files.extend(iter_markdown_files(directory))
+            files.extend(escaping_links(directory, config.root))
     return sorted(dict.fromkeys(files), key=_PATH_ORDER)
 
 
@@ -138,7 +145,8 @@ def load_project(
 ) -> Project:
     fallback = config.root if config.site else None
     forget_resolved_folders()  # folders may have moved since the last load (mkdocs serve)
-    documents = [load_document(path, display_path_for(path, base, fallback)) for path in files]
+    documents = [load_document(path, display_path_for(path, base, fallback), fallback)
+                 for path in files]
     project = build_project(config, documents)
     if config.site:
         project.codeowners = find_codeowners(config.root, base, fallback)

@@ -205,9 +205,12 @@ def css_string(value: str) -> str:
 @cache
 def _environment() -> Any:
     import jinja2  # a dependency of the site already; loaded only when printing
+    import jinja2.sandbox
     import markupsafe
 
-    environment = jinja2.Environment(
+    # Templates are ours, values come from content: sandboxed like the site's macros, so no
+    # value can reach Python attributes or the file system even through a template mistake.
+    environment = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -1,4 +1,4 @@
-"""PDFs and MkDocs: printing during `mkdocs build`, and building the site for `opsbook pdf`.
+"""PDFs and the site engine: printing during a build, and building the site for `opsbook pdf`.
 
 The plugin owns one :class:`SitePdf`. With the plugin option ``pdf.enabled`` it captures every
 rendered page, links each runbook page to its PDF, and writes ``pdf/`` into the built site
@@ -111,8 +111,7 @@ class SitePdf:
                 "opsbook: PDFs not written: %d error-level finding%s; a placeholder contact "
                 "must never reach paper", self.errors, "s" if self.errors != 1 else "")
             return
-        from mkdocs.exceptions import PluginError
-
+        from opsbook.engine import plugin_error
         from opsbook.pdf.engine import available_cores
         from opsbook.pdf.printing import plan_jobs, run_jobs
 
@@ -122,12 +121,12 @@ class SitePdf:
             jobs = plan_jobs(project, built_site(self.collector, mkdocs_config), settings,
                              site_dir / PDF_DIR)
         except PrintError as error:
-            raise PluginError(f"opsbook: cannot print: {error}") from None
+            raise plugin_error(f"opsbook: cannot print: {error}") from None
         run = run_jobs(jobs, available_cores())
         for failure in run.failures:
             log.error("opsbook: PDF %s failed: %s", failure.name, failure.error)
         if run.failures:
-            raise PluginError(f"opsbook: {len(run.failures)} PDF(s) could not be written")
+            raise plugin_error(f"opsbook: {len(run.failures)} PDF(s) could not be written")
         log.info("opsbook: wrote %d PDFs (%d pages) to %s in %.1f s",
                  len(run.results), run.pages, site_dir / PDF_DIR, run.seconds)
 
@@ -143,9 +142,11 @@ class SiteBuild:
 def _capture_plugin(collector: PageCollector) -> Any:
     """A plugin that only records rendered pages; added to a build made for printing, so
     `opsbook pdf` needs nothing from the opsbook plugin but its configuration."""
-    from mkdocs.plugins import BasePlugin
+    from opsbook.engine import engine_module
 
-    class CapturePages(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+    base_plugin: Any = engine_module("plugins").BasePlugin
+
+    class CapturePages(base_plugin):  # type: ignore[misc]
         def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
             collector.collect(page)
             return output
@@ -156,7 +157,7 @@ def _capture_plugin(collector: PageCollector) -> Any:
 
 
 class SiteBuildError(Exception):
-    """MkDocs could not build the site (the message says why)."""
+    """The engine could not build the site (the message says why)."""
 
 
 @contextmanager
@@ -173,14 +174,19 @@ def _quiet(logger_name: str) -> Iterator[None]:
 def build_site(
     config_file: Path, site_dir: Path, *, redact: bool = False, allow_findings: bool = False,
 ) -> SiteBuild:
-    """Build the site with MkDocs' own API into ``site_dir`` and capture its pages."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
+    """Build the site with the engine's own API (MkDocs 1.x or ProperDocs, see
+    :mod:`opsbook.engine`) into ``site_dir`` and capture its pages."""
+    from opsbook.engine import EngineError, engine_exception, engine_module
 
     try:
+        build = engine_module("commands.build", config_file).build
+        load_config = engine_module("config", config_file).load_config
+        engine_error = engine_exception()
+    except EngineError as error:
+        raise SiteBuildError(str(error)) from None
+    try:
         mkdocs_config = load_config(config_file=str(config_file), site_dir=str(site_dir))
-    except MkDocsException as error:
+    except engine_error as error:
         raise SiteBuildError(str(error)) from None
     plugin = mkdocs_config.plugins.get("opsbook")
     if plugin is None:
@@ -199,7 +205,7 @@ def build_site(
         # The findings were listed already (or printing was refused before this point).
         with _quiet("mkdocs.plugins.opsbook"):
             build(mkdocs_config)
-    except MkDocsException as error:
+    except engine_error as error:
         raise SiteBuildError(str(error) or type(error).__name__) from None
     except Exception as error:  # a plugin or theme failing mid-build: say so, no traceback
         raise SiteBuildError(f"{type(error).__name__}: {error}") from None

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from opsbook.diagnostics import Level
+from opsbook.engine import EngineError
 from opsbook.load.duration import Duration, parse_duration
 from opsbook.settings.options import DEFAULT_REQUIRED_SECTIONS
 
@@ -74,8 +75,10 @@ class OpsbookConfig:
 
 
 def find_config(start: Path) -> Path | None:
-    candidate = start / "mkdocs.yml"
-    return candidate if candidate.is_file() else None
+    """``properdocs.yml`` or ``mkdocs.yml`` in ``start`` (see :mod:`opsbook.engine`)."""
+    from opsbook.engine import find_config_file
+
+    return find_config_file(start)
 
 
 def _safe_config_loader() -> Any:
@@ -85,9 +88,10 @@ def _safe_config_loader() -> Any:
     Material's markdown_extensions) are kept as their text: opsbook reads only its own block and
     never imports or calls what a tag names."""
     import yaml
-    from mkdocs.utils.yaml import get_yaml_loader
 
-    loader = get_yaml_loader(yaml.SafeLoader)
+    from opsbook.engine import engine_module
+
+    loader = engine_module("utils.yaml").get_yaml_loader(yaml.SafeLoader)
 
     def keep_tag(_loader: Any, suffix: str, _node: Any) -> str:
         return f"!!python/{suffix}"
@@ -141,13 +145,16 @@ def load_config(config_file: Path) -> OpsbookConfig:
         # A tag-free file without MkDocs' import cost (see settings.options), else MkDocs'.
         raw = read_plain_yaml(config_file)
         if raw is None:
-            from mkdocs.utils.yaml import yaml_load
+            from opsbook.engine import engine_module
 
+            yaml_load = engine_module("utils.yaml", config_file).yaml_load
             _check_inherit_chain(config_file)
             with config_file.open("rb") as handle:
                 raw = yaml_load(handle, loader=_safe_config_loader())
     except ConfigError:
         raise
+    except EngineError as error:
+        raise ConfigError(f"{config_file}: {error}") from None
     except OSError as error:
         raise ConfigError(f"{config_file}: cannot read: {error.strerror}") from None
     except Exception as error:  # MkDocs raises several YAML and config errors
@@ -224,6 +231,12 @@ def _offline_plugin(raw: dict[str, Any]) -> bool:
 
 
 def _validated_by_mkdocs(config_file: Path, options: dict[str, Any]) -> Any:
+    from opsbook.engine import use_engine
+
+    try:
+        use_engine(config_file)  # the config class is built on the engine's config options
+    except EngineError as error:
+        raise ConfigError(f"{config_file}: {error}") from None
     from opsbook.settings.mkdocs import OpsbookPluginConfig
 
     plugin_config = OpsbookPluginConfig()

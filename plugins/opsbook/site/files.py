@@ -9,6 +9,8 @@ from typing import Any
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
+from opsbook.diagnostics import Diagnostic, Position
+from opsbook.load.confine import below_any, leaves_through_links, outside_target
 from opsbook.load.document import is_below
 from opsbook.model.project import Project, iter_markdown_files
 from opsbook.model.runbook import Runbook
@@ -29,15 +31,45 @@ def add_runbook_files(files: Files, config: Any, settings: OpsbookConfig) -> Non
         files.append(File.generated(config, src_uri, abs_src_path=str(path)))
 
 
-def drop_unusable(files: Files, project: Project) -> None:
-    """A file opsbook could not read as text (binary, not UTF-8, over the size limit, a
-    dangling link or a FIFO) is reported by the checks; left in, MkDocs would stop on it with a
-    traceback (`mkdocs serve`, `strict: false`) or block reading it."""
-    unusable = {os.path.normpath(document.path.absolute())
-                for document in project.documents if document.text is None}
+def drop_unusable(files: Files, config: Any, project: Project, root: Path) -> list[Diagnostic]:
+    """Leave out what must not be published; return the OB010 findings the checks could not
+    see (files reached through a link inside a linked folder).
+
+    A file opsbook could not read as text (binary, not UTF-8, over the size limit, a dangling
+    link or a FIFO) is reported by the checks; left in, MkDocs would stop on it with a traceback
+    (`mkdocs serve`, `strict: false`) or block reading it. A link to a file or folder outside
+    the project is reported too (OB010) and never published: whatever MkDocs found through it is
+    left out, in strict and non-strict builds alike."""
+    unusable = below_any(tuple(os.path.normpath(document.path.absolute())
+                               for document in project.documents if document.text is None))
+    # The handbook's own folders (theme files and opsbook's assets live elsewhere).
+    content = below_any((os.path.normpath(Path(config.docs_dir).absolute()),
+                         os.path.normpath(project.config.runbooks_dir.absolute())))
+    folders: dict[str, bool] = {}
+    left_out: list[Diagnostic] = []
     for listed in list(files):
-        if listed.abs_src_path and os.path.normpath(listed.abs_src_path) in unusable:
+        if not listed.abs_src_path:
+            continue
+        source = os.path.normpath(listed.abs_src_path)
+        if unusable(source):
             files.remove(listed)
+        elif content(source) and leaves_through_links(source, root, folders):
+            files.remove(listed)  # e.g. through a link inside a linked folder
+            left_out.append(_left_out(root, Path(source)))
+    return left_out
+
+
+def _left_out(root: Path, source: Path) -> Diagnostic:
+    from opsbook.checks.load import OUTSIDE_PROJECT
+
+    try:
+        shown = source.relative_to(root).as_posix()
+    except ValueError:
+        shown = source.as_posix()
+    return OUTSIDE_PROJECT.at(
+        shown, Position(1, 1),
+        f"is outside the project ({outside_target(source, root)}): left out of the site",
+    )
 
 
 def runbook_pages(files: Files, project: Project) -> dict[str, Runbook]:

@@ -10,6 +10,7 @@ Everything it shows is rendered by :mod:`opsbook.render`.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import replace
 from functools import partial
 from html import escape as html_escape
@@ -23,6 +24,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from opsbook.diagnostics import Diagnostic, Level
+from opsbook.load.confine import outside_target, strip_refused_includes
 from opsbook.model.project import Project, load_project, site_files
 from opsbook.model.runbook import Runbook
 from opsbook.pdf.site import SitePdf
@@ -47,6 +49,7 @@ from opsbook.site.generate import (
     page_context,
     site_work,
 )
+from opsbook.site.marker import add_marker
 from opsbook.site.navigation import SERVICES_IN_NAV_UNPRUNED, add_runbook_section
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
@@ -70,6 +73,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self._generated_uris: set[str] = set()
         self._reported = False
         self.redirects: list[tuple[str, str]] = []  # path in site_dir, HTML
+        self.left_out: list[Diagnostic] = []  # files outside the project the checks missed
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.command = command
@@ -83,6 +87,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         except ConfigError as error:
             raise PluginError(str(error)) from None
         register_assets(config)
+        _confine_snippets(config, root)
         self.pdf.configure(self.config.pdf, self.command)
         return config
 
@@ -95,7 +100,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         if self.work is not None:
             self.work.cancel()
         add_runbook_files(files, config, self.opsbook)
-        drop_unusable(files, self.project)
+        # OB010: whatever MkDocs found through a link leading out of the project is left out.
+        self.left_out = drop_unusable(files, config, self.project, self._root)
         self.runbooks = runbook_pages(files, self.project)
         self.context = RenderContext.for_project(
             self.project, directory_urls=bool(config.use_directory_urls)
@@ -147,6 +153,10 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         )
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: Any, files: Files) -> str:
+        if "8<-" in markdown:
+            # Before pymdownx.snippets reads the page: an include of a file outside the
+            # project is dropped here (and reported by the checks, OB010).
+            markdown, _refused = strip_refused_includes(markdown)
         if "title" in page.meta:
             # Frontmatter is data, but MkDocs takes a `title:` as HTML (the <h1>, the nav, search
             # results): `<script>` in a runbook title would run. Escaped, it reads as written.
@@ -194,6 +204,10 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
 
     def on_post_page(self, output: str, *, page: Page, config: Any) -> str:
         self.pdf.collect(page)  # the page exactly as rendered, for the PDFs
+        runbook = self.runbooks.get(page.file.src_uri)
+        if runbook is not None:
+            # What `opsbook check --site` looks for: this page was built with opsbook.
+            output = add_marker(output, runbook.id)
         return output
 
     def on_post_build(self, *, config: Any) -> None:
@@ -230,7 +244,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
     def _report(self) -> None:
         assert self.work is not None
         self._reported = True
-        self.diagnostics = self.work.result().diagnostics
+        self.diagnostics = [*self.work.result().diagnostics, *self.left_out]
         self.pdf.set_findings(self.diagnostics)
         assert self.opsbook is not None
         fail_on = self.opsbook.fail_on
@@ -258,6 +272,33 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
                 f"opsbook: {failing} {what} finding{plural} (fail_on: {fail_on.value}); "
                 "fix them or run `opsbook check` for details"
             )
+
+
+SNIPPETS = "pymdownx.snippets"
+
+
+def _confine_snippets(config: Any, root: Path) -> None:
+    """pymdownx.snippets may read only files inside the project: each base path outside it is
+    dropped, the extension's own check that an include stays below its base path is forced on
+    (it also covers includes inside included files), and nothing is downloaded."""
+    if SNIPPETS not in config.markdown_extensions:
+        return
+    options = config.mdx_configs.setdefault(SNIPPETS, {})
+    bases = options.get("base_path", ["."])
+    kept: list[str] = []
+    for base in [bases] if isinstance(bases, str) else list(bases):
+        absolute = os.path.abspath(str(base))  # as the extension resolves it
+        if outside_target(Path(absolute), root) is None:
+            kept.append(absolute)
+        else:
+            log.error("OB010 pymdownx.snippets base_path %r is outside the project (%s): not "
+                      "used — name folders inside the project", base, root)
+    options["base_path"] = kept or [str(root)]
+    options["restrict_base_path"] = True
+    if options.get("url_download"):
+        log.error("OB010 pymdownx.snippets url_download: a handbook includes nothing from the "
+                  "network — turned off")
+    options["url_download"] = False
 
 
 def _run_checks(project: Project) -> list[Diagnostic]:
