@@ -95,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path)
     serve.add_argument("--dev-addr", "-a", default="127.0.0.1:8000", metavar="HOST:PORT")
 
+    from opsbook.eval_command import add_parser as add_eval_parser
+
+    add_eval_parser(commands, _date)
+
     pdf = commands.add_parser("pdf", help="print runbooks and the handbook to PDF")
     pdf.add_argument("--runbook", metavar="ID", help="only this runbook")
     pdf.add_argument("--output", "-o", type=Path, default=Path("pdf"), metavar="DIR")
@@ -183,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
             return command_schema(args)
         if args.command == "rules":
             return command_rules()
+        if args.command == "eval":
+            from opsbook.eval_command import command_eval
+
+            return command_eval(args)
         if args.command == "pdf":
             from opsbook.pdf.command import command_pdf
 
