@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from opsbook.checks import contact_words
 from opsbook.load.markdown import Block, Comment, Fence, Heading, ListItem, Table, TextLine
 
 # Link and footnote texts stop at the next `[` as well as at `]`: scanning on past a `[` re-read
@@ -42,12 +43,13 @@ _UPDATE_MARKER = re.compile(
     r"\bUPDATE (?:THIS|ME)\b|\bFILL (?:THIS )?IN\b|\bREPLACE ME\b"
     r"|\((?i:update this|fill in|to be filled)!*\)"
 )
-_UNDERSCORES = re.compile(r"_{4,}")
+_UNDERSCORES = re.compile(r"_{4,}|＿{3,}")
 _WORD_MARKERS = re.compile(
     r"(?<![\w-])(TBD|TBC|TODO|FIXME|XXX+|change[ _-]?me|placeholder|N/A yet)(?![\w-])", re.I
 )
 _ANGLE = re.compile(
-    r"<\s*(your[\w .-]*|(?:[\w-]+[ _-])?(?:name|phone|e-?mail|number|address|contact|handle))\s*>",
+    r"<\s*(your[\w .-]*|(?:[\w-]+[ _-])?(?:name|phone|e-?mail|number|address|contact|handle)"
+    r"|(?:to be|à|a|por|da|nog|noch)\s[^<>]{2,30})\s*>",
     re.I,
 )
 _GENERIC_NAME = re.compile(
@@ -105,9 +107,20 @@ def _phone_like(text: str) -> Iterator[tuple[int, str]]:
             end -= 1
 
 
+_ADDRESS_SHAPE = re.compile(r"^[\dXx]{1,3}(?:\.[\dXx]{1,3}){3}$")
+
+
+def _not_a_phone(token: str) -> bool:
+    """A masked IPv4 address (`XXX.XXX.XX.XXX`, `10.20.XXX.XXX`) or a masked identifier with
+    a run of eight x's (`xxxxxxxx-xxxx`): masked values in logs and examples, not numbers."""
+    return bool(_ADDRESS_SHAPE.match(token.strip())) or "xxxxxxxx" in token.lower()
+
+
 def _masked_phones(text: str) -> list[Placeholder]:
     found = []
     for start, token in _phone_like(text):
+        if _not_a_phone(token):
+            continue
         if sum(char in "Xx" for char in token) >= 3 and sum(
             char.isdigit() or char in "Xx" for char in token
         ) >= 7:
@@ -194,11 +207,48 @@ class BodyFinding:
 
 
 _KEY_VALUE = re.compile(
-    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|__)?(?P<label>[A-Za-z0-9@#][\w /&().'+-]{0,48}?)"
+    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|__)?(?P<label>[^\W_][\w /&().'+–—-]{0,48}?)"
     # `\s*+` (possessive) and no second optional `\s*` before the colon: two adjacent `\s*`
     # backtrack quadratically on a long run of spaces.
-    r"\s*+(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:|:)\s*(?P<value>.*)$"
+    r"\s*+(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:|:|：)\s*(?P<value>.*)$"
 )
+# "Name ........ Manager X": a label, a dotted leader, the value (printed cards, plain text).
+_LEADER = re.compile(r"^\s*(?:\d+[.)]\s+)?(?P<label>[^\W_][\w /&().'+-]{0,48}?)\s*\.{3,}\s*"
+                     r"(?P<value>.*)$")
+# Parts of one value: "Amara Okafor — [Phone] — [Email]", "Naam: x, Telefoon: y".
+_PARTS = re.compile(r"\s+[—–-]\s+|,\s+|;\s+|\s+·\s+|\s{2,}|\s*/\s+")
+_WRAPPED = re.compile(r"^[\"']?[\[(<（【「][^\[\]()<>]*[\])>）】」][\"']?$")
+# A part that starts with a field word and no colon: "phone ???", "tel. 06 XX XX XX XX".
+_LEADING_FIELD = re.compile(
+    r"^\s*((?:phone|tel|tél|telephone|téléphone|mobile|cell|e-?mail|mél|fax|pager|slack|"
+    r"telefon|telefone|teléfono|telefono|telefoon|handy|mobil|cellulare|móvil|celular)\.?)"
+    r"\s+(?=\S)", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+(?!\[[ xX]\])")
+_BOX_EDGE = re.compile(r"^\s*[|+]\s?|\s?[|+]\s*$")
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+_SPEAKER_BRACKET = re.compile(r"\[[^\[\]]{1,40}\]")
+_LOG_LINE = re.compile(
+    r"^\s*(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d(?::\d\d)?\]?\s|\[?(?:HH:MM|hh:mm)\]?\s|"
+    r"(?:level|lvl|ts|time)=|(?:DEBUG|INFO|WARN|WARNING|ERROR|FATAL|TRACE)\b)"
+)
+_PERIOD_LABEL = re.compile(
+    r"^(?:weeks?|wk|semanas?|semaines?|wochen?|settimane?|settimana|weken|months?|mes|mois|"
+    r"monat|mese|maand|shifts?|turnos?|schichten?|turni|dienst|days?|nights?|weekends?|"
+    r"mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"q[1-4]|h[12]|\d)",
+    re.IGNORECASE,
+)
+_NOT_A_CONTACT_TAIL = re.compile(
+    r"(?<![^\W_])(?:stipend|pay|bonus|compensation|allowance|hours|time|times|thread|link|url|"
+    r"dashboard|duration|window|policy|process|sla|rate|count|questions|server|servers|host|"
+    r"hostname|domain|queue|page|template|rule|rules|relay|tree|workspace|webhook|bot|tool|"
+    r"system|token|key|alias|group|list|integration|app|address book|number format|"
+    r"rotation length|timezone|time zone|zone|status|severity|runbook|ticket|notes?|format|"
+    r"availability|available|hours of cover|information|info|details)\W*$",
+    re.IGNORECASE,
+)
+_CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
+_WRAPPERS = "[](){}<>（）【】「」『』\"'“”*_ `.:;,!"
 
 
 def split_label(text: str) -> tuple[str, str, int]:
@@ -206,8 +256,133 @@ def split_label(text: str) -> tuple[str, str, int]:
     the line has no label."""
     match = _KEY_VALUE.match(text)
     if not match or "://" in match.group("label"):
+        leader = _LEADER.match(text) if "..." in text else None
+        if leader:
+            return leader.group("label").strip(), leader.group("value"), leader.start("value") + 1
         return "", text, 1
     return match.group("label").strip(), match.group("value"), match.start("value") + 1
+
+
+def is_contact_label(label: str) -> bool:
+    """Whether a label says its value reaches a person: it names a contact field (phone,
+    Teléfono, 電話) or a role (on-call, Vertretung, 担当) at its start or end — "Referente
+    fornitore", "Engineering manager" — but not a property of the role ("On-call stipend",
+    "Slack thread")."""
+    label = label.strip().strip("*_#>").strip()
+    label = _TRAILING_NOTE.sub("", label) or label
+    if not label or len(label) > 60:
+        return False
+    if _CJK.search(label):
+        return bool(contact_words.FIELD.search(label) or contact_words.ROLE.search(label))
+    if _NOT_A_CONTACT_TAIL.search(label):
+        return False
+    tokens = label.split()
+    head = " ".join(tokens[:2])
+    tail = " ".join(tokens[-2:])
+    for part in (tail, head):
+        for pattern in (contact_words.FIELD, contact_words.ROLE):
+            match = pattern.search(part)
+            if match and (match.end() == len(part) or match.start() == 0):
+                return True
+    return bool(CONTACT_LABEL.search(label))
+
+
+def _normalised(value: str) -> str:
+    value = _TRAILING_NOTE.sub("", value.strip()) or value.strip()
+    return value.strip(_WRAPPERS).strip()
+
+
+def blank_value(value: str) -> bool:
+    """Whether a whole value says it is not known yet: "TBD", "a definir", "[update every
+    sprint]", "(ベンダー名を記入)", "<to be decided>", "Engineer A"."""
+    text = value.strip()
+    if not text:
+        return False
+    core = text.strip(_WRAPPERS).lstrip("@").strip()
+    if not core:
+        return False
+    if contact_words.STAND_IN.match(_normalised(text)):
+        return True
+    blank = contact_words.BLANK_VALUE.match(core)
+    whole = _normalised(text).lstrip("@")
+    if blank and (" " in blank.group(0).strip()
+                  or blank.end() in (len(whole), len(whole.rstrip("?!.")))):
+        # A phrase ("to be confirmed after hiring", "a definir") may start a longer value; a
+        # single word ("Unknown error patterns", "Pending approval") must be the whole value.
+        return True
+    if text.startswith("<") and text.endswith(">") and "<" not in core and len(core) <= 60:
+        return True  # "<vendor hotline>": a whole value left as an angle-bracket blank
+    wrapped = text[0] in "[(<（【「" and len(core) <= 80
+    if wrapped and contact_words.INSTRUCTION.match(core):
+        return True
+    if wrapped and contact_words.INSTRUCTION_ANYWHERE.search(core):
+        return True
+    if _CJK.search(core) and len(core) <= 24:
+        return bool(contact_words.BLANK_VALUE.search(core)) or any(
+            word in core for word in ("記入", "未定", "待定", "待补充", "填写", "미정", "기입"))
+    return False
+
+
+def _value_hit(value: str, contact: bool, code: bool) -> tuple[int, str, bool] | None:
+    """(column in value, placeholder, strong) for the first blank in ``value``; strong when
+    the blank needs no label to be a contact (a masked number, "[Phone]", "Engineer A")."""
+    for placeholder in find_placeholders(value, code=code):
+        if placeholder.strong or contact:
+            return placeholder.column, placeholder.text, placeholder.strong
+    if code:
+        return None
+    stripped = value.strip()
+    if contact and (blank_value(stripped) or _UNDERSCORES.search(stripped)):
+        return value.find(stripped) + 1, stripped, False
+    if contact_words.STAND_IN.match(_normalised(stripped).strip("*_")):
+        return value.find(stripped) + 1, stripped, True
+    return None
+
+
+def _segments(text: str) -> list[tuple[str, str, int]]:
+    """(label, value, 1-based column of the value) for each labelled part of a line: a box
+    row is split at its inner borders, a value at its separators, and a part that has its
+    own label ("Nome: da compilare") keeps it."""
+    body = text
+    offset = 0
+    if text.lstrip().startswith(("|", "+")) and text.rstrip().endswith(("|", "+")):
+        match = _BOX_EDGE.match(text)
+        offset = match.end() if match else 0
+        body = _BOX_EDGE.sub("", text)
+    cells = [(body, offset)]
+    if " | " in body:
+        cells = []
+        position = offset
+        for cell in body.split(" | "):
+            cells.append((cell, position))
+            position += len(cell) + 3
+    segments: list[tuple[str, str, int]] = []
+    for cell, cell_offset in cells:
+        label, value, column = split_label(cell)
+        start = cell_offset + column - 1
+        parts = [(value, 0)]
+        if value and _PARTS.search(value) and not _WRAPPED.match(value.strip()):
+            parts = []
+            position = 0
+            for match in _PARTS.finditer(value):
+                parts.append((value[position:match.start()], position))
+                position = match.end()
+            parts.append((value[position:], position))
+        for part, part_offset in parts:
+            if not part.strip():
+                continue
+            inner_label, inner_value, inner_column = split_label(part)
+            if not inner_label:
+                lead = _LEADING_FIELD.match(part)
+                if lead:
+                    inner_label, inner_value, inner_column = (
+                        lead.group(1), part[lead.end():], lead.end() + 1)
+            if inner_label and inner_value.strip():
+                segments.append((inner_label, inner_value,
+                                 start + part_offset + inner_column))
+            else:
+                segments.append((label, part, start + part_offset + 1))
+    return segments
 
 
 def _may_end_in_generic_name(text: str) -> bool:
@@ -218,44 +393,133 @@ def _may_end_in_generic_name(text: str) -> bool:
     return len(tail) >= 2 and tail[-2].isspace() and (tail[-1].isalpha() or tail[-1] in "123456789")
 
 
+_BLANK_ANYWHERE = re.compile(
+    r"(?<![^\W_])(?:" + "|".join(
+        re.escape(word) for word in sorted(
+            {w for ws in contact_words.BLANK_VALUES.values() for w in ws if len(w) > 2},
+            key=len, reverse=True))
+    + r")(?![^\W_])|\((?:" + "|".join(
+        re.escape(word) for word in sorted(
+            {w for ws in contact_words.INSTRUCTION_VERBS.values() for w in ws},
+            key=len, reverse=True))
+    + r")\s",
+    re.IGNORECASE,
+)
+
+
+_STAND_IN_NAME_ANYWHERE = re.compile(
+    "|".join(re.escape(name) for name in contact_words.STAND_IN_NAMES), re.IGNORECASE)
+
+
+def may_hold_blank(text: str) -> bool:
+    """False only when no rule here can find a blank in ``text``: no marker, no stand-in,
+    no "to be confirmed"-like phrase and no "(ask ...)" instruction."""
+    return (may_hold_marker(text) or _may_end_in_generic_name(text)
+            or bool(_BLANK_ANYWHERE.search(text)) or "to be " in text or "not yet" in text
+            or bool(_STAND_IN_NAME_ANYWHERE.search(text)))
+
+
 def line_findings(
-    text: str, line: int, *, code: bool = False, indent: int = 0
+    text: str, line: int, *, code: bool = False, indent: int = 0, contacts: bool = False
 ) -> BodyFinding | None:
-    """One finding for a line of body text (key/value line, list item, code line)."""
-    if not may_hold_marker(text) and (code or not _may_end_in_generic_name(text)):
+    """One finding for a line of body text (key/value line, list item, code line, a row of a
+    printed box). ``contacts``: the line sits in a rota or contact section, where a value with
+    no label, or a week as its label, still stands for a person."""
+    if not may_hold_marker(text) and (code or not may_hold_blank(text)):
         return None  # the common case, decided without splitting the line
-    label, value, value_column = split_label(text)
-    is_contact = bool(label) and bool(CONTACT_LABEL.search(label))
-    # "5 minutes: SMS to [phone]" configures a notification rule; only a masked number counts.
-    code = code or bool(_DURATION_LABEL.match(label))
-    candidates = find_placeholders(value, code=code)
-    for placeholder in candidates:
-        if placeholder.strong or is_contact:
-            return BodyFinding(line, indent + value_column + placeholder.column - 1, label,
-                               placeholder.text)
-    if is_contact and not code and _GENERIC_NAME.match(value.strip().strip("*_")):
-        return BodyFinding(line, indent + value_column, label, value.strip())
-    if is_contact and not code and _UNDERSCORES.search(value):
-        return BodyFinding(line, indent + value_column, label, value.strip())
+    if _LOG_LINE.match(text):
+        return None  # a log line or example output: masked values there are not contacts
+    if "[" in text:
+        text = _mask_speaker_names(text)
+    bullet = _BULLET.match(text)
+    if bullet:
+        indent += bullet.end()
+        text = text[bullet.end():]
+    for label, value, column in _segments(text):
+        # "5 minutes: SMS to [phone]" configures a notification rule; only a masked number
+        # counts.
+        segment_code = code or bool(_DURATION_LABEL.match(label))
+        labelled = is_contact_label(label)
+        # In a rota, "- **Week 3:** TBD" or a bare "- Person 1" is a person left blank; a
+        # blank inside a sentence there ("shadow [N] shifts") is not.
+        by_section = not labelled and contacts and (
+            not label or bool(_PERIOD_LABEL.match(label)))
+        hit = _value_hit(value, labelled or by_section, segment_code)
+        if hit is not None and by_section and not hit[2] and not _whole_value(hit[1], value):
+            hit = None
+        if hit is not None:
+            return BodyFinding(line, indent + column + hit[0] - 1, label, hit[1])
     return None
 
 
-def table_findings(table: Table) -> list[BodyFinding]:
-    contact_columns = [bool(CONTACT_LABEL.search(cell)) for cell in table.header]
+def _whole_value(placeholder: str, value: str) -> bool:
+    return _normalised(placeholder) == _normalised(value) or blank_value(value.strip())
+
+
+def _mask_speaker_names(text: str) -> str:
+    """Blank out a bracket right after "this is", "je suis", "sono"...: the speaker's own
+    name in a script read out on a call, not a contact to fill in."""
+    out = text
+    for match in _SPEAKER_BRACKET.finditer(text):
+        if contact_words.SPEAKER.search(text[: match.start()]):
+            out = out[: match.start()] + " " * (match.end() - match.start()) + out[match.end():]
+    return out
+
+
+def _contact_column(header: str) -> bool:
+    header = header.strip().strip("*_")
+    if not header or re.search(r"(?<![^\W_])owner(?![^\W_])", header, re.I):
+        return False  # an action item's owner is assigned when the action is
+    return is_contact_label(header) or bool(
+        contact_words.FIELD.search(header) or contact_words.ROLE.search(header))
+
+
+def _cell_columns(raw: str | None, count: int) -> list[int]:
+    """1-based column where each of ``count`` cells of a raw table row starts its content."""
+    if raw is None:
+        return [1] * count
+    columns: list[int] = []
+    index = raw.find("|") if raw.lstrip().startswith("|") else -1
+    for _ in range(count):
+        next_bar = raw.find("|", index + 1)
+        end = next_bar if next_bar >= 0 else len(raw)
+        cell = raw[index + 1:end]
+        blank = len(cell) - len(cell.lstrip()) if cell.strip() else 0
+        columns.append(index + 2 + blank)
+        index = end
+    return columns
+
+
+def table_findings(table: Table, contacts: bool = False,
+                   lines: list[str] | None = None) -> list[BodyFinding]:
+    """One finding per row: a blank in a contact column (a marker, "a definir", an
+    instruction, or nothing at all in a row that names a role, a week or a person), a strong
+    marker anywhere, or a stand-in person ("Engineer A") in a rota."""
+    contact_columns = [_contact_column(cell) for cell in table.header]
+    people_table = contacts or any(contact_columns)
     findings: list[BodyFinding] = []
     for line, cells in table.rows:
+        raw = lines[line - 1] if lines is not None and line - 1 < len(lines) else None
+        columns = _cell_columns(raw, len(cells))
+        names_something = any(
+            any(char.isalpha() for char in cell)
+            for index, cell in enumerate(cells)
+            if not (index < len(contact_columns) and contact_columns[index] and not cell)
+        )
         for index, cell in enumerate(cells):
             is_contact = index < len(contact_columns) and contact_columns[index]
             label = table.header[index] if index < len(table.header) else ""
             hit: str | None = None
-            for placeholder in find_placeholders(cell):
-                if placeholder.strong or is_contact:
-                    hit = placeholder.text
-                    break
-            if hit is None and is_contact and _GENERIC_NAME.match(cell.strip().strip("*_")):
-                hit = cell.strip()
+            offset = 0
+            value = _mask_speaker_names(cell) if "[" in cell else cell
+            found = _value_hit(value, is_contact, code=False)
+            if found is not None and (is_contact or people_table or found[1] != value.strip()):
+                offset, hit = found[0] - 1, found[1]
+            elif is_contact and not cell.strip() and names_something:
+                hit = "an empty cell"
             if hit is not None:
-                findings.append(BodyFinding(line, 1, label, hit, in_column=True))
+                findings.append(BodyFinding(line, columns[index] + offset, label, hit,
+                                            in_column=True))
                 break  # one finding per row
     return findings
 
@@ -323,26 +587,139 @@ def _block_lines(block: Block) -> list[int]:
     return [block.line]
 
 
-def body_findings(blocks: list[Block], skip_lines: set[int]) -> list[BodyFinding]:
-    """Placeholder contact values in a Markdown body, outside ``skip_lines``."""
-    findings: list[BodyFinding] = []
+_COLUMN_GAP = re.compile(r"(?<=\S)\s{2,}(?=\S)")
+
+
+def aligned_tables(blocks: list[Block], lines: list[str]) -> list[Table]:
+    """Tables a plain-text handbook lays out with spaces: a header line of three or more
+    columns separated by runs of spaces, and the lines under it (no blank line between),
+    each cut at the header's column starts — so an empty cell stays empty."""
+    tables: list[Table] = []
+    run: list[TextLine] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            header_raw = lines[run[0].line - 1].rstrip() if run[0].line <= len(lines) else ""
+            gaps = list(_COLUMN_GAP.finditer(header_raw))
+            if len(gaps) >= 2 and not header_raw.lstrip().startswith(("|", "+")):
+                starts = [len(header_raw) - len(header_raw.lstrip())]
+                starts.extend(gap.end() for gap in gaps)
+                header = _cut(header_raw, starts)
+                if any(_contact_column(cell) for cell in header):
+                    table = Table(run[0].line, header)
+                    for block in run[1:]:
+                        raw = lines[block.line - 1] if block.line <= len(lines) else ""
+                        if _COLUMN_GAP.search(raw.strip()):
+                            table.rows.append((block.line, _cut(raw, starts)))
+                    if table.rows:
+                        tables.append(table)
+        run.clear()
+
     for block in blocks:
+        if isinstance(block, TextLine) and (not run or run[-1].line == block.line - 1):
+            run.append(block)
+            continue
+        flush()
+        if isinstance(block, TextLine):
+            run.append(block)
+    flush()
+    return tables
+
+
+_EMPTY_VALUE = re.compile(r"^(?:\*\*|__)?(?P<label>[^\W_][^:：]{0,48}?)\s*(?:\*\*|__)?[:：]"
+                          r"\s*(?:\*\*|__)?\s*$")
+
+
+def empty_list_values(blocks: list[Block]) -> list[BodyFinding]:
+    """"- Deputy manager:" with nothing after it, in a list whose other items are filled
+    ("- Manager: Erik …"): a contact someone left out. A label alone on a line that opens a
+    block ("**Escalation:**" over a list) is not one: its neighbours are not key/value items
+    of the same list."""
+    findings: list[BodyFinding] = []
+    items = [block for block in blocks if isinstance(block, ListItem)]
+    for index, item in enumerate(items):
+        match = _EMPTY_VALUE.match(item.text)
+        if not match or not is_contact_label(match.group("label")):
+            continue
+        neighbours = [
+            other for other in items[max(0, index - 4): index + 5]
+            if other is not item and other.indent == item.indent
+            and abs(other.line - item.line) <= 4
+        ]
+        filled = [other for other in neighbours
+                  if ":" in other.text and not _EMPTY_VALUE.match(other.text)]
+        nested = any(other.line == item.line + 1 and other.indent > item.indent
+                     for other in items)
+        if len(filled) >= 2 and not nested:
+            findings.append(BodyFinding(item.line, item.indent + 3 + len(item.text),
+                                        match.group("label").strip(), "an empty value"))
+    return findings
+
+
+def _cut(raw: str, starts: list[int]) -> list[str]:
+    ends = [*starts[1:], max(len(raw), starts[-1])]
+    return [raw[start:end].strip() for start, end in zip(starts, ends, strict=True)]
+
+
+def body_findings(blocks: list[Block], skip_lines: set[int],
+                  lines: list[str] | None = None) -> list[BodyFinding]:
+    """Placeholder contact values in a Markdown body, outside ``skip_lines`` and outside the
+    blocks its structure shows are filled in during an incident (see placeholder_context).
+    ``lines``: the page's lines (1-based numbering as in the blocks), for table columns and
+    plain-text headings."""
+    candidates: list[tuple[Block, bool]] = []
+    empties = [finding for finding in empty_list_values(blocks)
+               if finding.line not in skip_lines]
+    for block in blocks:
+        if block.line in skip_lines:
+            continue
         if isinstance(block, TextLine | ListItem):
-            if block.line in skip_lines:
+            if may_hold_blank(block.text):
+                candidates.append((block, True))
+        elif isinstance(block, Fence | Table):
+            candidates.append((block, True))
+    if not candidates and not empties:
+        return []
+    from opsbook.checks.placeholder_context import analyse
+
+    context = analyse(blocks, lines)
+    findings: list[BodyFinding] = [finding for finding in empties
+                                   if finding.line not in context.quiet]
+    in_aligned: set[int] = set()
+    if lines is not None:
+        for table in aligned_tables(blocks, lines):
+            in_aligned.add(table.line)
+            in_aligned.update(line for line, _ in table.rows)
+            if table.line in context.quiet or table.line in skip_lines:
                 continue
-            found = line_findings(block.text, block.line)
+            findings.extend(
+                finding for finding in table_findings(table, table.line in context.contacts)
+                if finding.line not in context.quiet and finding.line not in skip_lines)
+    for block, _ in candidates:
+        if block.line in in_aligned:
+            continue
+        contacts = block.line in context.contacts
+        if isinstance(block, TextLine | ListItem):
+            if block.line in context.quiet:
+                continue
+            found = line_findings(block.text, block.line, contacts=contacts)
             if found:
                 findings.append(found)
         elif isinstance(block, Fence):
-            if block.line in skip_lines:
+            if block.line in context.quiet:
                 continue
             code = block.info in _SHELL_INFOS
             for line, text in block.body:
-                found = line_findings(text, line, code=code)
+                if line in skip_lines or line in context.quiet:
+                    continue
+                found = line_findings(text.strip(), line, code=code,
+                                      indent=len(text) - len(text.lstrip()),
+                                      contacts=contacts)
                 if found:
                     findings.append(found)
         elif isinstance(block, Table):
-            if block.line in skip_lines:
+            if block.line in context.quiet:
                 continue
-            findings.extend(table_findings(block))
+            findings.extend(finding for finding in table_findings(block, contacts, lines)
+                            if finding.line not in context.quiet)
     return findings

@@ -1,0 +1,174 @@
+"""The structure a blank sits in decides whether it is a contact to fill in now or a template
+blank to fill during an incident: headings, message openers, quotations read out, template-like
+blocks, logs, checklists, plain-text tables, and the words of several languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from opsbook.checks.placeholder_context import analyse, classify_heading
+from opsbook.checks.placeholders import (
+    aligned_tables,
+    blank_value,
+    find_placeholders,
+    is_contact_label,
+)
+from opsbook.load.markdown import scan_blocks
+from sitekit import check_loose
+
+
+def reported(tmp_path: Path, text: str, name: str = "guide.md") -> list[int]:
+    return sorted(d.line for d in check_loose(tmp_path, {name: text})
+                  if d.rule == "OB110")
+
+
+@pytest.mark.parametrize(
+    ("heading", "quiet", "contacts"),
+    [
+        ("Escalation Contact Template", False, True),
+        ("Escalation Communication Template", True, False),
+        ("Slack escalation message", True, False),
+        ("Status update (copy into #incidents)", True, False),
+        ("Schedule template", False, True),
+        ("Template", True, False),
+        ("Communications lead", False, True),
+        ("Modèle de message aux clients", True, False),
+        ("Meldevorlage Störung", True, False),
+        ("Plantilla de aviso interno", True, False),
+        ("障害報告テンプレート", True, False),
+        ("連絡先", False, True),
+        ("Contatos do plantão", False, True),
+        ("Post-incident review", True, False),
+        ("Opsgenie setup (alternative)", True, False),
+    ],
+)
+def test_headings_say_what_a_section_holds(heading: str, quiet: bool, contacts: bool) -> None:
+    kind = classify_heading(heading)
+    assert (kind.quiet, kind.contacts) == (quiet, contacts)
+
+
+def test_a_document_title_names_a_topic_not_a_template() -> None:
+    assert not classify_heading("Postmortem process", level=1).quiet
+    assert classify_heading("Communication templates", level=1).quiet
+
+
+def quiet_lines(text: str) -> set[int]:
+    lines = text.split("\n")
+    return analyse(scan_blocks(lines), lines).quiet
+
+
+def test_a_message_runs_from_its_subject_line_to_the_next_heading() -> None:
+    text = ("## Customers\n\nSubject: outage of [product]\n\nDear [customer name],\n\n"
+            "Call [account manager phone].\n\n## Contacts\n\nPhone: [Phone]\n")
+    quiet = quiet_lines(text)
+    assert {3, 5, 7} <= quiet
+    assert 11 not in quiet
+
+
+def test_a_greeting_quoted_in_prose_is_an_example_not_a_message() -> None:
+    text = ('## Commander\n\nSay, for example:\n"Hello, I\'m [your name]."\n\n'
+            "- Pool coordinator: [Name]\n- Pool alias: ic@example.com\n")
+    quiet = quiet_lines(text)
+    assert 4 in quiet
+    assert 6 not in quiet
+
+
+def test_blocks_whose_blanks_are_times_and_summaries_read_as_templates() -> None:
+    text = ("## Notes\n\n```\nIncident: [Brief title]\nStarted: [Time]\n"
+            "Lead: @[name]\nNext update: [Time]\n```\n\n```\nName: [Name]\nPhone: [Phone]\n"
+            "Hours: [Hours]\n```\n")
+    quiet = quiet_lines(text)
+    assert {4, 5, 6, 7} <= quiet
+    assert not {11, 12} & quiet
+
+
+def test_quotations_logs_and_checklists_stay_quiet(tmp_path: Path) -> None:
+    text = (
+        "# Bridge\n\n## Escalation\n\n"
+        '> "Hi all, this is [NAME], incident commander. [SCRIBE NAME] takes notes."\n\n'
+        "- [ ] Note who coordinates: __________\n"
+        "- Manager: [Name]\n\n"
+        "| Time | Event | Who |\n|---|---|---|\n| 10:02 | Paged | |\n\n"
+        "```\n2025-01-02T03:04:05Z WARN client=XXX.XXX.XX.XXX id=xxxxxxxx-xxxx\n```\n"
+    )
+    assert reported(tmp_path, text) == [8]
+
+
+def test_a_rota_reports_blank_weeks_and_stand_ins_but_not_sentences(tmp_path: Path) -> None:
+    text = (
+        "# Rota\n\n- **Weeks 1-4:** Ana Silva\n- **Weeks 5-8:** TBD\n"
+        "- **Weeks 9-12:** Engineer D\n- **Weeks 13-16:** to be confirmed after hiring\n\n"
+        "Shadow [N] shifts before your first week.\n\n"
+        "```yaml\nmembers:\n  - Person 1\n  - ana@example.com\n```\n"
+    )
+    assert reported(tmp_path, text) == [4, 5, 6, 12]
+
+
+def test_table_rows_with_empty_contact_cells(tmp_path: Path) -> None:
+    text = (
+        "## Contacts\n\n| Role | Name | Phone | Slack |\n|---|---|---|---|\n"
+        "| Primary | Ana Silva | +1 202-555-0143 | @ana |\n"
+        "| Backup | Ben Okoro | | @ben |\n"
+        "| Manager | n/a | n/a | n/a |\n"
+        "| | | | |\n"
+    )
+    found = [d for d in check_loose(tmp_path, {"t.md": text}) if d.rule == "OB110"]
+    assert [(d.line, d.column) for d in found] == [(6, text.splitlines()[5].index("| |") + 2)]
+    assert "is empty" in found[0].message
+
+
+def test_a_list_item_left_empty_among_filled_ones(tmp_path: Path) -> None:
+    text = ("## People\n\n- Manager: Ana Silva\n- Deputy manager:\n- Desk: +1 202-555-0100\n\n"
+            "**Escalation:**\n\n- Ana, then Ben\n")
+    assert reported(tmp_path, text) == [4]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["TBD", "a definir", "(preencher)", "por definir", "à compléter", "N.N.", "folgt",
+     "nog in te vullen", "da definire", "未定", "（ベンダー名を記入）", "待定", "【待补充】",
+     "미정", "(추후 기입)", "fylls i", "[update every sprint]", "[see the paging tool]",
+     "<to be decided>", "to be confirmed after hiring", "Engineer A", "Manager X", "Persona 1",
+     "Max Mustermann", "???", "@?"],
+)
+def test_blank_values_in_several_languages(value: str) -> None:
+    assert blank_value(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Ana Silva", "+1 202-555-0143", "Unknown error patterns", "Pending approval from finance",
+     "see the roster pinned in #noc", "open", "n/a", "Engineering team"],
+)
+def test_real_values_and_sentences_are_not_blank(value: str) -> None:
+    assert not blank_value(value)
+
+
+@pytest.mark.parametrize(
+    ("label", "contact"),
+    [("Phone", True), ("Teléfono de soporte", True), ("Referente fornitore rete", True),
+     ("DBA on call", True), ("Vertretung", True), ("부담당자", True), ("エスカレーション先", True),
+     ("On-call stipend", False), ("Slack thread", False), ("Mail server", False),
+     ("Ticket number", False), ("IP address", False), ("Contact Information", False)],
+)
+def test_contact_labels(label: str, contact: bool) -> None:
+    assert is_contact_label(label) is contact
+
+
+@pytest.mark.parametrize("text", ["XXX.XXX.XX.XXX", "10.20.XXX.XXX/24", "id xxxxxxxx-xxxx"])
+def test_masked_addresses_and_ids_are_not_phone_numbers(text: str) -> None:
+    assert not [p for p in find_placeholders(text) if p.strong]
+
+
+def test_plain_text_tables_aligned_with_spaces(tmp_path: Path) -> None:
+    text = ("SUPPORT TIERS\n\n"
+            "Tier    Who                  How to reach        Hours\n"
+            "1       Service desk         +44 20 7946 0100    24/7\n"
+            "2       App support                              08-20\n"
+            "3       Vendor               <vendor hotline>    24/7\n")
+    lines = text.split("\n")
+    tables = aligned_tables(scan_blocks(lines), lines)
+    assert [cells for _, cells in tables[0].rows][1] == ["2", "App support", "", "08-20"]
+    assert reported(tmp_path, text, "tiers.txt") == [5, 6]
