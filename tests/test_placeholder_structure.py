@@ -172,3 +172,14 @@ def test_plain_text_tables_aligned_with_spaces(tmp_path: Path) -> None:
     tables = aligned_tables(scan_blocks(lines), lines)
     assert [cells for _, cells in tables[0].rows][1] == ["2", "App support", "", "08-20"]
     assert reported(tmp_path, text, "tiers.txt") == [5, 6]
+
+
+def test_a_markdown_example_keeps_its_nested_fences_inside() -> None:
+    lines = ["```markdown", "# Report: [Title]", "```sql", "select 1;", "```",
+             "**Author:** [Name]", "```", "after"]
+    blocks = scan_blocks(lines)
+    assert [(type(b).__name__, b.line) for b in blocks] == [("Fence", 1), ("TextLine", 8)]
+    # An inner fence that never closes: the plain reading (first bare ``` ends it) is kept.
+    lines = ["```md", "```sql", "select 1;", "```", "after"]
+    assert [(type(b).__name__, b.line) for b in scan_blocks(lines)] == [
+        ("Fence", 1), ("TextLine", 5)]
