@@ -266,6 +266,8 @@ INTRO_CUES: tuple[str, ...] = (
     "fill it in during", "fill this in when", "filled in during", "fill in when",
     "during the incident", "during an incident", "as the incident goes on", "when you report",
     "at incident time", "the bot posts", "posts this", "is filled in from", "are filled in from",
+    "you should see", "you will see", "you'll see", "should look like", "looks like this",
+    "sample output", "example output", "output looks", "output:", "prints", "returns:",
     "draw this", "copiez ce", "copie este", "copia este", "copia questo", "kopieren sie",
     "kopieer dit", "durante o incidente", "durante el incidente", "pendant l'incident",
     "während der störung", "tijdens een storing", "tijdens de storing", "durante l'incidente",

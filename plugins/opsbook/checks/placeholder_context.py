@@ -183,16 +183,23 @@ def _blank_counts(texts: list[str]) -> tuple[int, int]:
         for match in _BRACKET.finditer(masked):
             inner = match.group(1)
             if (words.FIELD.search(inner) or words.ROLE.search(inner)
-                    or words.INSTRUCTION.match(inner.strip()) or label_is_contact):
+                    or words.INSTRUCTION.match(inner.strip()) or label_is_contact
+                    or _follows_contact_word(masked, match.start())):
                 contact += 1
             else:
                 other += 1
-        if _UNDERSCORES.search(masked):
-            if label_is_contact:
+        for match in _UNDERSCORES.finditer(masked):
+            if label_is_contact or _follows_contact_word(masked, match.start()):
                 contact += 1
             else:
                 other += 1
     return contact, other
+
+
+def _follows_contact_word(text: str, start: int) -> bool:
+    from opsbook.checks.placeholders import after_contact_word
+
+    return after_contact_word(text, start + 1)
 
 
 def _reads_as_template(texts: list[str]) -> bool:
@@ -275,6 +282,8 @@ def analyse(blocks: list[Block], lines: list[str] | None = None,
             context.quiet.update(group_lines)
         else:
             for block in group:
+                if isinstance(block, Fence) and _is_manifest(block):
+                    context.quiet.update(_block_lines(block))
                 if isinstance(block, ListItem) and _CHECKBOX_ITEM.match(block.text):
                     context.quiet.add(block.line)  # a task to tick, not a value to keep
                 if isinstance(block, Table) and _is_log_table(block):
@@ -283,6 +292,16 @@ def analyse(blocks: list[Block], lines: list[str] | None = None,
             context.contacts.update(group_lines)
         introduced = isinstance(first, TextLine | ListItem) and _introduces_quiet_block(group)
     return context
+
+
+_MANIFEST_KEY = re.compile(r"^\s*(?:apiVersion|kind|metadata|spec|receivers|route|"
+                           r"resource|provider|module|variable|hosts|tasks)\s*:", re.I)
+
+
+def _is_manifest(fence: Fence) -> bool:
+    """A configuration file shown as an example (a Kubernetes manifest, Alertmanager routes,
+    an Ansible play): its `<name>` blanks are the tool's fields, filled when it is used."""
+    return sum(1 for _line, text in fence.body[:40] if _MANIFEST_KEY.match(text)) >= 2
 
 
 def _is_log_table(table: Table) -> bool:

@@ -47,8 +47,12 @@ _UNDERSCORES = re.compile(r"_{4,}|＿{3,}")
 _WORD_MARKERS = re.compile(
     r"(?<![\w-])(TBD|TBC|TODO|FIXME|XXX+|change[ _-]?me|placeholder|N/A yet)(?![\w-])", re.I
 )
+# `<name>`, `<your-email>`, `<manager phone>`: a person's value; `<obc_name>` or
+# `<migration_name>` in a manifest names a thing, so the qualifier must be a person's.
 _ANGLE = re.compile(
-    r"<\s*(your[\w .-]*|(?:[\w-]+[ _-])?(?:name|phone|e-?mail|number|address|contact|handle)"
+    r"<\s*(your[\w .-]*|(?:(?:on-?call|oncall|contact|person|user|engineer|manager|lead|owner|"
+    r"responder|vendor|support|team-lead|primary|secondary|backup|escalation|admin)[ _-])?"
+    r"(?:name|phone|e-?mail|number|address|contact|handle)"
     r"|(?:to be|à|a|por|da|nog|noch)\s[^<>]{2,30})\s*>",
     re.I,
 )
@@ -111,9 +115,15 @@ _ADDRESS_SHAPE = re.compile(r"^[\dXx]{1,3}(?:\.[\dXx]{1,3}){3}$")
 
 
 def _not_a_phone(token: str) -> bool:
-    """A masked IPv4 address (`XXX.XXX.XX.XXX`, `10.20.XXX.XXX`) or a masked identifier with
-    a run of eight x's (`xxxxxxxx-xxxx`): masked values in logs and examples, not numbers."""
-    return bool(_ADDRESS_SHAPE.match(token.strip())) or "xxxxxxxx" in token.lower()
+    """A masked IPv4 address (`XXX.XXX.XX.XXX`, `10.20.XXX.XXX`) or a masked identifier — a
+    run of eight x's (`xxxxxxxx-xxxx`) or three hyphenated groups with a long lowercase one
+    (`xxxxxxx-xxxxxx-xxxxx`, a node name): masked values in logs and examples, not numbers."""
+    token = token.strip()
+    if _ADDRESS_SHAPE.match(token) or "xxxxxxxx" in token.lower():
+        return True
+    groups = token.split("-")
+    return len(groups) >= 3 and any(len(group) >= 5 and group == "x" * len(group)
+                                    for group in groups)
 
 
 def _masked_phones(text: str) -> list[Placeholder]:
@@ -175,6 +185,8 @@ def find_placeholders(text: str, *, code: bool = False) -> list[Placeholder]:
             inner = match.group(1).strip()
             if inner.lower().startswith("your "):
                 continue  # "[Your timezone]": an instruction to the reader, not a handbook value
+            if inner.startswith(("#", "^", "!")):
+                continue  # "[#section-anchor]", a footnote or a callout marker: not a blank
             strong = bool(_CONTACT_WORDS.search(inner)) or bool(
                 _NAME_WORD.search(inner) and not _THING_WORDS.search(inner)
             )
@@ -229,7 +241,8 @@ _TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 _SPEAKER_BRACKET = re.compile(r"\[[^\[\]]{1,40}\]")
 _LOG_LINE = re.compile(
     r"^\s*(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d(?::\d\d)?\]?\s|\[?(?:HH:MM|hh:mm)\]?\s|"
-    r"(?:level|lvl|ts|time)=|(?:DEBUG|INFO|WARN|WARNING|ERROR|FATAL|TRACE)\b)"
+    r"(?:level|lvl|ts|time)=|(?:DEBUG|INFO|WARN|WARNING|ERROR|FATAL|TRACE)\b|"
+    r"[IWEF]\d{4} \d\d:\d\d|\d+ [\w.-]+\.(?:go|py|java|rs|c|cc|js|ts):\d+\])"
 )
 _PERIOD_LABEL = re.compile(
     r"^(?:weeks?|wk|semanas?|semaines?|wochen?|settimane?|settimana|weken|months?|mes|mois|"
@@ -247,6 +260,41 @@ _NOT_A_CONTACT_TAIL = re.compile(
     r"availability|available|hours of cover|information|info|details)\W*$",
     re.IGNORECASE,
 )
+# "pendiente de asignar", "pending assignment": a blank word and what it waits for.
+_BLANK_TAIL = re.compile(
+    r"^\s+(?:(?:de|del|da|di|to|zu|van|à|a|for|per|para)\s+\w+(?:\s+\w+)?|assignment|"
+    r"confirmation|approval|hire|hiring|review)\s*$", re.IGNORECASE)
+_QUOTATION = re.compile(r"[\"“„«]([^\"“”„«»]{3,200})[\"”“»]")
+_BRACKETS_ONLY = re.compile(r"\[[^\[\]]*\]")
+_PLAIN_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
+_ENDS_IN_CONTACT_WORD = re.compile(
+    r"(?:" + contact_words.FIELD.pattern + "|" + contact_words.ROLE.pattern + r")\W*$",
+    re.IGNORECASE)
+# Stand-in addresses: `firstname.lastname@…`, `john.doe@…`, `your.name@…`.
+_STAND_IN_EMAIL = re.compile(
+    r"(?<![\w.+-])(?:first[._-]?name[._-]last[._-]?name|first[._-]last|john[._-]doe|"
+    r"jane[._-]doe|your[._-]?name|name[._-]surname|nome[._-]cognome|vorname[._-]nachname|"
+    r"pr[ée]nom[._-]nom|nombre[._-]apellido|someone|somebody|username|user[._-]?name)"
+    r"@[\w.-]+\.\w+", re.IGNORECASE)
+_DIGIT_RUN = re.compile(r"(?<![\w.-])\+?\(?\d[\d\s().-]{8,}\d(?![\w-])")
+
+
+def _dummy_phone(text: str) -> tuple[int, str] | None:
+    """(column, token) of a number written as a stand-in: 555-555-5555, 123-456-7890,
+    000-000-0000, 0800 000 0000. The fictional 555-01xx range is a real example number."""
+    for match in _DIGIT_RUN.finditer(text):
+        token = match.group(0).strip()
+        digits = re.sub(r"\D", "", token)
+        if len(digits) < 9 or len(digits) > 15 or token.isdecimal():
+            continue  # a bare run of digits is a quantity, not a number someone dials
+        national = digits[-10:] if len(digits) >= 10 else digits
+        subscriber = national[-7:]
+        if (national in ("1234567890", "0123456789", "5555555555")
+                or len(set(subscriber)) == 1 or national.endswith("0000000")):
+            return match.start() + 1, match.group(0).strip()
+    return None
+
+
 _CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _WRAPPERS = "[](){}<>（）【】「」『』\"'“”*_ `.:;,!"
 
@@ -306,11 +354,13 @@ def blank_value(value: str) -> bool:
     blank = contact_words.BLANK_VALUE.match(core)
     whole = _normalised(text).lstrip("@")
     if blank and (" " in blank.group(0).strip()
-                  or blank.end() in (len(whole), len(whole.rstrip("?!.")))):
+                  or blank.end() in (len(whole), len(whole.rstrip("?!.")))
+                  or _BLANK_TAIL.match(whole[blank.end():])):
         # A phrase ("to be confirmed after hiring", "a definir") may start a longer value; a
         # single word ("Unknown error patterns", "Pending approval") must be the whole value.
         return True
-    if text.startswith("<") and text.endswith(">") and "<" not in core and len(core) <= 60:
+    if (text.startswith("<") and text.endswith(">") and "<" not in core and len(core) <= 60
+            and (contact_words.FIELD.search(core) or contact_words.ROLE.search(core))):
         return True  # "<vendor hotline>": a whole value left as an angle-bracket blank
     wrapped = text[0] in "[(<（【「" and len(core) <= 80
     if wrapped and contact_words.INSTRUCTION.match(core):
@@ -323,14 +373,40 @@ def blank_value(value: str) -> bool:
     return False
 
 
+def after_contact_word(text: str, column: int) -> bool:
+    """Whether the blank at ``column`` (1-based) follows a role or field word: "secondary
+    ______", "phone TBD", "call the manager at [number]"."""
+    head = text[: column - 1]
+    if head and not head[-1].isspace() and head[-1] not in ":：(":
+        return False  # glued to a word: `alert-manager-[instance]`
+    before = head.rstrip(" :：-—–(").split()[-3:]
+    if not before:
+        return False
+    words = [word.strip("*_,") for word in before]
+    if words[-1].lower() in ("at", "on", "to", "via", "unter", "au", "al", "op", "a"):
+        words = words[:-1]
+    if not words or not _PLAIN_WORD.match(words[-1]):
+        return False
+    return bool(_ENDS_IN_CONTACT_WORD.search(" ".join(words)))
+
+
 def _value_hit(value: str, contact: bool, code: bool) -> tuple[int, str, bool] | None:
     """(column in value, placeholder, strong) for the first blank in ``value``; strong when
     the blank needs no label to be a contact (a masked number, "[Phone]", "Engineer A")."""
     for placeholder in find_placeholders(value, code=code):
-        if placeholder.strong or contact:
-            return placeholder.column, placeholder.text, placeholder.strong
+        strong = placeholder.strong or (
+            not code and after_contact_word(value, placeholder.column))
+        if strong or contact:
+            return placeholder.column, placeholder.text, strong
+    if not code:
+        dummy = _dummy_phone(value)
+        if dummy is not None:
+            return dummy[0], dummy[1], True
     if code:
         return None
+    email = _STAND_IN_EMAIL.search(value)
+    if email and contact:
+        return email.start() + 1, email.group(0), False
     stripped = value.strip()
     if contact and (blank_value(stripped) or _UNDERSCORES.search(stripped)):
         return value.find(stripped) + 1, stripped, False
@@ -416,7 +492,8 @@ def may_hold_blank(text: str) -> bool:
     no "to be confirmed"-like phrase and no "(ask ...)" instruction."""
     return (may_hold_marker(text) or _may_end_in_generic_name(text)
             or bool(_BLANK_ANYWHERE.search(text)) or "to be " in text or "not yet" in text
-            or bool(_STAND_IN_NAME_ANYWHERE.search(text)))
+            or bool(_STAND_IN_NAME_ANYWHERE.search(text))
+            or (sum(char.isdigit() for char in text) >= 9 and _dummy_phone(text) is not None))
 
 
 def line_findings(
@@ -458,7 +535,15 @@ def _whole_value(placeholder: str, value: str) -> bool:
 
 def _mask_speaker_names(text: str) -> str:
     """Blank out a bracket right after "this is", "je suis", "sono"...: the speaker's own
-    name in a script read out on a call, not a contact to fill in."""
+    name in a script read out on a call, not a contact to fill in; and the brackets of a
+    sentence in quotes ("[NAME], you are my deputy."), which is said, not looked up. A quoted
+    value with no sentence around its bracket (`name: "[Lead name]"`) is kept."""
+    for quote in _QUOTATION.finditer(text):
+        inner = quote.group(1)
+        if "[" in inner and len(_BRACKETS_ONLY.sub(" ", inner).split()) >= 3:
+            start, end = quote.span(1)
+            text = text[:start] + re.sub(r"\[[^\[\]]*\]", lambda m: " " * len(m.group(0)),
+                                         inner) + text[end:]
     out = text
     for match in _SPEAKER_BRACKET.finditer(text):
         if contact_words.SPEAKER.search(text[: match.start()]):
