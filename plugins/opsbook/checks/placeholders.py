@@ -493,6 +493,7 @@ def may_hold_blank(text: str) -> bool:
     return (may_hold_marker(text) or _may_end_in_generic_name(text)
             or bool(_BLANK_ANYWHERE.search(text)) or "to be " in text or "not yet" in text
             or bool(_STAND_IN_NAME_ANYWHERE.search(text))
+            or ("@" in text and bool(_STAND_IN_EMAIL.search(text)))
             or (sum(char.isdigit() for char in text) >= 9 and _dummy_phone(text) is not None))
 
 

@@ -16,7 +16,7 @@ from opsbook.checks.placeholders import (
     is_contact_label,
 )
 from opsbook.load.markdown import scan_blocks
-from sitekit import check_loose
+from tests.support.sitekit import check_loose
 
 
 def reported(tmp_path: Path, text: str, name: str = "guide.md") -> list[int]:
@@ -183,3 +183,36 @@ def test_a_markdown_example_keeps_its_nested_fences_inside() -> None:
     lines = ["```md", "```sql", "select 1;", "```", "after"]
     assert [(type(b).__name__, b.line) for b in scan_blocks(lines)] == [
         ("Fence", 1), ("TextLine", 5)]
+
+
+def test_stand_in_numbers_addresses_and_blanks_after_a_role_word(tmp_path: Path) -> None:
+    text = (
+        "# Escalation\n\n"
+        "1. Page the duty manager at 555-555-5555.\n"
+        "2. Then the lead, +1 202-555-0143.\n\n"
+        "- Week 24: primary Ana Silva, secondary ______\n"
+        "- Director: email firstname.lastname@example.com\n"
+        "- Export size: 10000000000 rows\n"
+    )
+    assert reported(tmp_path, text) == [3, 6, 7]
+
+
+def test_said_not_looked_up(tmp_path: Path) -> None:
+    text = (
+        "# Bridge\n\n## Deputy\n\n"
+        'Say: "[NAME], you are my deputy. Please watch the timeline."\n\n'
+        '"[NEW IC NAME] is now the incident commander."\n\n'
+        "- Deputy pool owner: [Name]\n"
+        '- Lead: "[Lead name]"\n'
+    )
+    assert reported(tmp_path, text) == [9, 10]
+
+
+def test_manifests_example_output_and_anchors_stay_quiet(tmp_path: Path) -> None:
+    text = (
+        "# Quota\n\n## Vendor\n\n"
+        "```yaml\napiVersion: v1\nkind: Claim\nmetadata:\n  name: <claim_name>\n```\n\n"
+        "You should see:\n\n```\n<IP Address>   Connected to 10.1.0.25.\n```\n\n"
+        "See [#no-download-email] above. Node xxxxxxx-xxxxxx-xxxxx drained.\n"
+    )
+    assert reported(tmp_path, text) == []

@@ -10,7 +10,7 @@ import pytest
 
 from opsbook.evaluate import LABELS_FILE, corpus_files, evaluate_directory, load_labels
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).parent.parent / "corpus"
 SETS = sorted(path.parent for path in CORPUS.glob(f"*/{LABELS_FILE}"))
 TODAY = dt.date(2026, 6, 1)
 
