@@ -216,3 +216,43 @@ def test_manifests_example_output_and_anchors_stay_quiet(tmp_path: Path) -> None
         "See [#no-download-email] above. Node xxxxxxx-xxxxxx-xxxxx drained.\n"
     )
     assert reported(tmp_path, text) == []
+
+
+def test_a_rota_by_day_reports_empty_shifts(tmp_path: Path) -> None:
+    text = ("| Day | Early shift | Late shift | Notes |\n|---|---|---|---|\n"
+            "| Mon | Ana Silva | Ben Okoro | |\n| Tue | Ana Silva | | |\n"
+            "| Wed | Dev A | Ben Okoro | swap |\n")
+    assert reported(tmp_path, text) == [4, 5]
+
+
+def test_exports_boxes_and_tables_of_people(tmp_path: Path) -> None:
+    text = (
+        "# Search\n\n```yaml\nlevels:\n  - target: lead\n    name: \"Primary Name\"\n"
+        "    phone: \"\"\n```\n\n"
+        "```\n╔═════════════════════╗\n║  On-call phone: ____  ║\n"
+        "╚═════════════════════╝\n```\n\n"
+        "| Who | How |\n|---|---|\n| Messaging lead | [fill in] |\n| On-call | paging tool |\n"
+    )
+    assert reported(tmp_path, text) == [6, 7, 12, 18]
+
+
+def test_incident_roles_are_fields_of_the_incident_outside_a_contact_list(
+    tmp_path: Path,
+) -> None:
+    text = ("# Plan\n\n## Drill\n\nIncident commander: [Name]\nReviewed by: [Name]\n\n"
+            "## Emergency contacts\n\nIncident commander pool: [Phone]\n"
+            "Incident commander: [Phone]\n")
+    assert reported(tmp_path, text) == [10, 11]
+
+
+def test_a_sentence_introducing_people_makes_a_list_of_them(tmp_path: Path) -> None:
+    text = ("# Comms\n\n## External\n\nThe comms lead writes the status page. Current comms "
+            "leads:\n\n- Weekdays: Ana Silva\n- Weekends: [needs an owner]\n")
+    assert reported(tmp_path, text) == [8]
+
+
+def test_key_value_tables_and_blanks_holding_commas(tmp_path: Path) -> None:
+    text = ("# Card\n\n| Item | Value |\n|---|---|\n| Channel | #ops |\n"
+            "| Backup contact | |\n| Primary contact | Ana Silva |\n\n"
+            "1. Legal — Ben Okoro, +1 202-555-0143\n2. Privacy officer — [DPO name, phone]\n")
+    assert reported(tmp_path, text) == [6, 10]

@@ -49,8 +49,9 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
            "escalation", "manager", "lead", "leader", "owner", "coordinator", "responder",
            "engineer", "director", "vp", "cto", "ceo", "cio", "ciso", "head", "commander",
            "specialist", "dba", "supervisor", "deputy", "substitute", "vendor", "provider",
-           "supplier", "partner", "carrier", "counsel", "support", "desk", "helpdesk",
+           "supplier", "partner", "carrier", "contractor", "counsel", "support", "desk", "helpdesk",
            "service desk", "account manager", "officer", "approver", "sponsor", "liaison",
+           "admin", "administrator", "management", "leadership", "executive",
            "tier 1", "tier 2", "tier 3", "level 1", "level 2", "level 3", "first line",
            "second line", "shift lead", "facilities", "security", "legal"),
     "pt": ("plantão", "plantonista", "responsável", "gerente", "coordenador", "diretor",
@@ -84,19 +85,22 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
 BLANK_VALUES: dict[str, tuple[str, ...]] = {
     "en": ("tbd", "tbc", "tba", "to be decided", "to be confirmed", "to be determined",
            "to be assigned", "to be announced", "to be added", "to be filled", "to be named",
-           "to be hired", "pending", "not set up", "not set", "not known", "unknown", "missing",
+           "to be hired", "pending", "open position", "open role", "vacancy", "not set up",
+           "not set", "not known", "unknown", "missing",
            "nobody yet", "no one yet", "unassigned", "not assigned", "not yet assigned", "vacant",
            "none yet", "n/a yet", "fill in", "fill me in", "update me", "replace me",
            "placeholder", "???", "?", "xxx", "todo", "fixme", "changeme", "change me"),
     "pt": ("a definir", "a confirmar", "a preencher", "preencher", "pendente", "por definir",
            "a designar"),
-    "es": ("por definir", "por confirmar", "por asignar", "pendiente", "a definir",
+    "es": ("por definir", "por confirmar", "por asignar", "pendiente", "a definir", "vacante",
+           "sin cubrir",
            "completar", "por completar", "sin asignar", "rellenar"),
     "fr": ("à compléter", "a compléter", "à définir", "à renseigner", "à confirmer",
-           "à venir", "à pourvoir", "en attente", "non attribué", "compléter", "renseigner"),
+           "à venir", "à pourvoir", "poste vacant", "vacant", "en attente", "non attribué",
+           "compléter", "renseigner"),
     "de": ("folgt", "n.n.", "n.n", "n. n.", "nn", "noch offen", "ausstehend", "noch festzulegen",
-           "wird nachgereicht", "unbesetzt", "eintragen", "noch eintragen", "offen"),
-    "it": ("da definire", "da compilare", "da confermare", "da assegnare", "da inserire",
+           "wird nachgereicht", "unbesetzt", "vakant", "eintragen", "noch eintragen", "offen"),
+    "it": ("da definire", "da compilare", "da confermare", "vacante", "da assegnare", "da inserire",
            "in attesa", "compilare"),
     "nl": ("nog in te vullen", "nog te bepalen", "volgt", "n.t.b.", "ntb", "nader te bepalen",
            "invullen", "nog onbekend", "vacature"),
@@ -251,7 +255,7 @@ SPEAKER_WORDS: tuple[str, ...] = (
 # A line opening a message: subject line, greeting, sign-off.
 MESSAGE_OPENERS: tuple[str, ...] = (
     "subject", "subj", "betreff", "assunto", "asunto", "objet", "oggetto", "onderwerp", "件名",
-    "主题", "标题", "제목", "dear", "hello", "hi", "hi all", "hi everyone", "hi team", "team",
+    "主题", "标题", "제목", "dear", "hello", "hi", "hi all", "hi everyone", "hi team",
     "olá", "hola", "bonjour", "hallo", "ciao", "buongiorno", "beste", "liebe", "sehr geehrte",
     "estimado", "estimada", "prezados", "caro", "cara", "chers", "kind regards", "regards",
     "best regards", "thanks", "atenciosamente", "saludos", "cordialement",
@@ -275,6 +279,29 @@ INTRO_CUES: tuple[str, ...] = (
     "in voller lautstärke", "vorlesen", "voorlezen", "gebruik tijdens", "usa durante",
     "use este modelo", "use este", "utilisez ce", "verwenden sie", "benutze",
 )
+
+
+def literal_pattern(literals: Iterable[str]) -> re.Pattern[str]:
+    """A pattern finding any of ``literals`` (lower-cased: search lower-cased text) anywhere,
+    built as a trie so that a long list costs one pass over the text rather than one per
+    literal; case-insensitive matching made it five times slower."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for literal in literals:
+        node = trie
+        for char in literal.lower():
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:  # type: ignore[type-arg]
+        ends = "" in node
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items())
+                    if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return re.compile(build(trie))
 
 
 def _compile(words: Iterable[str]) -> re.Pattern[str]:
@@ -341,5 +368,6 @@ MESSAGE_OPENER = re.compile(
                                        sorted(MESSAGE_OPENERS, key=len, reverse=True))
     + r")\s*(?:[:：,!]|$)", re.IGNORECASE,
 )
+INTRO_LOWER = tuple(cue.lower() for cue in INTRO_CUES)
 INTRO = re.compile("|".join(re.escape(cue) for cue in sorted(INTRO_CUES, key=len, reverse=True)),
                    re.IGNORECASE)

@@ -68,6 +68,7 @@ class HeadingClass:
     quiet: bool  # a message, a record or a template: its blanks stay
     contacts: bool  # a contact list, rota, ladder: values stand for people
     tooling: bool = False  # setting up a tool: its examples are the tool's, not the team's
+    listing: bool = False  # names a contact list outright ("Contacts", "連絡先")
 
 
 def classify_heading(text: str, level: int = 2) -> HeadingClass:
@@ -79,6 +80,7 @@ def classify_heading(text: str, level: int = 2) -> HeadingClass:
     "Template" or "Example" is quiet unless the heading is about a rota or a ladder ("Schedule
     template" is a schedule left blank). A document's title (level 1) names its topic, so it
     is quiet only when it says it is a message template."""
+    text = text[:200]  # a heading is short; a huge one is classified by its start
     strong_contact = bool(_STRONG_CONTACT.search(text))
     topic = strong_contact or bool(words.CONTACT_SECTION.search(text))
     message = bool(words.MESSAGE.search(text)) or bool(
@@ -86,7 +88,7 @@ def classify_heading(text: str, level: int = 2) -> HeadingClass:
     record = bool(words.RECORD.search(text)) or bool(re.search(r"bericht|protokoll", text, re.I))
     template = bool(words.TEMPLATE.search(text)) or bool(re.search(r"vorlage|muster", text, re.I))
     if strong_contact or _ends_in_role(text):
-        return HeadingClass(False, True)
+        return HeadingClass(False, True, listing=strong_contact)
     if level <= 1:
         return HeadingClass(template and (message or record), topic)
     if _TOOLING.search(text):
@@ -104,8 +106,9 @@ def _ends_in_role(text: str) -> bool:
     tokens = re.sub(r"\([^()]*\)", "", text).strip().strip("*_:").split()
     if not tokens:
         return False
-    return bool(re.fullmatch(r"lead|leader|manager|commander|coordinator|owner|liaison|"
-                             r"officer|director|on-call|oncall", tokens[-1], re.IGNORECASE))
+    return bool(re.fullmatch(r"(?:lead|leader|manager|commander|coordinator|owner|liaison|"
+                             r"officer|director|on-call|oncall|contact|engineer|responder)s?",
+                             tokens[-1], re.IGNORECASE))
 
 
 @dataclass
@@ -113,6 +116,7 @@ class Context:
     quiet: set[int] = field(default_factory=set)  # lines whose blanks stay
     contacts: set[int] = field(default_factory=set)  # lines in a contact section
     speech: set[int] = field(default_factory=set)  # lines of a quotation read out or sent
+    listing: set[int] = field(default_factory=set)  # lines under a heading naming contacts
 
 
 def _block_text_lines(block: Block) -> list[tuple[int, str]]:
@@ -141,15 +145,17 @@ def plain_heading(block: Block, lines: list[str] | None, first_line: int) -> tup
     if not isinstance(block, TextLine | ListItem):
         return None
     text = block.text.strip()
-    wiki = _WIKI_HEADING.match(text)
+    wiki = _WIKI_HEADING.match(text) if len(text) <= 200 else None
     if wiki:
         return len(wiki.group(1)), wiki.group(2)
     if lines is not None:
         index = block.line - first_line + 1
         if 0 <= index < len(lines) and _UNDERLINE.match(lines[index]) and lines[index].strip():
             return (1 if lines[index].strip().startswith("=") else 2), text
+    if len(text) > 70:
+        return None
     caps = _TRAILING_NOTE.sub("", text)
-    if (isinstance(block, TextLine) and len(text) <= 70 and _CAPS_HEADING.match(caps)
+    if (isinstance(block, TextLine) and _CAPS_HEADING.match(caps)
             and sum(char.isalpha() for char in caps) >= 4 and not text.startswith(("|", "+"))
             and "[" not in text and "_" not in text and ":" not in caps):
         return 2, text
@@ -175,6 +181,7 @@ def _blank_counts(texts: list[str]) -> tuple[int, int]:
     for contacts; `[Time]`, `[Brief description]`, `[Link]` for what happens in an incident."""
     contact = other = 0
     for text in texts:
+        text = text[:2000]  # blanks past this in one line are not a form's (see placeholders)
         masked = _LINK_OR_CHECKBOX.sub(" ", text) if "[" in text else text
         label = re.split(r"[:：]", masked, maxsplit=1)[0] if (":" in masked or "：" in masked) \
             else ""
@@ -214,14 +221,30 @@ def _opens_message(texts: list[str]) -> bool:
                for text in texts[:3])
 
 
+def _introduces_people(group: list[Block]) -> bool:
+    """A paragraph whose last sentence, ending in a colon, names roles or contacts:
+    "Current comms leads:", "Who to call:"."""
+    texts = [text for block in group for _line, text in _block_text_lines(block)]
+    if not texts:
+        return False
+    last = texts[-1].strip().strip("*_ ")
+    if not last.endswith((":", "：")):
+        return False
+    sentence = re.split(r"[.!?]\s+", last.rstrip(":：").strip("*_ "))[-1]
+    return len(sentence) <= 60 and (_ends_in_role(sentence)
+                                    or bool(_STRONG_CONTACT.search(sentence)))
+
+
 def _introduces_quiet_block(group: list[Block]) -> bool:
     """A paragraph introducing the next block as text to send, read out or fill in later:
     "Copy this table into the review document", "**Slack Escalation Message:**"."""
     texts = [text for block in group for _line, text in _block_text_lines(block)]
     if not texts:
         return False
-    joined = " ".join(texts)
-    if words.INTRO.search(joined):
+    # The introducing sentence ends the paragraph: look at its end only, with plain
+    # substring tests (a pattern of a hundred phrases run over whole pages was slow).
+    joined = " ".join(texts)[-300:].lower()
+    if any(cue in joined for cue in words.INTRO_LOWER):
         return not _STRONG_CONTACT.search(joined)
     last = texts[-1].strip().strip("*_ ")
     if len(last) <= 60 and ". " not in last and last.endswith((":", "：")):
@@ -238,6 +261,7 @@ def analyse(blocks: list[Block], lines: list[str] | None = None,
     stack: list[tuple[int, HeadingClass]] = []
     message_open = False  # a subject line or greeting opened a message in this section
     introduced = False  # the previous paragraph introduced the next block as a template
+    introduces_people = False  # ... or as a list of people ("Current comms leads:")
     for whole in _groups(blocks):
         first = whole[0]
         heading: tuple[int, str] | None = None
@@ -251,17 +275,18 @@ def analyse(blocks: list[Block], lines: list[str] | None = None,
                 stack.pop()
             stack.append((level, classify_heading(text, level)))
             message_open = False
-            introduced = False
+            introduced = introduces_people = False
             if len(whole) == 1:
                 continue
         group = whole[1:] if heading is not None else whole
         first = group[0]
         if isinstance(first, Comment):
             continue
-        section_quiet = section_contacts = False
+        section_quiet = section_contacts = listing = False
         for _level, kind in reversed(stack):
             if kind.quiet or kind.contacts:
                 section_quiet, section_contacts = kind.quiet, kind.contacts
+                listing = kind.listing
                 break
         if any(kind.tooling for _level, kind in stack):
             # Steps that set up a paging tool ("Members: [Add all engineers]") stay quiet
@@ -273,11 +298,13 @@ def analyse(blocks: list[Block], lines: list[str] | None = None,
             message_open = True
         quoted = any(_QUOTED.match(text) and words.MESSAGE_OPENER.match(text)
                      for text in texts)
+        # Under a heading naming a contact list, a block of blanks is that list left empty,
+        # however many of them look like times or links.
         quiet = (section_quiet or message_open or introduced or quoted
-                 or _reads_as_template(texts))
+                 or (not listing and _reads_as_template(texts)))
         if not quiet and isinstance(first, TextLine) and first.text.startswith(">"):
             quiet = bool(_QUOTE_START.match(first.text)) or any(
-                words.SPEAKER.search(text.split("[", 1)[0]) for text in texts if "[" in text)
+                words.SPEAKER.search(text.split("[", 1)[0][-40:]) for text in texts if "[" in text)
         if quiet:
             context.quiet.update(group_lines)
         else:
@@ -288,9 +315,12 @@ def analyse(blocks: list[Block], lines: list[str] | None = None,
                     context.quiet.add(block.line)  # a task to tick, not a value to keep
                 if isinstance(block, Table) and _is_log_table(block):
                     context.quiet.update(_block_lines(block))
-        if section_contacts:
+        if section_contacts or introduces_people:
             context.contacts.update(group_lines)
+        if listing:
+            context.listing.update(group_lines)
         introduced = isinstance(first, TextLine | ListItem) and _introduces_quiet_block(group)
+        introduces_people = isinstance(first, TextLine | ListItem) and _introduces_people(group)
     return context
 
 

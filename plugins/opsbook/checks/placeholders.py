@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from opsbook.checks import contact_words
 from opsbook.load.markdown import Block, Comment, Fence, Heading, ListItem, Table, TextLine
@@ -84,6 +86,9 @@ _MESSAGE = re.compile(
     r"hand-off|status|response|post|summary|slack)\b",
     re.I,
 )
+
+if TYPE_CHECKING:
+    from opsbook.checks.placeholder_context import Context
 
 
 @dataclass(frozen=True)
@@ -184,7 +189,11 @@ def find_placeholders(text: str, *, code: bool = False) -> list[Placeholder]:
         for match in _BRACKET.finditer(masked):
             inner = match.group(1).strip()
             if inner.lower().startswith("your "):
-                continue  # "[Your timezone]": an instruction to the reader, not a handbook value
+                # "[Your name]": the reader's own value — a blank only where a contact label
+                # says the handbook's reader was meant to fill it in ("DevOps lead: [Your
+                # name]"), never on its own.
+                found.append(Placeholder(match.start() + 1, match.group(0), False))
+                continue
             if inner.startswith(("#", "^", "!")):
                 continue  # "[#section-anchor]", a footnote or a callout marker: not a blank
             strong = bool(_CONTACT_WORDS.search(inner)) or bool(
@@ -193,6 +202,8 @@ def find_placeholders(text: str, *, code: bool = False) -> list[Placeholder]:
             found.append(Placeholder(match.start() + 1, match.group(0), strong))
     for pattern in (_UNDERSCORES, _WORD_MARKERS, _ANGLE):
         for match in pattern.finditer(masked):
+            # Weak, `<email>` included: `user-create <username> <email>` is a command's
+            # arguments; a contact label ("Security team: <phone>") makes it a contact.
             found.append(Placeholder(match.start() + 1, match.group(0), False))
     return sorted(found, key=lambda p: p.column)
 
@@ -222,7 +233,7 @@ _KEY_VALUE = re.compile(
     r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|__)?(?P<label>[^\W_][\w /&().'+–—-]{0,48}?)"
     # `\s*+` (possessive) and no second optional `\s*` before the colon: two adjacent `\s*`
     # backtrack quadratically on a long run of spaces.
-    r"\s*+(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:|:|：)\s*(?P<value>.*)$"
+    r"\s*+(?::\s*(?:\*\*|__)(?![_*])|(?:\*\*|__)\s*:|:|：)\s*(?P<value>.*)$"
 )
 # "Name ........ Manager X": a label, a dotted leader, the value (printed cards, plain text).
 _LEADER = re.compile(r"^\s*(?:\d+[.)]\s+)?(?P<label>[^\W_][\w /&().'+-]{0,48}?)\s*\.{3,}\s*"
@@ -236,7 +247,8 @@ _LEADING_FIELD = re.compile(
     r"telefon|telefone|teléfono|telefono|telefoon|handy|mobil|cellulare|móvil|celular)\.?)"
     r"\s+(?=\S)", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+(?!\[[ xX]\])")
-_BOX_EDGE = re.compile(r"^\s*[|+]\s?|\s?[|+]\s*$")
+_BOX_CHARS = ("|", "+", "│", "║", "┃")
+_BOX_EDGE = re.compile(r"^\s*[|+│║┃]\s?|\s?[|+│║┃]\s*$")
 _TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 _SPEAKER_BRACKET = re.compile(r"\[[^\[\]]{1,40}\]")
 _LOG_LINE = re.compile(
@@ -295,6 +307,18 @@ def _dummy_phone(text: str) -> tuple[int, str] | None:
     return None
 
 
+# Roles filled when an incident starts or a record is written: their blanks are fields of the
+# incident, not contacts to keep.
+_INCIDENT_ROLE = re.compile(
+    r"^(?:(?:the\s+)?incident\s+(?:commander|lead|leader|manager|coordinator|owner)|ic|"
+    r"commander|deputy\s+ic|scribe|note[- ]?taker|reporter|reported\s+by|report\s+author|"
+    r"authors?|assignee|assigned\s+to|attendees|participants|responders|reviewed\s+by|"
+    r"reviewers?|approved\s+by|approver|signed(?:\s+off)?(?:\s+by)?|signature|outgoing|"
+    r"incoming|handed\s+over\s+(?:by|to)|on[- ]scene|"
+    r"responsable\s+(?:de\s+l'|del\s+|do\s+)?incid\w*|responsável\s+pelo\s+incidente|"
+    r"coordinatore\s+dell'incidente|incidentmanager|störungsverantwortlich\w*)\s*$",
+    re.IGNORECASE)
+_LONGEST_CONTACT_LINE = 2000
 _CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _WRAPPERS = "[](){}<>（）【】「」『』\"'“”*_ `.:;,!"
 
@@ -362,10 +386,13 @@ def blank_value(value: str) -> bool:
     if (text.startswith("<") and text.endswith(">") and "<" not in core and len(core) <= 60
             and (contact_words.FIELD.search(core) or contact_words.ROLE.search(core))):
         return True  # "<vendor hotline>": a whole value left as an angle-bracket blank
-    wrapped = text[0] in "[(<（【「" and len(core) <= 80
-    if wrapped and contact_words.INSTRUCTION.match(core):
+    wrapped = text[0] in "[(<（【「" and text[-1] in "])>）】」" and len(core) <= 80
+    # An instruction is short: "[see the paging tool]", "(ask procurement for the rep)";
+    # a parenthesised clause of a sentence is not one.
+    count = len(core.split())
+    if wrapped and count <= 8 and contact_words.INSTRUCTION.match(core):
         return True
-    if wrapped and contact_words.INSTRUCTION_ANYWHERE.search(core):
+    if wrapped and count <= 6 and contact_words.INSTRUCTION_ANYWHERE.search(core):
         return True
     if _CJK.search(core) and len(core) <= 24:
         return bool(contact_words.BLANK_VALUE.search(core)) or any(
@@ -376,7 +403,7 @@ def blank_value(value: str) -> bool:
 def after_contact_word(text: str, column: int) -> bool:
     """Whether the blank at ``column`` (1-based) follows a role or field word: "secondary
     ______", "phone TBD", "call the manager at [number]"."""
-    head = text[: column - 1]
+    head = text[max(0, column - 61): column - 1]  # the few words before the blank
     if head and not head[-1].isspace() and head[-1] not in ":：(":
         return False  # glued to a word: `alert-manager-[instance]`
     before = head.rstrip(" :：-—–(").split()[-3:]
@@ -410,9 +437,21 @@ def _value_hit(value: str, contact: bool, code: bool) -> tuple[int, str, bool] |
     stripped = value.strip()
     if contact and (blank_value(stripped) or _UNDERSCORES.search(stripped)):
         return value.find(stripped) + 1, stripped, False
+    if contact and stripped in ('""', "''"):
+        return value.find(stripped) + 1, "an empty value", False
     if contact_words.STAND_IN.match(_normalised(stripped).strip("*_")):
         return value.find(stripped) + 1, stripped, True
     return None
+
+
+def _inside_brackets(text: str, index: int) -> bool:
+    depth = 0
+    for char in text[:index]:
+        if char in "[(（【":
+            depth += 1
+        elif char in "])）】" and depth:
+            depth -= 1
+    return depth > 0
 
 
 def _segments(text: str) -> list[tuple[str, str, int]]:
@@ -421,7 +460,7 @@ def _segments(text: str) -> list[tuple[str, str, int]]:
     own label ("Nome: da compilare") keeps it."""
     body = text
     offset = 0
-    if text.lstrip().startswith(("|", "+")) and text.rstrip().endswith(("|", "+")):
+    if text.lstrip().startswith(_BOX_CHARS) and text.rstrip().endswith(_BOX_CHARS):
         match = _BOX_EDGE.match(text)
         offset = match.end() if match else 0
         body = _BOX_EDGE.sub("", text)
@@ -441,6 +480,8 @@ def _segments(text: str) -> list[tuple[str, str, int]]:
             parts = []
             position = 0
             for match in _PARTS.finditer(value):
+                if _inside_brackets(value, match.start()):
+                    continue  # "[DPO name, phone]" is one blank
                 parts.append((value[position:match.start()], position))
                 position = match.end()
             parts.append((value[position:], position))
@@ -465,7 +506,9 @@ def _may_end_in_generic_name(text: str) -> bool:
     """Whether the line could end in a value like "Engineer A" (see _GENERIC_NAME): the value
     is a suffix of the line, so the end of the stripped value is the end of the stripped line.
     Only called for ASCII lines (may_hold_marker is true for the others)."""
-    tail = text.rstrip().rstrip("*_")
+    tail = text.rstrip().rstrip("*_\"'")
+    if tail.lower().endswith(" name"):
+        return True  # "Primary Name", "Backup name": a role standing in for a person
     return len(tail) >= 2 and tail[-2].isspace() and (tail[-1].isalpha() or tail[-1] in "123456789")
 
 
@@ -483,6 +526,17 @@ _BLANK_ANYWHERE = re.compile(
 )
 
 
+# Substrings that every blank word, instruction and stand-in name above contains: a cheap
+# first test (plain `in` checks) before any pattern runs on a line.
+_BLANK_WORDS = contact_words.literal_pattern(
+    {word.lower() for words in contact_words.BLANK_VALUES.values() for word in words
+     if len(word) > 2}
+    | {f"({verb}" for verbs in contact_words.INSTRUCTION_VERBS.values() for verb in verbs}
+    | {name.lower() for name in contact_words.STAND_IN_NAMES}
+    | {"to be ", "not yet"}
+)
+_VALUE_MARKS = (":", "：", "|", "...", " — ", " – ", " - ", "(", "（", "\t", "  ", "=")
+_NINE_DIGITS = re.compile(r"\d(?:\D{0,3}\d){8}")
 _STAND_IN_NAME_ANYWHERE = re.compile(
     "|".join(re.escape(name) for name in contact_words.STAND_IN_NAMES), re.IGNORECASE)
 
@@ -490,21 +544,38 @@ _STAND_IN_NAME_ANYWHERE = re.compile(
 def may_hold_blank(text: str) -> bool:
     """False only when no rule here can find a blank in ``text``: no marker, no stand-in,
     no "to be confirmed"-like phrase and no "(ask ...)" instruction."""
-    return (may_hold_marker(text) or _may_end_in_generic_name(text)
-            or bool(_BLANK_ANYWHERE.search(text)) or "to be " in text or "not yet" in text
-            or bool(_STAND_IN_NAME_ANYWHERE.search(text))
+    if may_hold_marker(text) or _may_end_in_generic_name(text):
+        return True
+    if len(text) > _LONGEST_CONTACT_LINE:
+        return False  # only markers count on a huge line (see line_findings)
+    # A blank word stands after a label, in a cell or after a dash, or in parentheses.
+    separated = any(mark in text for mark in _VALUE_MARKS)
+    return ((separated and _BLANK_WORDS.search(text.lower()) is not None)
             or ("@" in text and bool(_STAND_IN_EMAIL.search(text)))
-            or (sum(char.isdigit() for char in text) >= 9 and _dummy_phone(text) is not None))
+            or text.rstrip().endswith(('""', "''"))
+            or (_NINE_DIGITS.search(text) is not None and _dummy_phone(text) is not None))
 
 
 def line_findings(
-    text: str, line: int, *, code: bool = False, indent: int = 0, contacts: bool = False
+    text: str, line: int, *, code: bool = False, indent: int = 0, contacts: bool = False,
+    listing: bool = False,
 ) -> BodyFinding | None:
     """One finding for a line of body text (key/value line, list item, code line, a row of a
     printed box). ``contacts``: the line sits in a rota or contact section, where a value with
-    no label, or a week as its label, still stands for a person."""
+    no label, or a week as its label, still stands for a person. ``listing``: the section's
+    heading names a contact list, so even a role assigned per incident ("Incident commander:
+    [Phone]") is a standing contact there."""
+    if len(text) > _LONGEST_CONTACT_LINE:
+        # No contact sheet writes a 100,000-character line: only an unmistakable blank (a
+        # masked number, UPDATE THIS) counts there, found in one linear scan.
+        strong = _strong_blank(text)
+        return None if strong is None else BodyFinding(line, indent + strong[0], "", strong[1])
     if not may_hold_marker(text) and (code or not may_hold_blank(text)):
         return None  # the common case, decided without splitting the line
+    if "[" in text and not code:
+        unlinked = _LINK_OR_CHECKBOX.sub(lambda m: " " * len(m.group(0)), text)
+        if not may_hold_blank(unlinked):
+            return None  # only links and checkboxes: most bracketed lines of a runbook
     if _LOG_LINE.match(text):
         return None  # a log line or example output: masked values there are not contacts
     if "[" in text:
@@ -517,6 +588,8 @@ def line_findings(
         # "5 minutes: SMS to [phone]" configures a notification rule; only a masked number
         # counts.
         segment_code = code or bool(_DURATION_LABEL.match(label))
+        if not listing and _INCIDENT_ROLE.match(label.strip("*_ ")):
+            continue  # named when an incident starts: a field of the incident's record
         labelled = is_contact_label(label)
         # In a rota, "- **Week 3:** TBD" or a bare "- Person 1" is a person left blank; a
         # blank inside a sentence there ("shadow [N] shifts") is not.
@@ -534,6 +607,15 @@ def _whole_value(placeholder: str, value: str) -> bool:
     return _normalised(placeholder) == _normalised(value) or blank_value(value.strip())
 
 
+@lru_cache(maxsize=16)
+def _strong_blank(text: str) -> tuple[int, str] | None:
+    """(column, text) of the first unmistakable blank; remembered because a page's context is
+    tried more than once on the same line."""
+    for placeholder in find_placeholders(text, code=True):
+        return placeholder.column, placeholder.text
+    return None
+
+
 def _mask_speaker_names(text: str) -> str:
     """Blank out a bracket right after "this is", "je suis", "sono"...: the speaker's own
     name in a script read out on a call, not a contact to fill in; and the brackets of a
@@ -547,7 +629,7 @@ def _mask_speaker_names(text: str) -> str:
                                          inner) + text[end:]
     out = text
     for match in _SPEAKER_BRACKET.finditer(text):
-        if contact_words.SPEAKER.search(text[: match.start()]):
+        if contact_words.SPEAKER.search(text[max(0, match.start() - 40): match.start()]):
             out = out[: match.start()] + " " * (match.end() - match.start()) + out[match.end():]
     return out
 
@@ -576,29 +658,73 @@ def _cell_columns(raw: str | None, count: int) -> list[int]:
     return columns
 
 
+_ROTA_FIRST_COLUMN = re.compile(
+    r"^(?:weeks?|wk|kw|woche|semaine|semana|settimana|week|vecka|uge|tydzień|days?|dates?|"
+    r"datum|fecha|data|jour|tag|giorno|dag|shifts?|turno|schicht|dienst|période|period|"
+    r"month|mes|mois|monat|rotation|rota|#)$|^(?:日付|日|曜日|週|周|日期|星期|날짜|요일|주)$",
+    re.IGNORECASE)
+_NOT_PERSON_COLUMN = re.compile(
+    r"(?<![^\W_])(?:notes?|comments?|remarks?|hours|time|times|zone|timezone|status|room|"
+    r"rooms|location|place|link|url|channel|topic|agenda|ticket|event|sala|raum|salle|ort|"
+    r"lieu|"
+    r"holiday|holidays|bemerkung|anmerkung|notas?|observa\w*|remarques?|opmerking|備考|备注|비고)"
+    r"(?![^\W_])", re.IGNORECASE)
+
+
+def _names_a_blank(value: str) -> bool:
+    """A whole cell that is an instruction ("[fill in]"), an undecided value ("TBD") or a
+    bracket naming a contact ("[vendor support line]")."""
+    text = value.strip()
+    if not text or text[0] not in "[<(（【" or text[-1] not in "]>)）】":
+        return blank_value(text) if text else False
+    core = text[1:-1]
+    return blank_value(text) or bool(contact_words.FIELD.search(core)
+                                     or contact_words.ROLE.search(core))
+
+
 def table_findings(table: Table, contacts: bool = False,
                    lines: list[str] | None = None) -> list[BodyFinding]:
     """One finding per row: a blank in a contact column (a marker, "a definir", an
     instruction, or nothing at all in a row that names a role, a week or a person), a strong
     marker anywhere, or a stand-in person ("Engineer A") in a rota."""
     contact_columns = [_contact_column(cell) for cell in table.header]
+    if table.header and _ROTA_FIRST_COLUMN.match(table.header[0].strip("*_ ")):
+        # A rota: rows are weeks, days or shifts and every other column names who covers
+        # them ("Early shift", "EMEA", "Bereitschaft"), except notes and hours.
+        contact_columns = [index > 0 and bool(cell.strip()) and not _NOT_PERSON_COLUMN.search(cell)
+                           for index, cell in enumerate(table.header)]
     people_table = contacts or any(contact_columns)
+    # "| Item | Value |": each row is a label and its value.
+    key_value = len(table.header) == 2 and not any(contact_columns)
     findings: list[BodyFinding] = []
     for line, cells in table.rows:
+        if key_value and len(cells) == 2 and is_contact_label(cells[0]):
+            row_columns = [False, True]
+        else:
+            row_columns = contact_columns
         raw = lines[line - 1] if lines is not None and line - 1 < len(lines) else None
         columns = _cell_columns(raw, len(cells))
         names_something = any(
             any(char.isalpha() for char in cell)
             for index, cell in enumerate(cells)
-            if not (index < len(contact_columns) and contact_columns[index] and not cell)
+            if not (index < len(row_columns) and row_columns[index] and not cell)
         )
         for index, cell in enumerate(cells):
-            is_contact = index < len(contact_columns) and contact_columns[index]
+            is_contact = index < len(row_columns) and row_columns[index]
             label = table.header[index] if index < len(table.header) else ""
+            if row_columns is not contact_columns:
+                label = cells[0]
             hit: str | None = None
             offset = 0
-            value = _mask_speaker_names(cell) if "[" in cell else cell
-            found = _value_hit(value, is_contact, code=False)
+            long_cell = len(cell) > _LONGEST_CONTACT_LINE
+            value = _mask_speaker_names(cell) if "[" in cell and not long_cell else cell
+            found = _value_hit(value, is_contact, code=long_cell)
+            if found is None and not long_cell and people_table and not is_contact \
+                    and _names_a_blank(value) \
+                    and not _NOT_PERSON_COLUMN.search(label):
+                # "| Messaging lead | [fill in] |": in a table of people, a cell that is only
+                # an instruction or a bracketed contact is left blank, whatever its header.
+                found = (value.find(value.strip()) + 1, value.strip(), False)
             if found is not None and (is_contact or people_table or found[1] != value.strip()):
                 offset, hit = found[0] - 1, found[1]
             elif is_contact and not cell.strip() and names_something:
@@ -686,6 +812,8 @@ def aligned_tables(blocks: list[Block], lines: list[str]) -> list[Table]:
     def flush() -> None:
         if len(run) >= 2:
             header_raw = lines[run[0].line - 1].rstrip() if run[0].line <= len(lines) else ""
+            if len(header_raw) > 300:
+                header_raw = ""  # a table header is short; a huge line is not one
             gaps = list(_COLUMN_GAP.finditer(header_raw))
             if len(gaps) >= 2 and not header_raw.lstrip().startswith(("|", "+")):
                 starts = [len(header_raw) - len(header_raw.lstrip())]
@@ -695,7 +823,7 @@ def aligned_tables(blocks: list[Block], lines: list[str]) -> list[Table]:
                     table = Table(run[0].line, header)
                     for block in run[1:]:
                         raw = lines[block.line - 1] if block.line <= len(lines) else ""
-                        if _COLUMN_GAP.search(raw.strip()):
+                        if len(raw) <= _LONGEST_CONTACT_LINE and _COLUMN_GAP.search(raw.strip()):
                             table.rows.append((block.line, _cut(raw, starts)))
                     if table.rows:
                         tables.append(table)
@@ -753,59 +881,78 @@ def body_findings(blocks: list[Block], skip_lines: set[int],
     blocks its structure shows are filled in during an incident (see placeholder_context).
     ``lines``: the page's lines (1-based numbering as in the blocks), for table columns and
     plain-text headings."""
-    candidates: list[tuple[Block, bool]] = []
-    empties = [finding for finding in empty_list_values(blocks)
-               if finding.line not in skip_lines]
+    candidates: list[Block] = []
     for block in blocks:
         if block.line in skip_lines:
             continue
         if isinstance(block, TextLine | ListItem):
             if may_hold_blank(block.text):
-                candidates.append((block, True))
+                candidates.append(block)
         elif isinstance(block, Fence | Table):
-            candidates.append((block, True))
-    if not candidates and not empties:
+            candidates.append(block)
+    empties = [finding for finding in empty_list_values(blocks)
+               if finding.line not in skip_lines]
+    # Reading the page's structure costs more than finding blanks: first look for any blank
+    # the most permissive context could report (every line in a contact list, nothing
+    # quiet); most pages have none, and the structure is read only for the others.
+    if not empties and not _collect(blocks, candidates, skip_lines, lines, None):
         return []
     from opsbook.checks.placeholder_context import analyse
 
     context = analyse(blocks, lines)
-    findings: list[BodyFinding] = [finding for finding in empties
-                                   if finding.line not in context.quiet]
+    findings = [finding for finding in empties if finding.line not in context.quiet]
+    findings.extend(_collect(blocks, candidates, skip_lines, lines, context))
+    return findings
+
+
+def _collect(blocks: list[Block], candidates: list[Block], skip_lines: set[int],
+             lines: list[str] | None, context: Context | None) -> list[BodyFinding]:
+    """Findings in ``candidates`` given the page's ``context``; with None, every finding any
+    context could give (nothing quiet, every line both in and out of a contact list)."""
+    def quiet(line: int) -> bool:
+        return context is not None and line in context.quiet
+
+    def in_contacts(line: int) -> tuple[bool, ...]:
+        return (line in context.contacts,) if context is not None else (False, True)
+
+    def listing(line: int) -> bool:
+        return context is None or line in context.listing
+
+    findings: list[BodyFinding] = []
     in_aligned: set[int] = set()
     if lines is not None:
         for table in aligned_tables(blocks, lines):
             in_aligned.add(table.line)
             in_aligned.update(line for line, _ in table.rows)
-            if table.line in context.quiet or table.line in skip_lines:
+            if quiet(table.line) or table.line in skip_lines:
                 continue
             findings.extend(
-                finding for finding in table_findings(table, table.line in context.contacts)
-                if finding.line not in context.quiet and finding.line not in skip_lines)
-    for block, _ in candidates:
-        if block.line in in_aligned:
+                finding for finding in table_findings(table, in_contacts(table.line)[-1])
+                if not quiet(finding.line) and finding.line not in skip_lines)
+    for block in candidates:
+        if block.line in in_aligned or quiet(block.line):
             continue
-        contacts = block.line in context.contacts
         if isinstance(block, TextLine | ListItem):
-            if block.line in context.quiet:
-                continue
-            found = line_findings(block.text, block.line, contacts=contacts)
-            if found:
-                findings.append(found)
-        elif isinstance(block, Fence):
-            if block.line in context.quiet:
-                continue
-            code = block.info in _SHELL_INFOS
-            for line, text in block.body:
-                if line in skip_lines or line in context.quiet:
-                    continue
-                found = line_findings(text.strip(), line, code=code,
-                                      indent=len(text) - len(text.lstrip()),
-                                      contacts=contacts)
+            for contacts in in_contacts(block.line):
+                found = line_findings(block.text, block.line, contacts=contacts,
+                                      listing=listing(block.line))
                 if found:
                     findings.append(found)
+                    break
+        elif isinstance(block, Fence):
+            code = block.info in _SHELL_INFOS
+            for line, text in block.body:
+                if line in skip_lines or quiet(line):
+                    continue
+                for contacts in in_contacts(block.line):
+                    found = line_findings(text.strip(), line, code=code,
+                                          indent=len(text) - len(text.lstrip()),
+                                          contacts=contacts, listing=listing(block.line))
+                    if found:
+                        findings.append(found)
+                        break
         elif isinstance(block, Table):
-            if block.line in context.quiet:
-                continue
-            findings.extend(finding for finding in table_findings(block, contacts, lines)
-                            if finding.line not in context.quiet)
+            findings.extend(
+                finding for finding in table_findings(block, in_contacts(block.line)[-1], lines)
+                if not quiet(finding.line))
     return findings
