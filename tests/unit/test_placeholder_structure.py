@@ -256,3 +256,12 @@ def test_key_value_tables_and_blanks_holding_commas(tmp_path: Path) -> None:
             "| Backup contact | |\n| Primary contact | Ana Silva |\n\n"
             "1. Legal — Ben Okoro, +1 202-555-0143\n2. Privacy officer — [DPO name, phone]\n")
     assert reported(tmp_path, text) == [6, 10]
+
+
+def test_stand_ins_inside_a_rota_line_and_examples_of_a_rota(tmp_path: Path) -> None:
+    text = ("# Rotation\n\n## Current\n\n"
+            "```\nWeek 1: Ana Silva (primary), Engineer B (backup)\n```\n\n"
+            "## What a rotation looks like (example)\n\n"
+            "```\nWeek 1: Engineer A (primary), Engineer B (backup)\n```\n\n"
+            "- September: to be defined\n")
+    assert reported(tmp_path, text) == [6]

@@ -41,6 +41,10 @@ _TOOLING = re.compile(
     r"inrichten|configuratie)(?![^\W_])|設定|配置|설정",
     re.IGNORECASE,
 )
+_EXAMPLE = re.compile(
+    r"(?<![^\W_])(?:example|examples|sample|for instance|e\.g\.|illustration|exemplo|ejemplo|"
+    r"exemple|beispiel|esempio|voorbeeld|exempel|przykład|пример|örnek)(?![^\W_])|例|示例|예시",
+    re.IGNORECASE)
 _TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 _WIKI_HEADING = re.compile(r"^(={2,6})\s*(.+?)\s*\1$")
 _UNDERLINE = re.compile(r"^\s{0,3}(?:=+|-+)\s*$")
@@ -89,6 +93,10 @@ def classify_heading(text: str, level: int = 2) -> HeadingClass:
     template = bool(words.TEMPLATE.search(text)) or bool(re.search(r"vorlage|muster", text, re.I))
     if strong_contact or _ends_in_role(text):
         return HeadingClass(False, True, listing=strong_contact)
+    if _EXAMPLE.search(text) and level > 1:
+        # "Example 4-person rotation": an illustration of a rota, not the team's rota (a
+        # "schedule template" is a rota left blank, and stays a rota).
+        return HeadingClass(True, False)
     if level <= 1:
         return HeadingClass(template and (message or record), topic)
     if _TOOLING.search(text):

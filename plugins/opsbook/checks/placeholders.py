@@ -535,6 +535,10 @@ _BLANK_WORDS = contact_words.literal_pattern(
     | {name.lower() for name in contact_words.STAND_IN_NAMES}
     | {"to be ", "not yet"}
 )
+_STAND_IN_ANYWHERE = re.compile(
+    r"(?<![\w-])(?:" + "|".join(sorted({re.escape(noun) for noun in contact_words.STAND_IN_NOUNS},
+                                       key=len, reverse=True))
+    + r")\s+(?:[a-z]|[1-9]|#[1-9])(?![\w-])")
 _VALUE_MARKS = (":", "：", "|", "...", " — ", " – ", " - ", "(", "（", "\t", "  ", "=")
 _NINE_DIGITS = re.compile(r"\d(?:\D{0,3}\d){8}")
 _STAND_IN_NAME_ANYWHERE = re.compile(
@@ -548,6 +552,8 @@ def may_hold_blank(text: str) -> bool:
         return True
     if len(text) > _LONGEST_CONTACT_LINE:
         return False  # only markers count on a huge line (see line_findings)
+    if _STAND_IN_ANYWHERE.search(text.lower()):
+        return True  # "Week 1: Engineer A (primary), Engineer B (backup)"
     # A blank word stands after a label, in a cell or after a dash, or in parentheses.
     separated = any(mark in text for mark in _VALUE_MARKS)
     return ((separated and _BLANK_WORDS.search(text.lower()) is not None)
@@ -594,7 +600,8 @@ def line_findings(
         # In a rota, "- **Week 3:** TBD" or a bare "- Person 1" is a person left blank; a
         # blank inside a sentence there ("shadow [N] shifts") is not.
         by_section = not labelled and contacts and (
-            not label or bool(_PERIOD_LABEL.match(label)))
+            not label or bool(_PERIOD_LABEL.match(label))
+            or (blank_value(value.strip()) and not _NOT_A_CONTACT_TAIL.search(label)))
         hit = _value_hit(value, labelled or by_section, segment_code)
         if hit is not None and by_section and not hit[2] and not _whole_value(hit[1], value):
             hit = None
