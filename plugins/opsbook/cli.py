@@ -13,6 +13,7 @@ import sys
 from opsbook import __version__
 from opsbook.commands import (
     check,
+    eval_corpus,
     import_legacy,
     init,
     lookup,
@@ -25,7 +26,9 @@ from opsbook.commands import (
 )
 from opsbook.commands.common import EXIT_CLEAN, EXIT_USAGE, UsageError
 
-COMMANDS = (check, new, init, import_legacy, lookup, schema, rules, reviews, serve, pdf)
+COMMANDS = (
+    check, new, init, import_legacy, lookup, schema, rules, reviews, serve, eval_corpus, pdf,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -496,18 +496,16 @@ def _body_placeholders(project: Project) -> Iterator[Diagnostic]:
             skip: set[int] = set()  # the common case: nothing on the page names a template
         else:
             skip = template_lines(document.blocks, whole_file=kind == "template")
-        for finding in body_findings(document.blocks, skip):
+        for finding in body_findings(document.blocks, skip, document.lines):
             label = f'"{finding.label}"' if finding.label else "contact"
-            column = finding.column
             if finding.in_column:
                 label = f"{label} column value"
-                # The scanner keeps cells, not their offsets: find the cell in its row.
-                found_at = document.lines[finding.line - 1].find(finding.placeholder)
-                column = found_at + 1 if found_at >= 0 else 1
+            shown = finding.placeholder
+            what = "is empty" if shown == "an empty cell" else f"is a placeholder ({shown})"
             yield PLACEHOLDER_TEXT.at(
                 document.display_path,
-                Position(finding.line, column),
-                f"{label} is a placeholder ({finding.placeholder})",
+                Position(finding.line, finding.column),
+                f"{label} {what}",
             )
 
 

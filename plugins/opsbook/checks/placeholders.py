@@ -17,7 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
+from opsbook.checks import contact_words
 from opsbook.load.markdown import Block, Comment, Fence, Heading, ListItem, Table, TextLine
 
 # Link and footnote texts stop at the next `[` as well as at `]`: scanning on past a `[` re-read
@@ -42,12 +45,17 @@ _UPDATE_MARKER = re.compile(
     r"\bUPDATE (?:THIS|ME)\b|\bFILL (?:THIS )?IN\b|\bREPLACE ME\b"
     r"|\((?i:update this|fill in|to be filled)!*\)"
 )
-_UNDERSCORES = re.compile(r"_{4,}")
+_UNDERSCORES = re.compile(r"_{4,}|＿{3,}")
 _WORD_MARKERS = re.compile(
     r"(?<![\w-])(TBD|TBC|TODO|FIXME|XXX+|change[ _-]?me|placeholder|N/A yet)(?![\w-])", re.I
 )
+# `<name>`, `<your-email>`, `<manager phone>`: a person's value; `<obc_name>` or
+# `<migration_name>` in a manifest names a thing, so the qualifier must be a person's.
 _ANGLE = re.compile(
-    r"<\s*(your[\w .-]*|(?:[\w-]+[ _-])?(?:name|phone|e-?mail|number|address|contact|handle))\s*>",
+    r"<\s*(your[\w .-]*|(?:(?:on-?call|oncall|contact|person|user|engineer|manager|lead|owner|"
+    r"responder|vendor|support|team-lead|primary|secondary|backup|escalation|admin)[ _-])?"
+    r"(?:name|phone|e-?mail|number|address|contact|handle)"
+    r"|(?:to be|à|a|por|da|nog|noch)\s[^<>]{2,30})\s*>",
     re.I,
 )
 _GENERIC_NAME = re.compile(
@@ -79,6 +87,9 @@ _MESSAGE = re.compile(
     re.I,
 )
 
+if TYPE_CHECKING:
+    from opsbook.checks.placeholder_context import Context
+
 
 @dataclass(frozen=True)
 class Placeholder:
@@ -105,9 +116,26 @@ def _phone_like(text: str) -> Iterator[tuple[int, str]]:
             end -= 1
 
 
+_ADDRESS_SHAPE = re.compile(r"^[\dXx]{1,3}(?:\.[\dXx]{1,3}){3}$")
+
+
+def _not_a_phone(token: str) -> bool:
+    """A masked IPv4 address (`XXX.XXX.XX.XXX`, `10.20.XXX.XXX`) or a masked identifier — a
+    run of eight x's (`xxxxxxxx-xxxx`) or three hyphenated groups with a long lowercase one
+    (`xxxxxxx-xxxxxx-xxxxx`, a node name): masked values in logs and examples, not numbers."""
+    token = token.strip()
+    if _ADDRESS_SHAPE.match(token) or "xxxxxxxx" in token.lower():
+        return True
+    groups = token.split("-")
+    return len(groups) >= 3 and any(len(group) >= 5 and group == "x" * len(group)
+                                    for group in groups)
+
+
 def _masked_phones(text: str) -> list[Placeholder]:
     found = []
     for start, token in _phone_like(text):
+        if _not_a_phone(token):
+            continue
         if sum(char in "Xx" for char in token) >= 3 and sum(
             char.isdigit() or char in "Xx" for char in token
         ) >= 7:
@@ -161,13 +189,21 @@ def find_placeholders(text: str, *, code: bool = False) -> list[Placeholder]:
         for match in _BRACKET.finditer(masked):
             inner = match.group(1).strip()
             if inner.lower().startswith("your "):
-                continue  # "[Your timezone]": an instruction to the reader, not a handbook value
+                # "[Your name]": the reader's own value — a blank only where a contact label
+                # says the handbook's reader was meant to fill it in ("DevOps lead: [Your
+                # name]"), never on its own.
+                found.append(Placeholder(match.start() + 1, match.group(0), False))
+                continue
+            if inner.startswith(("#", "^", "!")):
+                continue  # "[#section-anchor]", a footnote or a callout marker: not a blank
             strong = bool(_CONTACT_WORDS.search(inner)) or bool(
                 _NAME_WORD.search(inner) and not _THING_WORDS.search(inner)
             )
             found.append(Placeholder(match.start() + 1, match.group(0), strong))
     for pattern in (_UNDERSCORES, _WORD_MARKERS, _ANGLE):
         for match in pattern.finditer(masked):
+            # Weak, `<email>` included: `user-create <username> <email>` is a command's
+            # arguments; a contact label ("Security team: <phone>") makes it a contact.
             found.append(Placeholder(match.start() + 1, match.group(0), False))
     return sorted(found, key=lambda p: p.column)
 
@@ -194,11 +230,97 @@ class BodyFinding:
 
 
 _KEY_VALUE = re.compile(
-    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|__)?(?P<label>[A-Za-z0-9@#][\w /&().'+-]{0,48}?)"
+    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|__)?(?P<label>[^\W_][\w /&().'+–—-]{0,48}?)"
     # `\s*+` (possessive) and no second optional `\s*` before the colon: two adjacent `\s*`
     # backtrack quadratically on a long run of spaces.
-    r"\s*+(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:|:)\s*(?P<value>.*)$"
+    r"\s*+(?::\s*(?:\*\*|__)(?![_*])|(?:\*\*|__)\s*:|:|：)\s*(?P<value>.*)$"
 )
+# "Name ........ Manager X": a label, a dotted leader, the value (printed cards, plain text).
+_LEADER = re.compile(r"^\s*(?:\d+[.)]\s+)?(?P<label>[^\W_][\w /&().'+-]{0,48}?)\s*\.{3,}\s*"
+                     r"(?P<value>.*)$")
+# Parts of one value: "Amara Okafor — [Phone] — [Email]", "Naam: x, Telefoon: y".
+_PARTS = re.compile(r"\s+[—–-]\s+|,\s+|;\s+|\s+·\s+|\s{2,}|\s*/\s+")
+_WRAPPED = re.compile(r"^[\"']?[\[(<（【「][^\[\]()<>]*[\])>）】」][\"']?$")
+# A part that starts with a field word and no colon: "phone ???", "tel. 06 XX XX XX XX".
+_LEADING_FIELD = re.compile(
+    r"^\s*((?:phone|tel|tél|telephone|téléphone|mobile|cell|e-?mail|mél|fax|pager|slack|"
+    r"telefon|telefone|teléfono|telefono|telefoon|handy|mobil|cellulare|móvil|celular)\.?)"
+    r"\s+(?=\S)", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+(?!\[[ xX]\])")
+_BOX_CHARS = ("|", "+", "│", "║", "┃")
+_BOX_EDGE = re.compile(r"^\s*[|+│║┃]\s?|\s?[|+│║┃]\s*$")
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+_SPEAKER_BRACKET = re.compile(r"\[[^\[\]]{1,40}\]")
+_LOG_LINE = re.compile(
+    r"^\s*(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d(?::\d\d)?\]?\s|\[?(?:HH:MM|hh:mm)\]?\s|"
+    r"(?:level|lvl|ts|time)=|(?:DEBUG|INFO|WARN|WARNING|ERROR|FATAL|TRACE)\b|"
+    r"[IWEF]\d{4} \d\d:\d\d|\d+ [\w.-]+\.(?:go|py|java|rs|c|cc|js|ts):\d+\])"
+)
+_PERIOD_LABEL = re.compile(
+    r"^(?:weeks?|wk|semanas?|semaines?|wochen?|settimane?|settimana|weken|months?|mes|mois|"
+    r"monat|mese|maand|shifts?|turnos?|schichten?|turni|dienst|days?|nights?|weekends?|"
+    r"mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"q[1-4]|h[12]|\d)",
+    re.IGNORECASE,
+)
+_NOT_A_CONTACT_TAIL = re.compile(
+    r"(?<![^\W_])(?:stipend|pay|bonus|compensation|allowance|hours|time|times|thread|link|url|"
+    r"dashboard|duration|window|policy|process|sla|rate|count|questions|server|servers|host|"
+    r"hostname|domain|queue|page|template|rule|rules|relay|tree|workspace|webhook|bot|tool|"
+    r"system|token|key|alias|group|list|integration|app|address book|number format|"
+    r"rotation length|timezone|time zone|zone|status|severity|runbook|ticket|notes?|format|"
+    r"availability|available|hours of cover|information|info|details)\W*$",
+    re.IGNORECASE,
+)
+# "pendiente de asignar", "pending assignment": a blank word and what it waits for.
+_BLANK_TAIL = re.compile(
+    r"^\s+(?:(?:de|del|da|di|to|zu|van|à|a|for|per|para)\s+\w+(?:\s+\w+)?|assignment|"
+    r"confirmation|approval|hire|hiring|review)\s*$", re.IGNORECASE)
+_QUOTATION = re.compile(r"[\"“„«]([^\"“”„«»]{3,200})[\"”“»]")
+_BRACKETS_ONLY = re.compile(r"\[[^\[\]]*\]")
+_PLAIN_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
+_ENDS_IN_CONTACT_WORD = re.compile(
+    r"(?:" + contact_words.FIELD.pattern + "|" + contact_words.ROLE.pattern + r")\W*$",
+    re.IGNORECASE)
+# Stand-in addresses: `firstname.lastname@…`, `john.doe@…`, `your.name@…`.
+_STAND_IN_EMAIL = re.compile(
+    r"(?<![\w.+-])(?:first[._-]?name[._-]last[._-]?name|first[._-]last|john[._-]doe|"
+    r"jane[._-]doe|your[._-]?name|name[._-]surname|nome[._-]cognome|vorname[._-]nachname|"
+    r"pr[ée]nom[._-]nom|nombre[._-]apellido|someone|somebody|username|user[._-]?name)"
+    r"@[\w.-]+\.\w+", re.IGNORECASE)
+_DIGIT_RUN = re.compile(r"(?<![\w.-])\+?\(?\d[\d\s().-]{8,}\d(?![\w-])")
+
+
+def _dummy_phone(text: str) -> tuple[int, str] | None:
+    """(column, token) of a number written as a stand-in: 555-555-5555, 123-456-7890,
+    000-000-0000, 0800 000 0000. The fictional 555-01xx range is a real example number."""
+    for match in _DIGIT_RUN.finditer(text):
+        token = match.group(0).strip()
+        digits = re.sub(r"\D", "", token)
+        if len(digits) < 9 or len(digits) > 15 or token.isdecimal():
+            continue  # a bare run of digits is a quantity, not a number someone dials
+        national = digits[-10:] if len(digits) >= 10 else digits
+        subscriber = national[-7:]
+        if (national in ("1234567890", "0123456789", "5555555555")
+                or len(set(subscriber)) == 1 or national.endswith("0000000")):
+            return match.start() + 1, match.group(0).strip()
+    return None
+
+
+# Roles filled when an incident starts or a record is written: their blanks are fields of the
+# incident, not contacts to keep.
+_INCIDENT_ROLE = re.compile(
+    r"^(?:(?:the\s+)?incident\s+(?:commander|lead|leader|manager|coordinator|owner)|ic|"
+    r"commander|deputy\s+ic|scribe|note[- ]?taker|reporter|reported\s+by|report\s+author|"
+    r"authors?|assignee|assigned\s+to|attendees|participants|responders|reviewed\s+by|"
+    r"reviewers?|approved\s+by|approver|signed(?:\s+off)?(?:\s+by)?|signature|outgoing|"
+    r"incoming|handed\s+over\s+(?:by|to)|on[- ]scene|"
+    r"responsable\s+(?:de\s+l'|del\s+|do\s+)?incid\w*|responsável\s+pelo\s+incidente|"
+    r"coordinatore\s+dell'incidente|incidentmanager|störungsverantwortlich\w*)\s*$",
+    re.IGNORECASE)
+_LONGEST_CONTACT_LINE = 2000
+_CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
+_WRAPPERS = "[](){}<>（）【】「」『』\"'“”*_ `.:;,!"
 
 
 def split_label(text: str) -> tuple[str, str, int]:
@@ -206,56 +328,417 @@ def split_label(text: str) -> tuple[str, str, int]:
     the line has no label."""
     match = _KEY_VALUE.match(text)
     if not match or "://" in match.group("label"):
+        leader = _LEADER.match(text) if "..." in text else None
+        if leader:
+            return leader.group("label").strip(), leader.group("value"), leader.start("value") + 1
         return "", text, 1
     return match.group("label").strip(), match.group("value"), match.start("value") + 1
+
+
+def is_contact_label(label: str) -> bool:
+    """Whether a label says its value reaches a person: it names a contact field (phone,
+    Teléfono, 電話) or a role (on-call, Vertretung, 担当) at its start or end — "Referente
+    fornitore", "Engineering manager" — but not a property of the role ("On-call stipend",
+    "Slack thread")."""
+    label = label.strip().strip("*_#>").strip()
+    label = _TRAILING_NOTE.sub("", label) or label
+    if not label or len(label) > 60:
+        return False
+    if _CJK.search(label):
+        return bool(contact_words.FIELD.search(label) or contact_words.ROLE.search(label))
+    if _NOT_A_CONTACT_TAIL.search(label):
+        return False
+    tokens = label.split()
+    head = " ".join(tokens[:2])
+    tail = " ".join(tokens[-2:])
+    for part in (tail, head):
+        for pattern in (contact_words.FIELD, contact_words.ROLE):
+            match = pattern.search(part)
+            if match and (match.end() == len(part) or match.start() == 0):
+                return True
+    return bool(CONTACT_LABEL.search(label))
+
+
+def _normalised(value: str) -> str:
+    value = _TRAILING_NOTE.sub("", value.strip()) or value.strip()
+    return value.strip(_WRAPPERS).strip()
+
+
+def blank_value(value: str) -> bool:
+    """Whether a whole value says it is not known yet: "TBD", "a definir", "[update every
+    sprint]", "(ベンダー名を記入)", "<to be decided>", "Engineer A"."""
+    text = value.strip()
+    if not text:
+        return False
+    core = text.strip(_WRAPPERS).lstrip("@").strip()
+    if not core:
+        return False
+    if contact_words.STAND_IN.match(_normalised(text)):
+        return True
+    blank = contact_words.BLANK_VALUE.match(core)
+    whole = _normalised(text).lstrip("@")
+    if blank and (" " in blank.group(0).strip()
+                  or blank.end() in (len(whole), len(whole.rstrip("?!.")))
+                  or _BLANK_TAIL.match(whole[blank.end():])):
+        # A phrase ("to be confirmed after hiring", "a definir") may start a longer value; a
+        # single word ("Unknown error patterns", "Pending approval") must be the whole value.
+        return True
+    if (text.startswith("<") and text.endswith(">") and "<" not in core and len(core) <= 60
+            and (contact_words.FIELD.search(core) or contact_words.ROLE.search(core))):
+        return True  # "<vendor hotline>": a whole value left as an angle-bracket blank
+    wrapped = text[0] in "[(<（【「" and text[-1] in "])>）】」" and len(core) <= 80
+    # An instruction is short: "[see the paging tool]", "(ask procurement for the rep)";
+    # a parenthesised clause of a sentence is not one.
+    count = len(core.split())
+    if wrapped and count <= 8 and contact_words.INSTRUCTION.match(core):
+        return True
+    if wrapped and count <= 6 and contact_words.INSTRUCTION_ANYWHERE.search(core):
+        return True
+    if _CJK.search(core) and len(core) <= 24:
+        return bool(contact_words.BLANK_VALUE.search(core)) or any(
+            word in core for word in ("記入", "未定", "待定", "待补充", "填写", "미정", "기입"))
+    return False
+
+
+def after_contact_word(text: str, column: int) -> bool:
+    """Whether the blank at ``column`` (1-based) follows a role or field word: "secondary
+    ______", "phone TBD", "call the manager at [number]"."""
+    head = text[max(0, column - 61): column - 1]  # the few words before the blank
+    if head and not head[-1].isspace() and head[-1] not in ":：(":
+        return False  # glued to a word: `alert-manager-[instance]`
+    before = head.rstrip(" :：-—–(").split()[-3:]
+    if not before:
+        return False
+    words = [word.strip("*_,") for word in before]
+    if words[-1].lower() in ("at", "on", "to", "via", "unter", "au", "al", "op", "a"):
+        words = words[:-1]
+    if not words or not _PLAIN_WORD.match(words[-1]):
+        return False
+    return bool(_ENDS_IN_CONTACT_WORD.search(" ".join(words)))
+
+
+def _value_hit(value: str, contact: bool, code: bool) -> tuple[int, str, bool] | None:
+    """(column in value, placeholder, strong) for the first blank in ``value``; strong when
+    the blank needs no label to be a contact (a masked number, "[Phone]", "Engineer A")."""
+    for placeholder in find_placeholders(value, code=code):
+        strong = placeholder.strong or (
+            not code and after_contact_word(value, placeholder.column))
+        if strong or contact:
+            return placeholder.column, placeholder.text, strong
+    if not code:
+        dummy = _dummy_phone(value)
+        if dummy is not None:
+            return dummy[0], dummy[1], True
+    if code:
+        return None
+    email = _STAND_IN_EMAIL.search(value)
+    if email and contact:
+        return email.start() + 1, email.group(0), False
+    stripped = value.strip()
+    if contact and (blank_value(stripped) or _UNDERSCORES.search(stripped)):
+        return value.find(stripped) + 1, stripped, False
+    if contact and stripped in ('""', "''"):
+        return value.find(stripped) + 1, "an empty value", False
+    if contact_words.STAND_IN.match(_normalised(stripped).strip("*_")):
+        return value.find(stripped) + 1, stripped, True
+    return None
+
+
+def _inside_brackets(text: str, index: int) -> bool:
+    depth = 0
+    for char in text[:index]:
+        if char in "[(（【":
+            depth += 1
+        elif char in "])）】" and depth:
+            depth -= 1
+    return depth > 0
+
+
+def _segments(text: str) -> list[tuple[str, str, int]]:
+    """(label, value, 1-based column of the value) for each labelled part of a line: a box
+    row is split at its inner borders, a value at its separators, and a part that has its
+    own label ("Nome: da compilare") keeps it."""
+    body = text
+    offset = 0
+    if text.lstrip().startswith(_BOX_CHARS) and text.rstrip().endswith(_BOX_CHARS):
+        match = _BOX_EDGE.match(text)
+        offset = match.end() if match else 0
+        body = _BOX_EDGE.sub("", text)
+    cells = [(body, offset)]
+    if " | " in body:
+        cells = []
+        position = offset
+        for cell in body.split(" | "):
+            cells.append((cell, position))
+            position += len(cell) + 3
+    segments: list[tuple[str, str, int]] = []
+    for cell, cell_offset in cells:
+        label, value, column = split_label(cell)
+        start = cell_offset + column - 1
+        parts = [(value, 0)]
+        if value and _PARTS.search(value) and not _WRAPPED.match(value.strip()):
+            parts = []
+            position = 0
+            for match in _PARTS.finditer(value):
+                if _inside_brackets(value, match.start()):
+                    continue  # "[DPO name, phone]" is one blank
+                parts.append((value[position:match.start()], position))
+                position = match.end()
+            parts.append((value[position:], position))
+        for part, part_offset in parts:
+            if not part.strip():
+                continue
+            inner_label, inner_value, inner_column = split_label(part)
+            if not inner_label:
+                lead = _LEADING_FIELD.match(part)
+                if lead:
+                    inner_label, inner_value, inner_column = (
+                        lead.group(1), part[lead.end():], lead.end() + 1)
+            if inner_label and inner_value.strip():
+                segments.append((inner_label, inner_value,
+                                 start + part_offset + inner_column))
+            else:
+                segments.append((label, part, start + part_offset + 1))
+    return segments
 
 
 def _may_end_in_generic_name(text: str) -> bool:
     """Whether the line could end in a value like "Engineer A" (see _GENERIC_NAME): the value
     is a suffix of the line, so the end of the stripped value is the end of the stripped line.
     Only called for ASCII lines (may_hold_marker is true for the others)."""
-    tail = text.rstrip().rstrip("*_")
+    tail = text.rstrip().rstrip("*_\"'")
+    if tail.lower().endswith(" name"):
+        return True  # "Primary Name", "Backup name": a role standing in for a person
     return len(tail) >= 2 and tail[-2].isspace() and (tail[-1].isalpha() or tail[-1] in "123456789")
 
 
+_BLANK_ANYWHERE = re.compile(
+    r"(?<![^\W_])(?:" + "|".join(
+        re.escape(word) for word in sorted(
+            {w for ws in contact_words.BLANK_VALUES.values() for w in ws if len(w) > 2},
+            key=len, reverse=True))
+    + r")(?![^\W_])|\((?:" + "|".join(
+        re.escape(word) for word in sorted(
+            {w for ws in contact_words.INSTRUCTION_VERBS.values() for w in ws},
+            key=len, reverse=True))
+    + r")\s",
+    re.IGNORECASE,
+)
+
+
+# Substrings that every blank word, instruction and stand-in name above contains: a cheap
+# first test (plain `in` checks) before any pattern runs on a line.
+_BLANK_WORDS = contact_words.literal_pattern(
+    {word.lower() for words in contact_words.BLANK_VALUES.values() for word in words
+     if len(word) > 2}
+    | {f"({verb}" for verbs in contact_words.INSTRUCTION_VERBS.values() for verb in verbs}
+    | {name.lower() for name in contact_words.STAND_IN_NAMES}
+    | {"to be ", "not yet"}
+)
+_STAND_IN_ANYWHERE = re.compile(
+    r"(?<![\w-])(?:" + "|".join(sorted({re.escape(noun) for noun in contact_words.STAND_IN_NOUNS},
+                                       key=len, reverse=True))
+    + r")\s+(?:[a-z]|[1-9]|#[1-9])(?![\w-])")
+_VALUE_MARKS = (":", "：", "|", "...", " — ", " – ", " - ", "(", "（", "\t", "  ", "=")
+_NINE_DIGITS = re.compile(r"\d(?:\D{0,3}\d){8}")
+_STAND_IN_NAME_ANYWHERE = re.compile(
+    "|".join(re.escape(name) for name in contact_words.STAND_IN_NAMES), re.IGNORECASE)
+
+
+def may_hold_blank(text: str) -> bool:
+    """False only when no rule here can find a blank in ``text``: no marker, no stand-in,
+    no "to be confirmed"-like phrase and no "(ask ...)" instruction."""
+    if may_hold_marker(text) or _may_end_in_generic_name(text):
+        return True
+    if len(text) > _LONGEST_CONTACT_LINE:
+        return False  # only markers count on a huge line (see line_findings)
+    if _STAND_IN_ANYWHERE.search(text.lower()):
+        return True  # "Week 1: Engineer A (primary), Engineer B (backup)"
+    # A blank word stands after a label, in a cell or after a dash, or in parentheses.
+    separated = any(mark in text for mark in _VALUE_MARKS)
+    return ((separated and _BLANK_WORDS.search(text.lower()) is not None)
+            or ("@" in text and bool(_STAND_IN_EMAIL.search(text)))
+            or text.rstrip().endswith(('""', "''"))
+            or (_NINE_DIGITS.search(text) is not None and _dummy_phone(text) is not None))
+
+
 def line_findings(
-    text: str, line: int, *, code: bool = False, indent: int = 0
+    text: str, line: int, *, code: bool = False, indent: int = 0, contacts: bool = False,
+    listing: bool = False,
 ) -> BodyFinding | None:
-    """One finding for a line of body text (key/value line, list item, code line)."""
-    if not may_hold_marker(text) and (code or not _may_end_in_generic_name(text)):
+    """One finding for a line of body text (key/value line, list item, code line, a row of a
+    printed box). ``contacts``: the line sits in a rota or contact section, where a value with
+    no label, or a week as its label, still stands for a person. ``listing``: the section's
+    heading names a contact list, so even a role assigned per incident ("Incident commander:
+    [Phone]") is a standing contact there."""
+    if len(text) > _LONGEST_CONTACT_LINE:
+        # No contact sheet writes a 100,000-character line: only an unmistakable blank (a
+        # masked number, UPDATE THIS) counts there, found in one linear scan.
+        strong = _strong_blank(text)
+        return None if strong is None else BodyFinding(line, indent + strong[0], "", strong[1])
+    if not may_hold_marker(text) and (code or not may_hold_blank(text)):
         return None  # the common case, decided without splitting the line
-    label, value, value_column = split_label(text)
-    is_contact = bool(label) and bool(CONTACT_LABEL.search(label))
-    # "5 minutes: SMS to [phone]" configures a notification rule; only a masked number counts.
-    code = code or bool(_DURATION_LABEL.match(label))
-    candidates = find_placeholders(value, code=code)
-    for placeholder in candidates:
-        if placeholder.strong or is_contact:
-            return BodyFinding(line, indent + value_column + placeholder.column - 1, label,
-                               placeholder.text)
-    if is_contact and not code and _GENERIC_NAME.match(value.strip().strip("*_")):
-        return BodyFinding(line, indent + value_column, label, value.strip())
-    if is_contact and not code and _UNDERSCORES.search(value):
-        return BodyFinding(line, indent + value_column, label, value.strip())
+    if "[" in text and not code:
+        unlinked = _LINK_OR_CHECKBOX.sub(lambda m: " " * len(m.group(0)), text)
+        if not may_hold_blank(unlinked):
+            return None  # only links and checkboxes: most bracketed lines of a runbook
+    if _LOG_LINE.match(text):
+        return None  # a log line or example output: masked values there are not contacts
+    if "[" in text:
+        text = _mask_speaker_names(text)
+    bullet = _BULLET.match(text)
+    if bullet:
+        indent += bullet.end()
+        text = text[bullet.end():]
+    for label, value, column in _segments(text):
+        # "5 minutes: SMS to [phone]" configures a notification rule; only a masked number
+        # counts.
+        segment_code = code or bool(_DURATION_LABEL.match(label))
+        if not listing and _INCIDENT_ROLE.match(label.strip("*_ ")):
+            continue  # named when an incident starts: a field of the incident's record
+        labelled = is_contact_label(label)
+        # In a rota, "- **Week 3:** TBD" or a bare "- Person 1" is a person left blank; a
+        # blank inside a sentence there ("shadow [N] shifts") is not.
+        by_section = not labelled and contacts and (
+            not label or bool(_PERIOD_LABEL.match(label))
+            or (blank_value(value.strip()) and not _NOT_A_CONTACT_TAIL.search(label)))
+        hit = _value_hit(value, labelled or by_section, segment_code)
+        if hit is not None and by_section and not hit[2] and not _whole_value(hit[1], value):
+            hit = None
+        if hit is not None:
+            return BodyFinding(line, indent + column + hit[0] - 1, label, hit[1])
     return None
 
 
-def table_findings(table: Table) -> list[BodyFinding]:
-    contact_columns = [bool(CONTACT_LABEL.search(cell)) for cell in table.header]
+def _whole_value(placeholder: str, value: str) -> bool:
+    return _normalised(placeholder) == _normalised(value) or blank_value(value.strip())
+
+
+@lru_cache(maxsize=16)
+def _strong_blank(text: str) -> tuple[int, str] | None:
+    """(column, text) of the first unmistakable blank; remembered because a page's context is
+    tried more than once on the same line."""
+    for placeholder in find_placeholders(text, code=True):
+        return placeholder.column, placeholder.text
+    return None
+
+
+def _mask_speaker_names(text: str) -> str:
+    """Blank out a bracket right after "this is", "je suis", "sono"...: the speaker's own
+    name in a script read out on a call, not a contact to fill in; and the brackets of a
+    sentence in quotes ("[NAME], you are my deputy."), which is said, not looked up. A quoted
+    value with no sentence around its bracket (`name: "[Lead name]"`) is kept."""
+    for quote in _QUOTATION.finditer(text):
+        inner = quote.group(1)
+        if "[" in inner and len(_BRACKETS_ONLY.sub(" ", inner).split()) >= 3:
+            start, end = quote.span(1)
+            text = text[:start] + re.sub(r"\[[^\[\]]*\]", lambda m: " " * len(m.group(0)),
+                                         inner) + text[end:]
+    out = text
+    for match in _SPEAKER_BRACKET.finditer(text):
+        if contact_words.SPEAKER.search(text[max(0, match.start() - 40): match.start()]):
+            out = out[: match.start()] + " " * (match.end() - match.start()) + out[match.end():]
+    return out
+
+
+def _contact_column(header: str) -> bool:
+    header = header.strip().strip("*_")
+    if not header or re.search(r"(?<![^\W_])owner(?![^\W_])", header, re.I):
+        return False  # an action item's owner is assigned when the action is
+    return is_contact_label(header) or bool(
+        contact_words.FIELD.search(header) or contact_words.ROLE.search(header))
+
+
+def _cell_columns(raw: str | None, count: int) -> list[int]:
+    """1-based column where each of ``count`` cells of a raw table row starts its content."""
+    if raw is None:
+        return [1] * count
+    columns: list[int] = []
+    index = raw.find("|") if raw.lstrip().startswith("|") else -1
+    for _ in range(count):
+        next_bar = raw.find("|", index + 1)
+        end = next_bar if next_bar >= 0 else len(raw)
+        cell = raw[index + 1:end]
+        blank = len(cell) - len(cell.lstrip()) if cell.strip() else 0
+        columns.append(index + 2 + blank)
+        index = end
+    return columns
+
+
+_ROTA_FIRST_COLUMN = re.compile(
+    r"^(?:weeks?|wk|kw|woche|semaine|semana|settimana|week|vecka|uge|tydzień|days?|dates?|"
+    r"datum|fecha|data|jour|tag|giorno|dag|shifts?|turno|schicht|dienst|période|period|"
+    r"month|mes|mois|monat|rotation|rota|#)$|^(?:日付|日|曜日|週|周|日期|星期|날짜|요일|주)$",
+    re.IGNORECASE)
+_NOT_PERSON_COLUMN = re.compile(
+    r"(?<![^\W_])(?:notes?|comments?|remarks?|hours|time|times|zone|timezone|status|room|"
+    r"rooms|location|place|link|url|channel|topic|agenda|ticket|event|sala|raum|salle|ort|"
+    r"lieu|"
+    r"holiday|holidays|bemerkung|anmerkung|notas?|observa\w*|remarques?|opmerking|備考|备注|비고)"
+    r"(?![^\W_])", re.IGNORECASE)
+
+
+def _names_a_blank(value: str) -> bool:
+    """A whole cell that is an instruction ("[fill in]"), an undecided value ("TBD") or a
+    bracket naming a contact ("[vendor support line]")."""
+    text = value.strip()
+    if not text or text[0] not in "[<(（【" or text[-1] not in "]>)）】":
+        return blank_value(text) if text else False
+    core = text[1:-1]
+    return blank_value(text) or bool(contact_words.FIELD.search(core)
+                                     or contact_words.ROLE.search(core))
+
+
+def table_findings(table: Table, contacts: bool = False,
+                   lines: list[str] | None = None) -> list[BodyFinding]:
+    """One finding per row: a blank in a contact column (a marker, "a definir", an
+    instruction, or nothing at all in a row that names a role, a week or a person), a strong
+    marker anywhere, or a stand-in person ("Engineer A") in a rota."""
+    contact_columns = [_contact_column(cell) for cell in table.header]
+    if table.header and _ROTA_FIRST_COLUMN.match(table.header[0].strip("*_ ")):
+        # A rota: rows are weeks, days or shifts and every other column names who covers
+        # them ("Early shift", "EMEA", "Bereitschaft"), except notes and hours.
+        contact_columns = [index > 0 and bool(cell.strip()) and not _NOT_PERSON_COLUMN.search(cell)
+                           for index, cell in enumerate(table.header)]
+    people_table = contacts or any(contact_columns)
+    # "| Item | Value |": each row is a label and its value.
+    key_value = len(table.header) == 2 and not any(contact_columns)
     findings: list[BodyFinding] = []
     for line, cells in table.rows:
+        if key_value and len(cells) == 2 and is_contact_label(cells[0]):
+            row_columns = [False, True]
+        else:
+            row_columns = contact_columns
+        raw = lines[line - 1] if lines is not None and line - 1 < len(lines) else None
+        columns = _cell_columns(raw, len(cells))
+        names_something = any(
+            any(char.isalpha() for char in cell)
+            for index, cell in enumerate(cells)
+            if not (index < len(row_columns) and row_columns[index] and not cell)
+        )
         for index, cell in enumerate(cells):
-            is_contact = index < len(contact_columns) and contact_columns[index]
+            is_contact = index < len(row_columns) and row_columns[index]
             label = table.header[index] if index < len(table.header) else ""
+            if row_columns is not contact_columns:
+                label = cells[0]
             hit: str | None = None
-            for placeholder in find_placeholders(cell):
-                if placeholder.strong or is_contact:
-                    hit = placeholder.text
-                    break
-            if hit is None and is_contact and _GENERIC_NAME.match(cell.strip().strip("*_")):
-                hit = cell.strip()
+            offset = 0
+            long_cell = len(cell) > _LONGEST_CONTACT_LINE
+            value = _mask_speaker_names(cell) if "[" in cell and not long_cell else cell
+            found = _value_hit(value, is_contact, code=long_cell)
+            if found is None and not long_cell and people_table and not is_contact \
+                    and _names_a_blank(value) \
+                    and not _NOT_PERSON_COLUMN.search(label):
+                # "| Messaging lead | [fill in] |": in a table of people, a cell that is only
+                # an instruction or a bracketed contact is left blank, whatever its header.
+                found = (value.find(value.strip()) + 1, value.strip(), False)
+            if found is not None and (is_contact or people_table or found[1] != value.strip()):
+                offset, hit = found[0] - 1, found[1]
+            elif is_contact and not cell.strip() and names_something:
+                hit = "an empty cell"
             if hit is not None:
-                findings.append(BodyFinding(line, 1, label, hit, in_column=True))
+                findings.append(BodyFinding(line, columns[index] + offset, label, hit,
+                                            in_column=True))
                 break  # one finding per row
     return findings
 
@@ -323,26 +806,160 @@ def _block_lines(block: Block) -> list[int]:
     return [block.line]
 
 
-def body_findings(blocks: list[Block], skip_lines: set[int]) -> list[BodyFinding]:
-    """Placeholder contact values in a Markdown body, outside ``skip_lines``."""
-    findings: list[BodyFinding] = []
+_COLUMN_GAP = re.compile(r"(?<=\S)\s{2,}(?=\S)")
+
+
+def aligned_tables(blocks: list[Block], lines: list[str]) -> list[Table]:
+    """Tables a plain-text handbook lays out with spaces: a header line of three or more
+    columns separated by runs of spaces, and the lines under it (no blank line between),
+    each cut at the header's column starts — so an empty cell stays empty."""
+    tables: list[Table] = []
+    run: list[TextLine] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            header_raw = lines[run[0].line - 1].rstrip() if run[0].line <= len(lines) else ""
+            if len(header_raw) > 300:
+                header_raw = ""  # a table header is short; a huge line is not one
+            gaps = list(_COLUMN_GAP.finditer(header_raw))
+            if len(gaps) >= 2 and not header_raw.lstrip().startswith(("|", "+")):
+                starts = [len(header_raw) - len(header_raw.lstrip())]
+                starts.extend(gap.end() for gap in gaps)
+                header = _cut(header_raw, starts)
+                if any(_contact_column(cell) for cell in header):
+                    table = Table(run[0].line, header)
+                    for block in run[1:]:
+                        raw = lines[block.line - 1] if block.line <= len(lines) else ""
+                        if len(raw) <= _LONGEST_CONTACT_LINE and _COLUMN_GAP.search(raw.strip()):
+                            table.rows.append((block.line, _cut(raw, starts)))
+                    if table.rows:
+                        tables.append(table)
+        run.clear()
+
     for block in blocks:
+        if isinstance(block, TextLine) and (not run or run[-1].line == block.line - 1):
+            run.append(block)
+            continue
+        flush()
+        if isinstance(block, TextLine):
+            run.append(block)
+    flush()
+    return tables
+
+
+_EMPTY_VALUE = re.compile(r"^(?:\*\*|__)?(?P<label>[^\W_][^:：]{0,48}?)\s*(?:\*\*|__)?[:：]"
+                          r"\s*(?:\*\*|__)?\s*$")
+
+
+def empty_list_values(blocks: list[Block]) -> list[BodyFinding]:
+    """"- Deputy manager:" with nothing after it, in a list whose other items are filled
+    ("- Manager: Erik …"): a contact someone left out. A label alone on a line that opens a
+    block ("**Escalation:**" over a list) is not one: its neighbours are not key/value items
+    of the same list."""
+    findings: list[BodyFinding] = []
+    items = [block for block in blocks if isinstance(block, ListItem)]
+    for index, item in enumerate(items):
+        match = _EMPTY_VALUE.match(item.text)
+        if not match or not is_contact_label(match.group("label")):
+            continue
+        neighbours = [
+            other for other in items[max(0, index - 4): index + 5]
+            if other is not item and other.indent == item.indent
+            and abs(other.line - item.line) <= 4
+        ]
+        filled = [other for other in neighbours
+                  if ":" in other.text and not _EMPTY_VALUE.match(other.text)]
+        nested = any(other.line == item.line + 1 and other.indent > item.indent
+                     for other in items)
+        if len(filled) >= 2 and not nested:
+            findings.append(BodyFinding(item.line, item.indent + 3 + len(item.text),
+                                        match.group("label").strip(), "an empty value"))
+    return findings
+
+
+def _cut(raw: str, starts: list[int]) -> list[str]:
+    ends = [*starts[1:], max(len(raw), starts[-1])]
+    return [raw[start:end].strip() for start, end in zip(starts, ends, strict=True)]
+
+
+def body_findings(blocks: list[Block], skip_lines: set[int],
+                  lines: list[str] | None = None) -> list[BodyFinding]:
+    """Placeholder contact values in a Markdown body, outside ``skip_lines`` and outside the
+    blocks its structure shows are filled in during an incident (see placeholder_context).
+    ``lines``: the page's lines (1-based numbering as in the blocks), for table columns and
+    plain-text headings."""
+    candidates: list[Block] = []
+    for block in blocks:
+        if block.line in skip_lines:
+            continue
         if isinstance(block, TextLine | ListItem):
-            if block.line in skip_lines:
+            if may_hold_blank(block.text):
+                candidates.append(block)
+        elif isinstance(block, Fence | Table):
+            candidates.append(block)
+    empties = [finding for finding in empty_list_values(blocks)
+               if finding.line not in skip_lines]
+    # Reading the page's structure costs more than finding blanks: first look for any blank
+    # the most permissive context could report (every line in a contact list, nothing
+    # quiet); most pages have none, and the structure is read only for the others.
+    if not empties and not _collect(blocks, candidates, skip_lines, lines, None):
+        return []
+    from opsbook.checks.placeholder_context import analyse
+
+    context = analyse(blocks, lines)
+    findings = [finding for finding in empties if finding.line not in context.quiet]
+    findings.extend(_collect(blocks, candidates, skip_lines, lines, context))
+    return findings
+
+
+def _collect(blocks: list[Block], candidates: list[Block], skip_lines: set[int],
+             lines: list[str] | None, context: Context | None) -> list[BodyFinding]:
+    """Findings in ``candidates`` given the page's ``context``; with None, every finding any
+    context could give (nothing quiet, every line both in and out of a contact list)."""
+    def quiet(line: int) -> bool:
+        return context is not None and line in context.quiet
+
+    def in_contacts(line: int) -> tuple[bool, ...]:
+        return (line in context.contacts,) if context is not None else (False, True)
+
+    def listing(line: int) -> bool:
+        return context is None or line in context.listing
+
+    findings: list[BodyFinding] = []
+    in_aligned: set[int] = set()
+    if lines is not None:
+        for table in aligned_tables(blocks, lines):
+            in_aligned.add(table.line)
+            in_aligned.update(line for line, _ in table.rows)
+            if quiet(table.line) or table.line in skip_lines:
                 continue
-            found = line_findings(block.text, block.line)
-            if found:
-                findings.append(found)
-        elif isinstance(block, Fence):
-            if block.line in skip_lines:
-                continue
-            code = block.info in _SHELL_INFOS
-            for line, text in block.body:
-                found = line_findings(text, line, code=code)
+            findings.extend(
+                finding for finding in table_findings(table, in_contacts(table.line)[-1])
+                if not quiet(finding.line) and finding.line not in skip_lines)
+    for block in candidates:
+        if block.line in in_aligned or quiet(block.line):
+            continue
+        if isinstance(block, TextLine | ListItem):
+            for contacts in in_contacts(block.line):
+                found = line_findings(block.text, block.line, contacts=contacts,
+                                      listing=listing(block.line))
                 if found:
                     findings.append(found)
+                    break
+        elif isinstance(block, Fence):
+            code = block.info in _SHELL_INFOS
+            for line, text in block.body:
+                if line in skip_lines or quiet(line):
+                    continue
+                for contacts in in_contacts(block.line):
+                    found = line_findings(text.strip(), line, code=code,
+                                          indent=len(text) - len(text.lstrip()),
+                                          contacts=contacts, listing=listing(block.line))
+                    if found:
+                        findings.append(found)
+                        break
         elif isinstance(block, Table):
-            if block.line in skip_lines:
-                continue
-            findings.extend(table_findings(block))
+            findings.extend(
+                finding for finding in table_findings(block, in_contacts(block.line)[-1], lines)
+                if not quiet(finding.line))
     return findings

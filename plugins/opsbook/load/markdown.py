@@ -98,6 +98,34 @@ def split_row(line: str) -> list[str]:
     return cells
 
 
+# A Markdown example in a ```markdown fence often holds fences of its own (a report template
+# with a ```sql block): its author means them nested, not the first inner ``` as the end.
+_NESTING_INFOS = frozenset({"markdown", "md", "gfm"})
+
+
+def _fence_end(lines: list[str], start: int, marker: str, nesting: bool) -> int:
+    """Index of the line closing a fence opened just before ``start`` (len(lines) when none
+    does). With ``nesting``, an inner opening fence with an info string (```sql) is matched by
+    its own closing line first; if the nested reading never closes, the plain one is used."""
+    closing = marker[0]
+    depth = 0
+    plain_end: int | None = None
+    for index in range(start, len(lines)):
+        stripped = lines[index].strip()
+        if not stripped.startswith(marker):
+            continue
+        rest = stripped.lstrip(closing)
+        if not rest:
+            if plain_end is None:
+                plain_end = index
+            if not nesting or depth == 0:
+                return index
+            depth -= 1
+        elif nesting and rest[0].isalpha() and closing not in rest:
+            depth += 1
+    return plain_end if plain_end is not None else len(lines)
+
+
 def scan_blocks(lines: list[str], first_line: int = 1) -> list[Block]:
     """Scan Markdown ``lines`` (already split, no newlines) into blocks.
 
@@ -122,16 +150,9 @@ def scan_blocks(lines: list[str], first_line: int = 1) -> list[Block]:
                 indent, marker, info, _rest = fence_match.groups()
                 fence = Fence(number, info.lower().lstrip("{.").rstrip("}"), indent=len(indent))
                 index += 1
-                closing = marker[0]
-                while index < count:
-                    inner = lines[index]
-                    inner_stripped = inner.strip()
-                    if (
-                        inner_stripped.startswith(marker)
-                        and inner_stripped.strip(closing) == ""
-                    ):
-                        break
-                    fence.body.append((index + first_line, inner))
+                end = _fence_end(lines, index, marker, fence.info in _NESTING_INFOS)
+                while index < end:
+                    fence.body.append((index + first_line, lines[index]))
                     index += 1
                 if index >= count:
                     fence.closed = False
