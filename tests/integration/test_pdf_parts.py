@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from opsbook.pdf.compose import PrintSettings, css_string
+from opsbook.pdf.compose import PrintSettings, css_string, fill_page_numbers, page_refs
 from opsbook.pdf.engine import PrintJob, _fetcher, render_all
 from opsbook.pdf.printing import pdf_file_name, runbook_pdf_path
 from opsbook.pdf.progress import ProgressDisplay
@@ -172,19 +172,104 @@ def test_a_failing_document_is_reported_not_raised(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob("*.partial"))
 
 
+# -- page numbers written into links --------------------------------------------------------------
+def test_page_numbers_are_written_into_local_links() -> None:
+    html = ('<a href="#p-severity">Severity</a> <a class="x" href="#p-db--mitigation">m</a>'
+            ' <a href="https://example.com/">e</a> <a href="#p-nowhere">n</a>')
+    assert page_refs(html) == {"p-severity", "p-db--mitigation", "p-nowhere"}
+    filled = fill_page_numbers(html, {"p-severity": 4, "p-db--mitigation": 12})
+    assert '<a href="#p-severity" data-page="4">' in filled
+    assert '<a class="x" href="#p-db--mitigation" data-page="12">' in filled
+    assert '<a href="#p-nowhere">' in filled  # unknown: no number rather than a wrong one
+    assert '<a href="https://example.com/">' in filled
+    assert fill_page_numbers(html, {}) == html
+
+
+def test_handbook_parts_start_where_the_whole_document_breaks_pages() -> None:
+    """One part per site page and per runbook; the first runbook of a service carries the
+    service heading, the very first one the "Runbooks" title."""
+    from opsbook.pdf.compose import HandbookPlan, handbook_parts
+
+    plan = HandbookPlan([], [])
+    assert [part.name for part in handbook_parts(plan)] == ["front"]
+
+
+# -- reuse between runs ---------------------------------------------------------------------------
+def test_reuse_keys_follow_the_document_and_its_images(tmp_path: Path) -> None:
+    from opsbook.pdf.reuse import Reuse
+
+    css = tmp_path / "print.css"
+    css.write_text("p { color: black }", encoding="utf-8")
+    image = tmp_path / "logo.svg"
+    image.write_text("<svg/>", encoding="utf-8")
+    html = f'<p>x</p><img src="{image.as_uri()}">'
+    reuse = Reuse(tmp_path / "out", (css,))
+    key = reuse.key(html)
+    assert key == Reuse(tmp_path / "out", (css,)).key(html)
+    assert key != reuse.key(html + " ")
+    image.write_text("<svg></svg>", encoding="utf-8")
+    assert key != Reuse(tmp_path / "out", (css,)).key(html)  # same name, new picture
+    css.write_text("p { color: red }", encoding="utf-8")
+    assert Reuse(tmp_path / "out", (css,)).key(html) != reuse.key(html)
+
+
+@pytest.mark.parametrize("manifest", ["{not json", "[]", '{"format": 1, "documents": 3}',
+                                      '{"format": 999}', ""])
+def test_a_bad_manifest_is_a_cold_run(tmp_path: Path, manifest: str) -> None:
+    from opsbook.pdf.reuse import CACHE_DIR, MANIFEST, Reuse
+
+    output = tmp_path / "out"
+    (output / CACHE_DIR).mkdir(parents=True)
+    (output / CACHE_DIR / MANIFEST).write_text(manifest, encoding="utf-8")
+    reuse = Reuse(output, ())
+    assert reuse.cold
+    assert reuse.current(output / "handbook.pdf", "0" * 40) is None
+
+
+def test_a_pdf_changed_behind_our_back_is_printed_again(tmp_path: Path) -> None:
+    from opsbook.pdf.reuse import Reuse
+
+    output = tmp_path / "out"
+    pdf = output / "runbooks" / "db.pdf"
+    pdf.parent.mkdir(parents=True)
+    pdf.write_bytes(b"%PDF-1.7 one")
+    reuse = Reuse(output, ())
+    reuse.record(pdf, "k1", 1)
+    reuse.save(prune_parts=False)
+    again = Reuse(output, ())
+    assert again.current(pdf, "k1") is not None
+    assert again.current(pdf, "k2") is None  # other inputs
+    pdf.write_bytes(b"%PDF-1.7 edited by hand")
+    assert Reuse(output, ()).current(pdf, "k1") is None
+    pdf.unlink()
+    assert Reuse(output, ()).current(pdf, "k1") is None
+
+
 # -- progress -------------------------------------------------------------------------------------
-def test_progress_without_a_terminal_prints_plain_lines() -> None:
+def test_progress_without_a_terminal_prints_only_the_stages() -> None:
     stream = io.StringIO()
     progress = ProgressDisplay(stream)
-    progress.start(2, handbook=True)
-    progress.layout("handbook", "Step 5 - Creating layout - Page 25")
+    assert not progress.live
+    progress.step("building the site")
+    progress.start()
+    progress.queued(2)
     progress.finished("db-failover", 3, failed=False)
-    progress.finished("handbook", 40, failed=False)
+    progress.finished("handbook:front", 4, failed=False)
     progress.close()
-    lines = stream.getvalue().splitlines()
-    assert lines == [
-        "opsbook pdf: handbook: laying out page 25",
-        "opsbook pdf: [1/2] db-failover: 3 pages",
-        "opsbook pdf: [2/2] handbook: 40 pages",
-    ]
-    assert "\r" not in stream.getvalue()
+    assert stream.getvalue() == "opsbook pdf: building the site\n"
+
+
+def test_progress_on_a_terminal_is_one_redrawn_line() -> None:
+    stream = io.StringIO()
+    progress = ProgressDisplay(stream, live=True)
+    progress.start()
+    progress.queued(2)
+    progress.finished("db-failover", 3, failed=False)
+    progress.finished("handbook:front", 4, failed=False)
+    progress.close()
+    text = stream.getvalue()
+    assert "\n" not in text
+    # Redraws in between are rate-limited; the first and the last are always drawn.
+    assert "[------------------------] 0/2 laid out, 0 pages" in text
+    assert "[########################] 2/2 laid out, 7 pages" in text
+    assert text.endswith("\r\033[K")

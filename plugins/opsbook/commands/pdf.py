@@ -88,7 +88,7 @@ def _print(
 ) -> int:
     from opsbook.pdf.compose import PrintError
     from opsbook.pdf.engine import available_cores
-    from opsbook.pdf.printing import HANDBOOK_JOB, plan_jobs, run_jobs
+    from opsbook.pdf.printing import HANDBOOK_JOB, plan_print, print_plan
     from opsbook.pdf.site import SiteBuildError, build_site, settings_for
 
     output_dir: Path = args.output
@@ -107,7 +107,7 @@ def _print(
         settings = settings_for(project, build.mkdocs_config, build.options,
                                 paper=args.paper, today=args.today, unverified=unverified)
         try:
-            jobs = plan_jobs(
+            plan = plan_print(
                 project, build.site, settings, output_dir,
                 handbook=not args.runbook,
                 runbook_ids=[args.runbook] if args.runbook else None,
@@ -116,16 +116,19 @@ def _print(
             print(f"opsbook pdf: {error}", file=sys.stderr)
             return EXIT_FINDINGS
         workers = args.jobs if getattr(args, "jobs", None) else available_cores()
-        processes = max(1, min(workers, len(jobs)))
+        processes = max(1, workers)
         progress.step(
-            f"printing {_describe(len(jobs), not args.runbook)} on {settings.paper.upper()}"
-            f" paper with {processes} process{'es' if processes > 1 else ''}"
+            f"printing {_describe(plan.documents, not args.runbook)} on "
+            f"{settings.paper.upper()} paper with {processes} process"
+            f"{'es' if processes > 1 else ''} (only what changed since the last run in "
+            f"{output_dir})"
         )
-        progress.start(len(jobs), handbook=not args.runbook)
+        progress.start()
         try:
-            run = run_jobs(
-                jobs, workers, progress.layout,
-                lambda result: progress.finished(result.name, result.pages, bool(result.error)),
+            run = print_plan(
+                plan, workers, on_queued=progress.queued,
+                on_done=lambda result: progress.finished(result.name, result.pages,
+                                                         bool(result.error)),
             )
         finally:
             progress.close()
@@ -135,11 +138,14 @@ def _print(
     runbooks = [r for r in run.results if r.name != HANDBOOK_JOB and not r.error]
     summary = []
     if handbook and not handbook.error:
-        summary.append(f"{handbook.output} ({handbook.pages} pages, {handbook.seconds:.1f} s)")
+        state = "unchanged" if handbook.reused else f"{handbook.seconds:.1f} s"
+        summary.append(f"{handbook.output} ({handbook.pages} pages, {state})")
     if runbooks:
+        reprinted = sum(not r.reused for r in runbooks)
         summary.append(
             f"{len(runbooks)} runbook PDF{'s' if len(runbooks) != 1 else ''} in "
-            f"{output_dir / 'runbooks'} ({sum(r.pages for r in runbooks)} pages)"
+            f"{output_dir / 'runbooks'} ({sum(r.pages for r in runbooks)} pages, "
+            f"{reprinted} printed, {len(runbooks) - reprinted} unchanged)"
         )
     progress.step(f"wrote {' and '.join(summary) or 'nothing'}"
                   f" in {time.perf_counter() - started:.1f} s")

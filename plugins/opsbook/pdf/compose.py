@@ -8,8 +8,11 @@ rewritten pages in the print templates of this package.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -162,20 +165,97 @@ def _has_own_title(page: RenderedPage) -> bool:
     return "<h1" in page.html
 
 
-def handbook_html(plan: HandbookPlan, settings: PrintSettings, site: BuiltSite) -> str:
-    anchors = {site_path(s.page.url): s.anchor for s in plan.sections}
-    anchors.update({site_path(e.page.url): e.anchor for e in plan.runbooks})
-    targets = LinkTargets(anchors, settings.site_url, site.site_dir)
-    return _render(
-        "handbook.html",
-        settings=settings,
-        title=settings.site_name,
-        plan=plan,
-        body={s.anchor: _rewritten(s.page, targets) for s in plan.sections}
-        | {e.anchor: _rewritten(e.page, targets) for e in plan.runbooks},
-        own_title={s.anchor for s in plan.sections if _has_own_title(s.page)}
-        | {e.anchor for e in plan.runbooks if _has_own_title(e.page)},
+@dataclass(frozen=True)
+class HandbookPart:
+    """What one separately laid-out piece of the handbook holds. Every part starts on a new
+    page in the whole document too, so laying the parts out one by one breaks pages where the
+    whole document would."""
+
+    name: str
+    front: bool = False  # cover and contents
+    sections: tuple[Section, ...] = ()
+    # (service, its runbooks in this part, whether this part opens the service)
+    groups: tuple[tuple[ServiceGroup, tuple[RunbookEntry, ...], bool], ...] = ()
+    opens_runbooks: bool = False  # the "Runbooks" title
+    alerts: bool = False
+
+
+def whole_handbook(plan: HandbookPlan) -> HandbookPart:
+    """All of the handbook as one part."""
+    return HandbookPart(
+        "handbook", front=True, sections=tuple(plan.sections),
+        groups=tuple((group, tuple(group.runbooks), True) for group in plan.services),
+        opens_runbooks=bool(plan.services), alerts=True,
     )
+
+
+def handbook_parts(plan: HandbookPlan) -> list[HandbookPart]:
+    """The handbook in document order: front matter, one part per site page, one per
+    runbook (the first of a service also carries the service's heading), the alert index."""
+    parts = [HandbookPart("front", front=True)]
+    parts += [HandbookPart(f"page:{section.anchor}", sections=(section,))
+              for section in plan.sections]
+    first = True
+    for group in plan.services:
+        for index, entry in enumerate(group.runbooks):
+            parts.append(HandbookPart(f"runbook:{entry.runbook.id}",
+                                      groups=((group, (entry,), index == 0),),
+                                      opens_runbooks=first))
+            first = False
+    if plan.alerts():
+        parts.append(HandbookPart("alerts", alerts=True))
+    return parts
+
+
+class HandbookWriter:
+    """The handbook's print HTML, whole or by part; pages are rewritten once."""
+
+    def __init__(self, plan: HandbookPlan, settings: PrintSettings, site: BuiltSite) -> None:
+        self.plan, self.settings = plan, settings
+        anchors = {site_path(s.page.url): s.anchor for s in plan.sections}
+        anchors.update({site_path(e.page.url): e.anchor for e in plan.runbooks})
+        targets = LinkTargets(anchors, settings.site_url, site.site_dir)
+        pages = [(s.anchor, s.page) for s in plan.sections]
+        pages += [(e.anchor, e.page) for e in plan.runbooks]
+        self.body = {anchor: _rewritten(page, targets) for anchor, page in pages}
+        self.own_title = {anchor for anchor, page in pages if _has_own_title(page)}
+
+    def html(self, part: HandbookPart, *, numbered_later: bool = True) -> str:
+        """The part's document. Page numbers of links are left out (see
+        :func:`fill_page_numbers`); "page x of y" too when ``numbered_later``."""
+        return _render(
+            "handbook.html", settings=self.settings, title=self.settings.site_name,
+            plan=self.plan, part=part, body=self.body, own_title=self.own_title,
+            numbered_later=numbered_later, plain_first_page=part.front,
+        )
+
+
+_LOCAL_LINK = re.compile(r'<a\b[^>]*?\shref="#([^"]+)"[^>]*>')
+
+
+def page_refs(html: str) -> set[str]:
+    """The anchors a document links to (each shows a page number in the handbook)."""
+    return {unescape(match.group(1)) for match in _LOCAL_LINK.finditer(html)}
+
+
+def fill_page_numbers(html: str, numbers: Mapping[str, int]) -> str:
+    """Write each local link's page number into it (``data-page``, shown by print.css);
+    links to anchors with no known page get none."""
+
+    def fill(match: re.Match[str]) -> str:
+        number = numbers.get(unescape(match.group(1)))
+        tag = match.group(0)
+        if number is None:
+            return tag
+        end = -2 if tag.endswith("/>") else -1
+        return f'{tag[:end]} data-page="{number}"{tag[end:]}'
+
+    return _LOCAL_LINK.sub(fill, html)
+
+
+def handbook_html(plan: HandbookPlan, settings: PrintSettings, site: BuiltSite) -> str:
+    """The whole handbook as one document (its links carry no page numbers)."""
+    return HandbookWriter(plan, settings, site).html(whole_handbook(plan), numbered_later=False)
 
 
 def runbook_html(
@@ -190,6 +270,7 @@ def runbook_html(
         entry=entry,
         body={entry.anchor: _rewritten(page, targets)},
         own_title={entry.anchor} if _has_own_title(page) else set(),
+        numbered_later=False, plain_first_page=True,
     )
 
 

@@ -36,6 +36,10 @@ class PrintJob:
     output: Path
     site_dir: Path  # the only directory resources may be read from
     stylesheets: tuple[Path, ...] = ()  # the site's own CSS, applied before print.css
+    # A part of a larger document (see opsbook.pdf.parts): its anchors, internal links and
+    # bookmarks are returned as data instead of being written, since they only make sense in
+    # the assembled document.
+    part: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class PrintResult:
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # CPU time of the process that laid it out (load-independent)
     error: str | None = None
+    layout: dict[str, Any] | None = None  # a part's anchors, links, bookmarks, page sizes
+    reused: bool = False  # the output of an earlier run was still valid: nothing laid out
 
 
 Progress = Callable[[str, str], None]
@@ -131,6 +137,7 @@ def _render(job: PrintJob) -> PrintResult:
         )
         _current_job[0] = job.name
         document = html.render(stylesheets=_stylesheets(job), font_config=fonts)
+        layout = _take_layout(document) if job.part else None
         job.output.parent.mkdir(parents=True, exist_ok=True)
         partial = job.output.with_name(f".{job.output.name}.{os.getpid()}.partial")
         try:
@@ -141,7 +148,34 @@ def _render(job: PrintJob) -> PrintResult:
     except Exception as error:  # one broken document must not stop the others
         return PrintResult(job.name, job.output, error=f"{type(error).__name__}: {error}")
     return PrintResult(job.name, job.output, len(document.pages),
-                       time.perf_counter() - started, time.process_time() - started_cpu)
+                       time.perf_counter() - started, time.process_time() - started_cpu,
+                       layout=layout)
+
+
+def _take_layout(document: Any) -> dict[str, Any]:
+    """What the assembled document needs from one part, in CSS pixels from each page's top
+    left (anchors and bookmarks are points, links rectangles); the part's own PDF is written without them (its links would point nowhere)."""
+    anchors: dict[str, list[float]] = {}
+    links: list[list[Any]] = []
+    bookmarks: list[list[Any]] = []
+    sizes: list[list[float]] = []
+    for index, page in enumerate(document.pages):
+        sizes.append([page.width, page.height])
+        for name, (x, y, _right, _bottom) in page.anchors.items():
+            anchors.setdefault(name, [index, x, y])
+        kept = []
+        for link in page.links:
+            kind, target, (left, top, right, bottom), _box = link
+            if kind == "internal":
+                links.append([index, target, left, top, right, bottom])
+            else:
+                kept.append(link)
+        page.links[:] = kept
+        for level, label, (x, y), state in page.bookmarks:
+            bookmarks.append([index, level, label, x, y, state])
+        page.anchors.clear()
+        page.bookmarks.clear()
+    return {"sizes": sizes, "anchors": anchors, "links": links, "bookmarks": bookmarks}
 
 
 # -- progress forwarding ---------------------------------------------------------------------
@@ -179,6 +213,61 @@ def _worker_init(sink: Any) -> None:
     _fonts()
 
 
+class Printer:
+    """Lays out jobs on ``workers`` processes (in this process when 1) until closed; jobs
+    can be submitted in several waves, the pool stays up between them."""
+
+    def __init__(self, workers: int, on_progress: Progress | None = None) -> None:
+        self.workers = max(1, workers)
+        self.sink: Any = (get_context("fork").Queue() if self.workers > 1
+                          else queue.SimpleQueue())
+        self.stop = threading.Event()
+        self.pump = threading.Thread(target=_pump, args=(self.sink, self.stop, on_progress),
+                                     daemon=True)
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Printer:
+        self.pump.start()
+        if self.workers == 1:
+            _install_progress(self.sink)
+        else:
+            # fork: workers start with opsbook already imported and no pickling of modules.
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=get_context("fork"),
+                initializer=_worker_init, initargs=(self.sink,),
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.stop.set()
+        self.pump.join(timeout=2)
+        if self.workers == 1:
+            _remove_progress()
+
+    def map(self, jobs: Iterable[PrintJob],
+            on_done: Callable[[PrintResult], None] | None = None) -> list[PrintResult]:
+        """Lay out ``jobs``, the largest first (the longest ones must not start last)."""
+        ordered = sorted(jobs, key=lambda job: len(job.html), reverse=True)
+        results: list[PrintResult] = []
+        if self.pool is None:
+            for job in ordered:
+                result = render_job(job)
+                results.append(result)
+                if on_done:
+                    on_done(result)
+            return results
+        futures: list[Future[PrintResult]] = [self.pool.submit(render_job, job)
+                                              for job in ordered]
+        for future in as_completed(futures):
+            result = future.result()
+            results.append(result)
+            if on_done:
+                on_done(result)
+        return results
+
+
 def render_all(
     jobs: Iterable[PrintJob],
     workers: int,
@@ -186,41 +275,9 @@ def render_all(
     on_done: Callable[[PrintResult], None] | None = None,
 ) -> list[PrintResult]:
     """Render every job, the largest first; ``workers`` > 1 uses that many processes."""
-    ordered = sorted(jobs, key=lambda job: len(job.html), reverse=True)
-    workers = max(1, min(workers, len(ordered)))
-    sink: Any = get_context("fork").Queue() if workers > 1 else queue.SimpleQueue()
-    stop = threading.Event()
-    pump = threading.Thread(target=_pump, args=(sink, stop, on_progress), daemon=True)
-    pump.start()
-    results: list[PrintResult] = []
-    try:
-        if workers == 1:
-            _install_progress(sink)
-            for job in ordered:
-                result = render_job(job)
-                results.append(result)
-                if on_done:
-                    on_done(result)
-        else:
-            # fork: workers start with opsbook already imported and no pickling of modules.
-            with ProcessPoolExecutor(
-                workers, mp_context=get_context("fork"),
-                initializer=_worker_init, initargs=(sink,),
-            ) as pool:
-                futures: list[Future[PrintResult]] = [
-                    pool.submit(render_job, job) for job in ordered
-                ]
-                for future in as_completed(futures):
-                    result = future.result()
-                    results.append(result)
-                    if on_done:
-                        on_done(result)
-    finally:
-        stop.set()
-        pump.join(timeout=2)
-        if workers == 1:
-            _remove_progress()
-    return results
+    ordered = list(jobs)
+    with Printer(min(workers, max(1, len(ordered))), on_progress) as printer:
+        return printer.map(ordered, on_done)
 
 
 def _remove_progress() -> None:

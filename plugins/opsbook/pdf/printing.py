@@ -7,17 +7,32 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from opsbook.model.project import Project
+from opsbook.pdf.assemble import LaidOutPart, assemble, page_numbers
 from opsbook.pdf.compose import (
     BuiltSite,
+    HandbookPart,
+    HandbookPlan,
+    HandbookWriter,
     PrintSettings,
-    handbook_html,
+    fill_page_numbers,
+    handbook_parts,
     plan_handbook,
     runbook_html,
     runbook_page,
+    whole_handbook,
 )
-from opsbook.pdf.engine import PrintJob, PrintResult, Progress, render_all
+from opsbook.pdf.engine import (
+    STYLESHEET,
+    Printer,
+    PrintJob,
+    PrintResult,
+    Progress,
+    render_all,
+)
+from opsbook.pdf.reuse import Reuse
 
 HANDBOOK_JOB = "handbook"
 HANDBOOK_FILE = "handbook.pdf"
@@ -48,8 +63,51 @@ class PrintRun:
     def pages(self) -> int:
         return sum(result.pages for result in self.results)
 
+    @property
+    def printed(self) -> list[PrintResult]:
+        """The PDFs written by this run (the others were still current)."""
+        return [result for result in self.results if not result.reused and not result.error]
+
     def result(self, name: str) -> PrintResult | None:
         return next((result for result in self.results if result.name == name), None)
+
+
+@dataclass(frozen=True)
+class PrintPlan:
+    """Everything one run may print, before anything is laid out."""
+
+    site: BuiltSite
+    settings: PrintSettings
+    output_dir: Path
+    runbooks: list[PrintJob]
+    handbook: HandbookPlan | None
+
+    @property
+    def documents(self) -> int:
+        return len(self.runbooks) + (1 if self.handbook is not None else 0)
+
+
+def plan_print(
+    project: Project,
+    site: BuiltSite,
+    settings: PrintSettings,
+    output_dir: Path,
+    *,
+    handbook: bool = True,
+    runbook_ids: Sequence[str] | None = None,
+) -> PrintPlan:
+    """The handbook (if asked) and the runbooks (all, or those named)."""
+    wanted = set(runbook_ids) if runbook_ids is not None else None
+    jobs = []
+    for runbook in project.runbooks:
+        if wanted is not None and runbook.id not in wanted:
+            continue
+        page = runbook_page(runbook, site.pages)
+        jobs.append(PrintJob(runbook.id, runbook_html(runbook, page, settings, site),
+                             output_dir / runbook_pdf_path(runbook.id), site.site_dir,
+                             site.stylesheets))
+    book = plan_handbook(project, site.pages) if handbook else None
+    return PrintPlan(site, settings, output_dir, jobs, book)
 
 
 def plan_jobs(
@@ -61,21 +119,184 @@ def plan_jobs(
     handbook: bool = True,
     runbook_ids: Sequence[str] | None = None,
 ) -> list[PrintJob]:
-    """One job per PDF: the handbook (if asked) and the runbooks (all, or those named)."""
-    jobs: list[PrintJob] = []
-    if handbook:
-        plan = plan_handbook(project, site.pages)
-        jobs.append(PrintJob(HANDBOOK_JOB, handbook_html(plan, settings, site),
-                             output_dir / HANDBOOK_FILE, site.site_dir, site.stylesheets))
-    wanted = set(runbook_ids) if runbook_ids is not None else None
-    for runbook in project.runbooks:
-        if wanted is not None and runbook.id not in wanted:
-            continue
-        page = runbook_page(runbook, site.pages)
-        jobs.append(PrintJob(runbook.id, runbook_html(runbook, page, settings, site),
-                             output_dir / runbook_pdf_path(runbook.id), site.site_dir,
-                             site.stylesheets))
+    """One whole document per PDF, the handbook laid out in one piece (no reuse, no parts):
+    what :func:`print_plan` makes, the plain way; for tests that inspect a whole layout."""
+    plan = plan_print(project, site, settings, output_dir, handbook=handbook,
+                      runbook_ids=runbook_ids)
+    jobs = list(plan.runbooks)
+    if plan.handbook is not None:
+        html = HandbookWriter(plan.handbook, settings, site).html(
+            whole_handbook(plan.handbook), numbered_later=False)
+        jobs.insert(0, PrintJob(HANDBOOK_JOB, html, output_dir / HANDBOOK_FILE, site.site_dir,
+                                site.stylesheets))
     return jobs
+
+
+# At most this many rounds of laying out parts whose page numbers moved; two or three settle
+# them (a cold run: site pages, then runbooks, then contents and alert index).
+MAX_ROUNDS = 6
+
+
+def print_plan(
+    plan: PrintPlan,
+    workers: int,
+    *,
+    on_queued: Callable[[int], None] | None = None,
+    on_done: Callable[[PrintResult], None] | None = None,
+    on_progress: Progress | None = None,
+    state_dir: Path | None = None,
+) -> PrintRun:
+    """Print what ``plan`` asks for, laying out only what changed since the last run in the
+    same output directory, on ``workers`` processes.
+
+    The handbook is laid out in parts (see :func:`handbook_parts`) that are kept between runs
+    and put together with pypdf. A part shows page numbers of other parts (contents, alert
+    index, "(p. 12)" after internal links); they are written into its HTML, so they are part
+    of its key. Parts are laid out in rounds until every part was laid out with the page
+    numbers the assembled document has: a cold run lays out the front matter and site pages
+    first (whose page numbers the runbooks' header cards show), then the runbooks, then
+    whatever shows numbers that moved; a warm run starts from the last run's numbers and
+    usually lays out only the parts that changed.
+    """
+    started = time.perf_counter()
+    reuse = Reuse(plan.output_dir, (*plan.site.stylesheets, STYLESHEET), state_dir)
+    results: list[PrintResult] = []
+    runbook_jobs: list[PrintJob] = []
+    keys: dict[str, str] = {}
+    for job in plan.runbooks:
+        key = reuse.key(job.html)
+        keys[job.name] = key
+        entry = reuse.current(job.output, key)
+        if entry is not None:
+            results.append(PrintResult(job.name, job.output, int(entry.get("pages", 0)),
+                                       reused=True))
+        else:
+            runbook_jobs.append(job)
+
+    def finished(result: PrintResult) -> None:
+        if not result.error and result.name in keys and not result.name.startswith(PART):
+            reuse.record(result.output, keys[result.name], result.pages)
+        if on_done:
+            on_done(result)
+
+    workers = max(1, workers)
+    with Printer(workers, on_progress) as printer:
+        if plan.handbook is None:
+            if on_queued:
+                on_queued(len(runbook_jobs))
+            results += printer.map(runbook_jobs, finished)
+        else:
+            results += _print_handbook(plan, plan.handbook, reuse, printer, runbook_jobs,
+                                       finished, on_queued)
+    reuse.save(prune_parts=plan.handbook is not None)
+    return PrintRun(results, time.perf_counter() - started)
+
+
+PART = "handbook:"
+
+
+def _print_handbook(
+    plan: PrintPlan,
+    book: HandbookPlan,
+    reuse: Reuse,
+    printer: Printer,
+    runbook_jobs: list[PrintJob],
+    finished: Callable[[PrintResult], None],
+    on_queued: Callable[[int], None] | None,
+) -> list[PrintResult]:
+    started, started_cpu = time.perf_counter(), time.process_time()
+    writer = HandbookWriter(book, plan.settings, plan.site)
+    parts = handbook_parts(book)
+    sources = {part.name: writer.html(part) for part in parts}
+    laid_out: dict[str, tuple[str, dict[str, Any]]] = {}  # part name -> (key, layout)
+    numbers = dict(reuse.page_numbers)
+    results: list[PrintResult] = []
+    failures: list[PrintResult] = []
+    cold = reuse.cold or not numbers
+    rounds = 0
+    pending_runbooks = runbook_jobs
+    while True:
+        rounds += 1
+        jobs: list[PrintJob] = []
+        job_keys: dict[str, str] = {}
+        for part in parts:
+            if cold and rounds == 1 and part.groups:
+                break  # the front matter and site pages first: the runbooks show their pages
+            html = fill_page_numbers(sources[part.name], numbers)
+            key = reuse.key(html)
+            if part.name in laid_out and laid_out[part.name][0] == key:
+                continue
+            kept = reuse.part(key)
+            if kept is not None:
+                laid_out[part.name] = (key, kept)
+                continue
+            job_keys[PART + part.name] = key
+            jobs.append(PrintJob(PART + part.name, html, reuse.part_path(key),
+                                 plan.site.site_dir, plan.site.stylesheets, part=True))
+        todo = jobs + pending_runbooks
+        pending_runbooks = []
+        if not todo and not (cold and rounds == 1):
+            break
+        if on_queued:
+            on_queued(len(todo))
+        for result in printer.map(todo, finished):
+            if result.name in job_keys:
+                if result.error or result.layout is None:
+                    failures.append(result)
+                    continue
+                reuse.keep_part(job_keys[result.name], result.layout)
+                laid_out[result.name.removeprefix(PART)] = (job_keys[result.name], result.layout)
+            else:
+                results.append(result)
+        if failures:
+            break
+        numbers = page_numbers(_in_order(parts, laid_out, reuse))
+        if rounds >= MAX_ROUNDS:
+            break
+    output = plan.output_dir / HANDBOOK_FILE
+    if failures:
+        first = failures[0]
+        return [*results, PrintResult(HANDBOOK_JOB, output, error=f"{first.name}: {first.error}")]
+    ordered = _in_order(parts, laid_out, reuse)
+    reuse.page_numbers = numbers
+    reuse.used_parts = {key for key, _layout in laid_out.values()}
+    key = reuse.key("\0".join(part.pdf.name for part in ordered) + _version("pypdf"))
+    entry = reuse.current(output, key)
+    if entry is not None:
+        results.append(PrintResult(HANDBOOK_JOB, output, int(entry.get("pages", 0)),
+                                   reused=True))
+        return results
+    try:
+        pages = assemble(ordered, output)
+    except Exception as error:  # a damaged kept part: say which, never a traceback
+        return [*results, PrintResult(HANDBOOK_JOB, output,
+                                      error=f"{type(error).__name__}: {error}")]
+    reuse.record(output, key, pages)
+    result = PrintResult(HANDBOOK_JOB, output, pages, time.perf_counter() - started,
+                         time.process_time() - started_cpu)
+    finished(result)
+    return [*results, result]
+
+
+def _in_order(parts: list[HandbookPart], laid_out: dict[str, tuple[str, dict[str, Any]]],
+              reuse: Reuse) -> list[LaidOutPart]:
+    """The parts laid out so far, in document order, up to the first one not laid out yet."""
+    ordered = []
+    for part in parts:
+        if part.name not in laid_out:
+            break
+        key, layout = laid_out[part.name]
+        ordered.append(LaidOutPart(part.name, reuse.part_path(key), layout))
+    return ordered
+
+
+def _version(distribution: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def run_jobs(

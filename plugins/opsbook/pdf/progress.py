@@ -1,29 +1,35 @@
-"""A small progress display on stderr: a redrawn line on a terminal, plain lines otherwise."""
+"""A small progress display on stderr: a bar redrawn in place on a terminal; in a log (not a
+terminal, or CI) only the stages of the run, one line each."""
 
 from __future__ import annotations
 
-import re
+import os
 import sys
 import threading
 import time
 from typing import TextIO
 
-_PAGE = re.compile(r"Creating layout - Page (\d+)")
+
+def is_live(stream: TextIO) -> bool:
+    """Whether a redrawn bar is welcome: a terminal that is not a CI job's log."""
+    if not bool(getattr(stream, "isatty", lambda: False)()):
+        return False
+    return not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
 
 
 class ProgressDisplay:
-    def __init__(self, stream: TextIO | None = None, width: int = 24) -> None:
+    def __init__(self, stream: TextIO | None = None, width: int = 24,
+                 live: bool | None = None) -> None:
         self.stream = stream or sys.stderr
-        self.live = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.live = is_live(self.stream) if live is None else live
         self.width = width
         self.lock = threading.Lock()
         self.total = 0
         self.done = 0
-        self.handbook_pages = 0
-        self.handbook_busy = False
-        self.handbook_writing = False
+        self.pages = 0
         self.started = time.perf_counter()
         self._last_draw = 0.0
+        self._shown = False
 
     def step(self, text: str) -> None:
         """A stage of the run, on its own line."""
@@ -31,64 +37,43 @@ class ProgressDisplay:
             self._clear()
             self.stream.write(f"opsbook pdf: {text}\n")
             self.stream.flush()
-
-    def start(self, total: int, handbook: bool) -> None:
-        self.total, self.done, self.handbook_busy = total, 0, handbook
-        self.started = time.perf_counter()
         self._draw(force=True)
 
-    def layout(self, job: str, message: str) -> None:
-        """WeasyPrint progress forwarded from a worker: count the handbook's pages."""
-        if job == "handbook" and "Creating PDF" in message:
-            self.handbook_writing = True
-            self._draw()
-            return
-        match = _PAGE.search(message)
-        if job == "handbook" and match:
-            page = int(match.group(1))
-            if not self.live and page > self.handbook_pages and page % 25 == 0:
-                self.step(f"handbook: laying out page {page}")
-            self.handbook_pages = max(self.handbook_pages, page)
-            self._draw()
+    def start(self) -> None:
+        self.total = self.done = self.pages = 0
+        self.started = time.perf_counter()
+
+    def queued(self, count: int) -> None:
+        """``count`` more documents (PDFs or parts of the handbook) to lay out."""
+        self.total += count
+        self._draw(force=True)
 
     def finished(self, job: str, pages: int, failed: bool) -> None:
         self.done += 1
-        if job == "handbook":
-            self.handbook_busy = False
-            self.handbook_pages = pages
-        if not self.live:
-            state = "FAILED" if failed else f"{pages} page{'s' if pages != 1 else ''}"
-            self.step(f"[{self.done}/{self.total}] {job}: {state}")
-        else:
-            self._draw(force=True)
+        self.pages += pages
+        self._draw(force=self.done == self.total)
 
     def close(self) -> None:
         with self.lock:
             self._clear()
+            self._shown = False
 
     def _clear(self) -> None:
-        if self.live:
+        if self.live and self._shown:
             self.stream.write("\r\033[K")
 
     def _draw(self, force: bool = False) -> None:
-        if not self.live:
+        if not self.live or not self.total:
             return
         now = time.perf_counter()
         if not force and now - self._last_draw < 0.1:
             return
         self._last_draw = now
-        filled = int(self.width * self.done / self.total) if self.total else self.width
+        filled = min(self.width, int(self.width * self.done / self.total))
         bar = "#" * filled + "-" * (self.width - filled)
-        handbook = ""
-        if self.handbook_busy:
-            if self.handbook_writing:
-                handbook = f" · handbook: writing {self.handbook_pages} pages"
-            elif self.handbook_pages:
-                handbook = f" · handbook: laying out page {self.handbook_pages}"
-            else:
-                handbook = " · handbook: starting"
-        line = (f"opsbook pdf: [{bar}] {self.done}/{self.total} PDFs{handbook}"
+        line = (f"opsbook pdf: [{bar}] {self.done}/{self.total} laid out, {self.pages} pages"
                 f" · {now - self.started:.0f}s")
         with self.lock:
             self.stream.write("\r\033[K" + line)
             self.stream.flush()
+            self._shown = True

@@ -111,18 +111,24 @@ class SitePdf:
                 "opsbook: PDFs not written: %d error-level finding%s; a placeholder contact "
                 "must never reach paper", self.errors, "s" if self.errors != 1 else "")
             return
+        import tempfile
+
         from opsbook.engine import plugin_error
+
         from opsbook.pdf.engine import available_cores
-        from opsbook.pdf.printing import plan_jobs, run_jobs
+        from opsbook.pdf.printing import plan_print, print_plan
 
         site_dir = Path(mkdocs_config.site_dir)
         settings = settings_for(project, mkdocs_config, self.options)
         try:
-            jobs = plan_jobs(project, built_site(self.collector, mkdocs_config), settings,
-                             site_dir / PDF_DIR)
+            plan = plan_print(project, built_site(self.collector, mkdocs_config), settings,
+                              site_dir / PDF_DIR)
         except PrintError as error:
             raise plugin_error(f"opsbook: cannot print: {error}") from None
-        run = run_jobs(jobs, available_cores())
+        # The parts of the handbook are laid out in a scratch directory: the site is
+        # published as it is, and MkDocs empties it before each build anyway.
+        with tempfile.TemporaryDirectory(prefix="opsbook-pdf-") as scratch:
+            run = print_plan(plan, available_cores(), state_dir=Path(scratch))
         for failure in run.failures:
             log.error("opsbook: PDF %s failed: %s", failure.name, failure.error)
         if run.failures:
