@@ -154,7 +154,8 @@ def _render(job: PrintJob) -> PrintResult:
 
 def _take_layout(document: Any) -> dict[str, Any]:
     """What the assembled document needs from one part, in CSS pixels from each page's top
-    left (anchors and bookmarks are points, links rectangles); the part's own PDF is written without them (its links would point nowhere)."""
+    left (anchors and bookmarks are points, links rectangles); the part's own PDF is written
+    without them (its links would point nowhere)."""
     anchors: dict[str, list[float]] = {}
     links: list[list[Any]] = []
     bookmarks: list[list[Any]] = []

@@ -74,9 +74,15 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self._reported = False
         self.redirects: list[tuple[str, str]] = []  # path in site_dir, HTML
         self.left_out: list[Diagnostic] = []  # files outside the project the checks missed
+        self.dirty = False  # `mkdocs serve --dirty`: rebuild only the pages an edit affects
+        self._cards_built: dict[str, str] = {}  # header cards of the pages in site_dir now
+        # Title and metadata of every page as last rendered: a dirty build does not read the
+        # pages it does not render, and the navigation of those it does names them all.
+        self._seen: dict[str, tuple[str | None, dict[str, Any]]] = {}
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.command = command
+        self.dirty = dirty
 
     def on_config(self, config: Any) -> Any:
         root = Path(config.config_file_path).parent.resolve()
@@ -128,7 +134,41 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self._reported = False
         if not self.work.pending:
             self._report()
+        if self.dirty:
+            self._mark_affected(files)
         return files
+
+    def _mark_affected(self, files: Files) -> None:
+        """A dirty build re-renders only pages whose source is newer than their output. Also
+        affected by an edit here: runbook pages whose header card changed (it shows contacts,
+        levels, owners from other files) and pages with macros (they show the matrix and the
+        contacts). Their output is removed, so MkDocs renders them again. Generated pages are
+        always rendered again (MkDocs counts text it was given as changed)."""
+        assert self.work is not None
+        cards = self.work.result().cards
+        stale = [uri for uri, card in cards.items()
+                 if uri in self._cards_built and self._cards_built[uri] != card]
+        for listed in files.documentation_pages():
+            if listed.src_uri in self.runbooks or listed.src_uri in self._generated_uris:
+                continue
+            if listed.abs_src_path and _has_macro(Path(listed.abs_src_path)):
+                stale.append(listed.src_uri)
+        for src_uri in stale:
+            page_file = files.get_file_from_path(src_uri)
+            if page_file is not None:
+                Path(page_file.abs_dest_path).unlink(missing_ok=True)
+        self._cards_built = dict(cards)
+
+    def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
+        if self.dirty:
+            for listed in files.documentation_pages():
+                page = listed.page
+                if page is not None and page.markdown is None and listed.src_uri in self._seen:
+                    page.title, meta = self._seen[listed.src_uri]
+                    page.meta = dict(meta)
+            _forget_search_entries(config, {f.url for f in files.documentation_pages()
+                                            if f.is_modified()})
+        return env
 
     def on_page_read_source(self, *, page: Page, config: Any) -> str | None:
         """The text of a generated page (computed with the rest of opsbook's work)."""
@@ -191,6 +231,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         (severity, service, owner, alerts: what people search for); the card's escalation
         ladder is the same on every runbook of a team and is indexed once, on the contacts
         page, so "Grace" does not match every runbook and the index stays small."""
+        if self.dirty:
+            self._seen[page.file.src_uri] = (page.title, dict(page.meta))
         summary = self.summaries.pop(page.file.src_uri, None)
         if summary is not None and self.work is not None and page.content:
             card = self.work.result().cards.get(page.file.src_uri)
@@ -305,3 +347,22 @@ def _run_checks(project: Project) -> list[Diagnostic]:
     from opsbook.checks import run_checks
 
     return run_checks(project)
+
+
+def _has_macro(path: Path) -> bool:
+    try:
+        return b"{{" in path.read_bytes()
+    except OSError:
+        return True
+
+
+def _forget_search_entries(config: Any, urls: set[str]) -> None:
+    """Material's search keeps the last build's index under `--dirty` and replaces only the
+    entries of the first page rendered again; drop those of every page about to be rendered
+    again, so none is listed twice."""
+    for plugin in config.plugins.values():
+        previous: Any = getattr(plugin, "search_index_prev", None)
+        entries = getattr(previous, "entries", None)
+        if isinstance(entries, list):
+            previous.entries = [entry for entry in entries
+                                if str(entry.get("location", "")).split("#")[0] not in urls]

@@ -1,0 +1,114 @@
+"""`mkdocs serve --dirty`: after an edit, only affected pages are rendered again, and the site
+then is what a full build of the edited handbook makes: every page byte for byte, and the
+search index entry for entry.
+
+The serve session is driven the way `mkdocs serve` drives it (one plugin instance, `serve`
+command, one dirty build per change, in process); the full builds are the real CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import copy_handbook
+from sitebuild import mkdocs_build
+
+RUNBOOK = "runbooks/platform/platform-ingress-5xx-spike.md"
+# The offline plugin makes file-style URLs: one .html file per page.
+RUNBOOK_PAGE = "runbooks/platform/platform-ingress-5xx-spike.html"
+OLD_PHONE, NEW_PHONE = "+1 202-555-0143", "+1 202-555-0199"
+
+
+def dirty_build(root: Path, site: Path) -> None:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
+    # MkDocs keeps plugin instances between the builds of one `serve` (and this process).
+    config.plugins.on_startup(command="serve", dirty=True)
+    build(config, dirty=True)
+
+
+def pages(site: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(site)): path.read_bytes() for path in site.rglob("*.html")}
+
+
+def search_entries(site: Path) -> list[str]:
+    data = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    return sorted(json.dumps(entry, sort_keys=True) for entry in data["docs"])
+
+
+def touch_after(path: Path, site: Path) -> None:
+    """Make ``path`` newer than every file of ``site``, as a save after the build would."""
+    newest = max(entry.stat().st_mtime_ns for entry in site.rglob("*") if entry.is_file())
+    os.utime(path, ns=(newest + 1_000_000_000, newest + 1_000_000_000))
+
+
+def runbook_pages(root: Path) -> set[str]:
+    return {f"runbooks/{path.relative_to(root / 'runbooks').with_suffix('.html').as_posix()}"
+            for path in (root / "runbooks").rglob("*.md")}
+
+
+def written(site: Path) -> dict[str, int]:
+    return {name: (site / name).stat().st_mtime_ns for name in pages(site)}
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> tuple[Path, Path]:
+    root = copy_handbook(tmp_path / "handbook")
+    site = tmp_path / "served"
+    dirty_build(root, site)
+    return root, site
+
+
+def assert_same_as_full_build(root: Path, site: Path, tmp_path: Path) -> None:
+    full = mkdocs_build(root, site=tmp_path / "full")
+    assert full.returncode == 0, full.output
+    served, built = pages(site), pages(full.site)
+    assert set(served) == set(built)
+    different = sorted(name for name in built if served[name] != built[name])
+    assert different == []
+    assert search_entries(site) == search_entries(full.site)
+
+
+def test_runbook_edit_renders_that_page_and_the_indexes(served: tuple[Path, Path],
+                                                       tmp_path: Path) -> None:
+    root, site = served
+    before = written(site)
+    runbook = root / RUNBOOK
+    text = runbook.read_text(encoding="utf-8")
+    runbook.write_text(text.replace("## Diagnosis", "## Diagnosis\n\nLook at the edge proxy "
+                                    "dashboards first.\n", 1).replace("severity: SEV2",
+                                                                       "severity: SEV1", 1),
+                       encoding="utf-8")
+    touch_after(runbook, site)
+    dirty_build(root, site)
+    after = written(site)
+    rendered = {name for name in after if after[name] != before.get(name)}
+    assert RUNBOOK_PAGE in rendered
+    assert any("by-severity" in name for name in rendered)
+    assert rendered & runbook_pages(root) == {RUNBOOK_PAGE}  # no other runbook rendered again
+    assert "edge proxy dashboards" in (site / RUNBOOK_PAGE).read_text(encoding="utf-8")
+    assert_same_as_full_build(root, site, tmp_path)
+
+
+def test_contact_edit_renders_the_cards_that_show_it(served: tuple[Path, Path],
+                                                    tmp_path: Path) -> None:
+    root, site = served
+    showing = {name for name, html in pages(site).items()
+               if name in runbook_pages(root) and OLD_PHONE.encode() in html}
+    assert showing, "some runbook card shows this person"
+    before = written(site)
+    contacts = root / "docs" / "contacts.md"
+    contacts.write_text(contacts.read_text(encoding="utf-8").replace(OLD_PHONE, NEW_PHONE),
+                        encoding="utf-8")
+    touch_after(contacts, site)
+    dirty_build(root, site)
+    after = written(site)
+    rendered = {name for name in after if after[name] != before.get(name)}
+    assert showing <= rendered
+    assert runbook_pages(root) - rendered, "runbooks not showing the contact are left alone"
+    assert_same_as_full_build(root, site, tmp_path)
