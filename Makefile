@@ -19,7 +19,8 @@ install: $(STAMP)
 	@if [ -n "$$GITHUB_PATH" ]; then echo "$(CURDIR)/$(BIN)" >> "$$GITHUB_PATH"; fi
 
 serve: install ## set up and serve the handbook on http://127.0.0.1:8000
-	$(BIN)/mkdocs serve -a 127.0.0.1:8000
+	@# --dirty: a save re-renders only the pages it affects (the opsbook plugin finds them).
+	$(BIN)/mkdocs serve --dirty -a 127.0.0.1:8000
 
 build: install ## build the site into site/ (fails on error-level findings)
 	$(BIN)/mkdocs build --strict

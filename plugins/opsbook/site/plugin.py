@@ -76,6 +76,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.left_out: list[Diagnostic] = []  # files outside the project the checks missed
         self.dirty = False  # `mkdocs serve --dirty`: rebuild only the pages an edit affects
         self._cards_built: dict[str, str] = {}  # header cards of the pages in site_dir now
+        self._pages_built: set[str] = set()
         # Title and metadata of every page as last rendered: a dirty build does not read the
         # pages it does not render, and the navigation of those it does names them all.
         self._seen: dict[str, tuple[str | None, dict[str, Any]]] = {}
@@ -143,11 +144,16 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         affected by an edit here: runbook pages whose header card changed (it shows contacts,
         levels, owners from other files) and pages with macros (they show the matrix and the
         contacts). Their output is removed, so MkDocs renders them again. Generated pages are
-        always rendered again (MkDocs counts text it was given as changed)."""
+        always rendered again (MkDocs counts text it was given as changed). A page added or
+        removed changes the navigation of every page: then all are rendered again."""
         assert self.work is not None
         cards = self.work.result().cards
         stale = [uri for uri, card in cards.items()
                  if uri in self._cards_built and self._cards_built[uri] != card]
+        pages = {listed.src_uri for listed in files.documentation_pages()}
+        if self._pages_built and pages != self._pages_built:
+            stale = list(pages)
+        self._pages_built = pages
         for listed in files.documentation_pages():
             if listed.src_uri in self.runbooks or listed.src_uri in self._generated_uris:
                 continue

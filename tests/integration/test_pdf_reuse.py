@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import copy_handbook
 from pypdf import PdfReader
 
 from opsbook.cli import main
 from opsbook.pdf.reuse import CACHE_DIR, MANIFEST
+from tests.support.repo import copy_handbook
 
 TODAY = dt.date(2026, 11, 20)
 # The first runbook of the handbook (services and titles sort it first): every page number

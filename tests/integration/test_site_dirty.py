@@ -13,8 +13,9 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import copy_handbook
-from sitebuild import mkdocs_build
+
+from tests.support.repo import copy_handbook
+from tests.support.sitebuild import mkdocs_build
 
 RUNBOOK = "runbooks/platform/platform-ingress-5xx-spike.md"
 # The offline plugin makes file-style URLs: one .html file per page.
@@ -111,4 +112,21 @@ def test_contact_edit_renders_the_cards_that_show_it(served: tuple[Path, Path],
     rendered = {name for name in after if after[name] != before.get(name)}
     assert showing <= rendered
     assert runbook_pages(root) - rendered, "runbooks not showing the contact are left alone"
+    assert_same_as_full_build(root, site, tmp_path)
+
+
+def test_new_runbook_renders_everything_again(served: tuple[Path, Path], tmp_path: Path) -> None:
+    """A new page changes the navigation (services, indexes) that every page carries."""
+    root, site = served
+    source = root / RUNBOOK
+    text = source.read_text(encoding="utf-8")
+    added = source.with_name("platform-ingress-5xx-copy.md")
+    added.write_text(text.replace("id: platform-ingress-5xx-spike", "id: platform-ingress-copy")
+                     .replace("title: Ingress returning", "title: Edge ingress returning", 1)
+                     .replace("alerts: [IngressHigh5xxRate, IngressControllerPodsNotReady]",
+                              "alerts: [EdgeIngressHigh5xxRate]", 1)
+                     .replace("service: platform", "service: edge", 1), encoding="utf-8")
+    touch_after(added, site)
+    dirty_build(root, site)
+    assert "runbooks/platform/platform-ingress-5xx-copy.html" in pages(site)
     assert_same_as_full_build(root, site, tmp_path)
