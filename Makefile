@@ -112,7 +112,8 @@ release: ## attach dist/handbook-site.zip and dist/pdf/ to the GitHub release $T
 	gh release view "$$TAG" >/dev/null 2>&1 || \
 	  gh release create "$$TAG" --verify-tag --title "Handbook $$TAG" \
 	    --notes "Offline site (unzip, open site/index.html) and printable PDF runbooks."
-	find dist/pdf -name '*.pdf' -print0 | \
+	@# .opsbook-pdf/ holds what a second `opsbook pdf` reuses: not for the release.
+	find dist/pdf -name '*.pdf' -not -path '*/.opsbook-pdf/*' -print0 | \
 	  xargs -0 gh release upload "$$TAG" --clobber dist/handbook-site.zip
 
 clean:

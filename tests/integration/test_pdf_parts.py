@@ -183,6 +183,9 @@ def test_page_numbers_are_written_into_local_links() -> None:
     assert '<a href="#p-nowhere">' in filled  # unknown: no number rather than a wrong one
     assert '<a href="https://example.com/">' in filled
     assert fill_page_numbers(html, {}) == html
+    permalink = '<a class="headerlink obp-internal" href="#p-db--mitigation">¶</a>'
+    assert page_refs(permalink) == set()  # never printed: no number, nothing to wait for
+    assert fill_page_numbers(permalink, {"p-db--mitigation": 12}) == permalink
 
 
 def test_handbook_parts_start_where_the_whole_document_breaks_pages() -> None:

@@ -231,11 +231,14 @@ class HandbookWriter:
 
 
 _LOCAL_LINK = re.compile(r'<a\b[^>]*?\shref="#([^"]+)"[^>]*>')
+# Permalinks next to headings are not printed (print.css): they show no page number.
+_HIDDEN_LINK = re.compile(r'\sclass="[^"]*\bheaderlink\b')
 
 
 def page_refs(html: str) -> set[str]:
-    """The anchors a document links to (each shows a page number in the handbook)."""
-    return {unescape(match.group(1)) for match in _LOCAL_LINK.finditer(html)}
+    """The anchors a document links to with a page number shown (in the handbook)."""
+    return {unescape(match.group(1)) for match in _LOCAL_LINK.finditer(html)
+            if not _HIDDEN_LINK.search(match.group(0))}
 
 
 def fill_page_numbers(html: str, numbers: Mapping[str, int]) -> str:
@@ -243,9 +246,9 @@ def fill_page_numbers(html: str, numbers: Mapping[str, int]) -> str:
     links to anchors with no known page get none."""
 
     def fill(match: re.Match[str]) -> str:
-        number = numbers.get(unescape(match.group(1)))
         tag = match.group(0)
-        if number is None:
+        number = numbers.get(unescape(match.group(1)))
+        if number is None or _HIDDEN_LINK.search(tag):
             return tag
         end = -2 if tag.endswith("/>") else -1
         return f'{tag[:end]} data-page="{number}"{tag[end:]}'

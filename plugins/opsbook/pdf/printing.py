@@ -19,6 +19,7 @@ from opsbook.pdf.compose import (
     PrintSettings,
     fill_page_numbers,
     handbook_parts,
+    page_refs,
     plan_handbook,
     runbook_html,
     runbook_page,
@@ -208,6 +209,7 @@ def _print_handbook(
     writer = HandbookWriter(book, plan.settings, plan.site)
     parts = handbook_parts(book)
     sources = {part.name: writer.html(part) for part in parts}
+    refs = {name: page_refs(html) for name, html in sources.items()}
     laid_out: dict[str, tuple[str, dict[str, Any]]] = {}  # part name -> (key, layout)
     numbers = dict(reuse.page_numbers)
     results: list[PrintResult] = []
@@ -219,9 +221,12 @@ def _print_handbook(
         rounds += 1
         jobs: list[PrintJob] = []
         job_keys: dict[str, str] = {}
-        for part in parts:
+        for index, part in enumerate(parts):
             if cold and rounds == 1 and part.groups:
                 break  # the front matter and site pages first: the runbooks show their pages
+            if (index == len(parts) - 1 and index and part.name not in laid_out
+                    and refs[part.name] - numbers.keys() and jobs):
+                continue  # the last part (alert index) waits for every page it names
             html = fill_page_numbers(sources[part.name], numbers)
             key = reuse.key(html)
             if part.name in laid_out and laid_out[part.name][0] == key:
