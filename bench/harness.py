@@ -203,6 +203,7 @@ def interleave(
     rounds: int,
     env: Mapping[str, str] | None = None,
     caps: Mapping[str, int] | None = None,
+    timeout: float = 900.0,
 ) -> None:
     """Run every series once per round, alternating (A B C, A B C, ...), so that a noisy moment
     on the shared machine hits every command alike. ``caps`` limits the rounds of slow series."""
@@ -210,7 +211,7 @@ def interleave(
         for item in series:
             if caps and round_number >= caps.get(item.name, rounds):
                 continue
-            item.samples.append(run_command(item.argv, item.cwd, env))
+            item.samples.append(run_command(item.argv, item.cwd, env, timeout=timeout))
 
 
 def load_average() -> tuple[float, float, float]:

@@ -430,7 +430,8 @@ def bench_pdf(bench: Bench, count: int) -> None:
     argv = [bench.tool("opsbook"), "pdf", "-o", str(out), "--today", bench.today.isoformat()]
     cold = Series("opsbook pdf (cold)", argv, root)
     before = load_average()
-    interleave([cold], 1, bench.env)
+    # A cold print of a big handbook on a busy machine can take longer than other commands.
+    interleave([cold], 1, bench.env, timeout=3600)
     sample = cold.samples[-1]
     pdfs = sorted(out.rglob("*.pdf")) if out.exists() else []
     pdfs = [path for path in pdfs if ".opsbook-pdf" not in path.parts]
@@ -454,7 +455,7 @@ def bench_pdf(bench: Bench, count: int) -> None:
     runbook.write_text(text.replace("## Diagnosis", f"## Diagnosis\n\n{marker}.\n", 1),
                        encoding="utf-8")
     warm = Series("opsbook pdf (one runbook changed)", argv, root)
-    interleave([warm], 1, bench.env)
+    interleave([warm], 1, bench.env, timeout=3600)
     data["warm_series"] = warm.to_dict()
     data["load_after"] = load_average()
     runbook_id = re.search(r"^id: *(\S+)", text, flags=re.M)
