@@ -114,7 +114,6 @@ class SitePdf:
         import tempfile
 
         from opsbook.engine import plugin_error
-
         from opsbook.pdf.engine import available_cores
         from opsbook.pdf.printing import plan_print, print_plan
 
