@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pypdf import PdfReader
+
 from opsbook.pdf.engine import available_cores
 from opsbook.pdf.printing import HANDBOOK_JOB, plan_print, print_plan
 from opsbook.pdf.site import build_site, settings_for
@@ -46,6 +48,10 @@ def generate_runbooks(root: Path, count: int) -> list[str]:
         target = source.parent / f"{source.stem}-{suffix}.md"
         target.write_text(text, encoding="utf-8")
     return ids
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
 
 
 def test_generated_runbooks_print(tmp_path: Path, artifacts: Path) -> None:
@@ -81,7 +87,16 @@ def test_generated_runbooks_print(tmp_path: Path, artifacts: Path) -> None:
     handbook = run.result(HANDBOOK_JOB)
     assert handbook is not None and handbook.pages > len(project.runbooks)
     runbook_results = [r for r in run.results if r.name != HANDBOOK_JOB]
-    assert all(r.pages > 0 and r.output.is_file() for r in runbook_results)
+    assert {r.name for r in runbook_results} == {runbook.id for runbook in project.runbooks}
+    # Each copy is printed as itself: its own title on its own PDF's first page, and in the
+    # handbook.
+    titles = {runbook.id: squash(runbook.title) for runbook in project.runbooks}
+    handbook_text = squash(" ".join(page.extract_text() or ""
+                                    for page in PdfReader(handbook.output).pages))
+    for result in runbook_results:
+        first_page = squash(PdfReader(result.output).pages[0].extract_text() or "")
+        assert titles[result.name] in first_page, result.name
+        assert titles[result.name] in handbook_text, result.name
 
     runbook_pages = sum(r.pages for r in runbook_results)
     numbers = {

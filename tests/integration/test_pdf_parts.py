@@ -151,16 +151,24 @@ def small_job(tmp_path: Path, name: str, pages: int) -> PrintJob:
     return PrintJob(name, html, tmp_path / "out" / f"{name}.pdf", tmp_path)
 
 
+def page_texts(path: Path) -> list[str]:
+    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(path).pages]
+
+
 def test_parallel_rendering_writes_the_same_documents(tmp_path: Path) -> None:
     jobs = [small_job(tmp_path, f"doc{i}", i + 1) for i in range(4)]
     seen: list[str] = []
     results = render_all(jobs, workers=2, on_done=lambda result: seen.append(result.name))
     assert sorted(seen) == [job.name for job in jobs]
     assert {r.name: r.pages for r in results} == {f"doc{i}": i + 1 for i in range(4)}
-    for job in jobs:
-        assert len(PdfReader(job.output).pages) == int(job.name[3:]) + 1
-    serial = render_all([small_job(tmp_path / "serial", "doc2", 3)], workers=1)
+    for index, job in enumerate(jobs):  # its own parts, in order, each under a page footer
+        pages = index + 1
+        assert page_texts(job.output) == [f"doc{index} part {part} page {part + 1} of {pages}"
+                                          for part in range(pages)]
+    serial_job = small_job(tmp_path / "serial", "doc2", 3)
+    serial = render_all([serial_job], workers=1)
     assert serial[0].pages == 3 and serial[0].error is None
+    assert page_texts(serial_job.output) == page_texts(jobs[2].output)
 
 
 def test_a_failing_document_is_reported_not_raised(tmp_path: Path) -> None:
