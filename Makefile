@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install serve build test lint typecheck pytest check pdf bench clean
+.PHONY: install serve build test test-fast lint typecheck pytest check pdf bench clean
 .PHONY: sarif site-zip system-deps release fuzz review-issue engine-test zensical-gate
 
 $(STAMP): pyproject.toml
@@ -29,6 +29,10 @@ check: install ## run opsbook's checks on this handbook
 	$(BIN)/opsbook check
 
 test: install lint typecheck pytest ## set up and run linters, type checks and tests
+
+test-fast: ## the same without the tests marked slow (whole-handbook prints, pre-commit install)
+	$(MAKE) --no-print-directory lint typecheck pytest \
+		PYTEST_ARGS='-n auto --dist loadfile -m "not slow"'
 
 lint: install
 	$(BIN)/ruff check .

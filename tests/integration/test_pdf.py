@@ -531,6 +531,7 @@ def download_links(site: Path) -> dict[Path, Path]:
     return links
 
 
+@pytest.mark.slow
 def test_mkdocs_build_writes_pdfs_and_links_every_runbook(handbook: Path) -> None:
     enable_pdf(handbook, company="Example Carriers Ltd", paper="letter")
     result = mkdocs_build(handbook)
@@ -587,6 +588,7 @@ def overflowing_boxes(document: Any) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_nothing_runs_off_the_page(handbook: Path, tmp_path: Path, paper: str) -> None:
     """Long commands wrap and tables fit, on both paper sizes (the handbook has them all)."""

@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from opsbook.pdf.engine import available_cores
@@ -54,6 +55,7 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
+@pytest.mark.slow
 def test_generated_runbooks_print(tmp_path: Path, artifacts: Path) -> None:
     root = copy_handbook(tmp_path / "handbook")
     generated = generate_runbooks(root, RUNBOOKS)
