@@ -19,7 +19,7 @@ import ftfy
 import ftfy.bad_codecs  # registers the sloppy-windows-1252 codec used below
 
 from opsbook.checks.text import MOJIBAKE, MOJIBAKE_SEQUENCE
-from opsbook.workspace import CheckRun
+from opsbook.run import CheckRun
 
 # A span to repair: the mojibake sequence and the non-ASCII characters around it. (A space
 # belongs to it only between two non-ASCII characters: "âš ï¸" lost its no-break space.)

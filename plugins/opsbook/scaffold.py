@@ -7,8 +7,8 @@ import re
 from importlib import resources
 from pathlib import Path
 
+from opsbook.run import load_site
 from opsbook.settings import ConfigError
-from opsbook.workspace import load_site
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from opsbook.workspace import load_site
+from opsbook.run import load_site
 from tests.support.browser import browser
 from tests.support.repo import REPO_ROOT
 from tests.support.sitebuild import RUNBOOK_PAGE

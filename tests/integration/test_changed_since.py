@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.changes import check_site_changes, git_changes
 from opsbook.cli import main
+from opsbook.run import CheckRequest, check, git_changes
 from tests.support.ci import GitRepo, copy_handbook_with_github, insert_after_heading
 from tests.support.repo import copy_handbook
 
@@ -146,11 +146,11 @@ def test_a_collision_with_an_unchanged_runbook_is_reported_in_the_narrow_scope(
     replace_text(root / NODES, "id: platform-node-pressure", "id: tracking-ingest-backlog")
     repo.commit_all("collide")
     changes = git_changes("main", root)
-    result = check_site_changes(root / "mkdocs.yml", changes)
+    result = check(CheckRequest(config_file=root / "mkdocs.yml", changes=changes))
     assert result.narrow
     assert {(d.path, d.rule) for d in result.diagnostics} == {(LEGACY, "OB302")}
     # The narrow scope holds the pages, the changed runbook and the one that mentions its id.
-    loaded = {document.display_path for document in result.project.documents}
+    loaded = {document.display_path for document in result.projects[0].documents}
     pages = {f"docs/{path.name}" for path in (root / "docs").glob("*.md")}
     assert loaded == pages | {NODES, LEGACY}
 
@@ -183,7 +183,7 @@ def test_a_service_only_another_runbook_defines_is_not_a_false_finding(
     insert_after_heading(root / NODES, "## Escalation", '{{ who_to_call("fleet") }}')
     repo.commit_all("point at the fleet on-call")
     changes = git_changes("main", root)
-    result = check_site_changes(root / "mkdocs.yml", changes)
+    result = check(CheckRequest(config_file=root / "mkdocs.yml", changes=changes))
     # The narrow scope alone would not know the service; the whole handbook does.
     assert not result.narrow
     assert result.diagnostics == []

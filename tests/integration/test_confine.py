@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.workspace import check_paths
+from opsbook.run import check_paths
 from tests.support.engines import SiteEngine
 from tests.support.sitekit import MKDOCS_YML, RUNBOOK, make_site
 

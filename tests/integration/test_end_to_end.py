@@ -41,7 +41,7 @@ def test_reference_handbook_is_clean(repo_root: Path, site_engine: SiteEngine) -
 
 
 def test_reference_handbook_has_the_promised_shape(repo_root: Path) -> None:
-    from opsbook.workspace import load_site
+    from opsbook.run import load_site
 
     project = load_site(repo_root / "mkdocs.yml")
     assert project.matrix is not None and len(project.matrix.levels) == 4

@@ -27,7 +27,7 @@ from opsbook.cli import main
 from opsbook.load.markdown import Fence
 from opsbook.model.project import Project
 from opsbook.pdf.reuse import CACHE_DIR
-from opsbook.workspace import load_site
+from opsbook.run import load_site
 from tests.support.repo import copy_handbook
 
 TODAY = dt.date(2026, 11, 20)

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from opsbook.pdf.engine import available_cores
 from opsbook.pdf.printing import HANDBOOK_JOB, plan_print, print_plan
 from opsbook.pdf.site import build_site, settings_for
-from opsbook.workspace import load_site
+from opsbook.run import load_site
 from tests.support.repo import copy_handbook
 
 RUNBOOKS = int(os.environ.get("OPSBOOK_PDF_BENCH_RUNBOOKS", "6"))

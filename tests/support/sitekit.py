@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 from opsbook.diagnostics import Diagnostic
-from opsbook.workspace import check_paths
+from opsbook.run import check_paths
 
 MKDOCS_YML = """\
 site_name: Test handbook

@@ -13,8 +13,8 @@ import yaml
 from opsbook.adopt.importer import ImportReport, import_handbooks, mark_broken_shell
 from opsbook.adopt.plan import write_plan
 from opsbook.adopt.text import read_legacy, repair_mojibake
+from opsbook.run import check_paths
 from opsbook.settings import ConfigError
-from opsbook.workspace import check_paths
 from tests.support.adopt import LEGACY, TODAY
 
 DAY = dt.date.fromisoformat(TODAY)

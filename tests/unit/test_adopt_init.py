@@ -11,8 +11,8 @@ import yaml
 from opsbook.adopt.init import InitOptions, parse_levels, plan_init
 from opsbook.adopt.mkdocs_edit import add_plugin, site_facts
 from opsbook.adopt.plan import Refused, write_plan
+from opsbook.run import check_paths
 from opsbook.settings import ConfigError
-from opsbook.workspace import check_paths
 from tests.support.adopt import HAND_WRITTEN_MKDOCS, TODAY, fill_contacts
 
 OPTIONS = InitOptions(today=dt.date.fromisoformat(TODAY))

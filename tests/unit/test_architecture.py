@@ -23,16 +23,13 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"model"}),
     frozenset({"checks"}),
     frozenset({"render"}),
-    frozenset({"run", "changes", "scale", "workspace"}),
+    frozenset({"run"}),
     frozenset({"report", "pdf", "evaluate", "fix"}),
     frozenset({"site", "scaffold", "adopt"}),
     frozenset({"commands"}),
     frozenset({"cli"}),
 )
-# `run` is still three modules that call each other; they are one layer until they are one
-# package.
-SAME_LAYER_ALLOWED = {("workspace", "changes"), ("workspace", "scale"), ("scale", "changes"),
-                      ("changes", "scale")}
+SAME_LAYER_ALLOWED: set[tuple[str, str]] = set()
 
 
 def layer_of(part: str) -> int:

@@ -10,7 +10,7 @@ import yaml
 
 from bench.corpus import generate_handbook, read_reference, render_runbook
 from bench.run import Row, table, without_plugin
-from opsbook.workspace import check_paths, load_site
+from opsbook.run import check_paths, load_site
 from tests.support.repo import REPO_ROOT
 
 TODAY = dt.date(2026, 11, 25)

@@ -1,4 +1,4 @@
-"""The fast check paths of `opsbook check` (opsbook.scale, built for the benchmarks) give the
+"""The fast check paths of `opsbook check` (opsbook.run's strategies) give the
 findings of a plain whole-site check: the site in chunks on one or two processes, and a few
 files without the rest of the site. A generated handbook gets one problem of every kind that
 relates files to each other, spread over chunks of 7 files."""
@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import generate_handbook
-from opsbook import scale
 from opsbook.checks import run_checks
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.document import display_path_for, resolve_folders
 from opsbook.model.project import load_project, site_files
+from opsbook.run import CheckRequest, chunks, scope
+from opsbook.run.checking import check_few_files
 from opsbook.settings import load_config
 from tests.support.repo import REPO_ROOT
 
@@ -93,8 +94,8 @@ def expected(site: Path) -> list[Diagnostic]:
 
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scale, "CHUNK_FILES", 7)
-    monkeypatch.setattr(scale, "CHUNKED_FROM", 14)
+    monkeypatch.setattr(chunks, "CHUNK_FILES", 7)
+    monkeypatch.setattr(chunks, "CHUNKED_FROM", 14)
 
 
 # Every planted problem, as (rule, generated runbook index or path): the plain check must find
@@ -129,7 +130,7 @@ def test_the_plain_check_finds_exactly_the_planted_problems(
 def test_chunks_give_the_plain_findings(site: Path, expected: list[Diagnostic], jobs: int) -> None:
     config = load_config(site / "mkdocs.yml")
     config = replace(config, today=TODAY)
-    found = scale.check_site_in_chunks(config, site_files(config), jobs=jobs)
+    found = chunks.check_site_in_chunks(config, site_files(config), jobs=jobs)
     assert found == expected
 
 
@@ -144,7 +145,7 @@ def test_chunks_follow_the_project_order_not_the_walk(
     config = replace(config, today=TODAY)
     files = site_files(config)
     expected = run_checks(load_project(config, files))
-    assert scale.check_site_in_chunks(config, files, jobs=2) == expected
+    assert chunks.check_site_in_chunks(config, files, jobs=2) == expected
 
 
 @pytest.mark.parametrize("index", [0, 3, 11, 13, 16, 17, 18, 20, 21, 40, 50, 57])
@@ -155,7 +156,7 @@ def test_a_few_files_give_their_plain_findings(
     config = replace(config, today=TODAY)
     files = site_files(config)
     target = _generated(site)[index]
-    run = scale.check_few_files(config, files, {resolve_folders(target)})
+    run = check_few_files(config, files, {resolve_folders(target)}, CheckRequest())
     shown = display_path_for(target, None, config.root)
     if run is None:  # declined: allowed only where a macro may name a service (OB402)
         assert "{{" in target.read_text(encoding="utf-8")
@@ -251,4 +252,4 @@ def test_plain_yaml_reads_like_the_mkdocs_loader(tmp_path: Path) -> None:
 def test_the_context_scan_finds_every_file_that_may_declare_a_kind(
     data: bytes, context: bool
 ) -> None:
-    assert scale._may_be_context(data) is context
+    assert scope.may_be_context(data) is context

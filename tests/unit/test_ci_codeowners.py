@@ -8,7 +8,7 @@ import pytest
 
 from opsbook.checks.ownership import check_ownership
 from opsbook.load.codeowners import find_codeowners, parse_codeowners, pattern_regex
-from opsbook.workspace import check_paths, load_site
+from opsbook.run import check_paths, load_site
 from tests.support.ci import REPO_ROOT, copy_handbook_with_github
 from tests.support.repo import copy_handbook
 

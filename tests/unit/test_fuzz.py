@@ -46,8 +46,8 @@ from opsbook.model.project import KIND_SPECS, build_project, site_files
 from opsbook.model.schema import FieldSpec, ObjectSpec
 from opsbook.report import FORMATTERS, Summary
 from opsbook.report.formats import format_json
+from opsbook.run import check_paths
 from opsbook.settings import OpsbookConfig, load_config
-from opsbook.workspace import check_paths
 from tests.support.repo import REPO_ROOT
 
 TODAY = dt.date(2026, 11, 25)

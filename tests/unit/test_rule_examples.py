@@ -12,7 +12,7 @@ from opsbook.checks import ALL_RULES, RULES_BY_ID
 from opsbook.checks.examples import EXAMPLE_TODAY, example_files, is_loose
 from opsbook.checks.rule import Rule
 from opsbook.diagnostics import Diagnostic
-from opsbook.workspace import check_paths
+from opsbook.run import check_paths
 
 NOT_AS_TEXT = {
     "OB001": "an unreadable file cannot be written as example text (and root reads any mode)",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from opsbook.workspace import check_paths
+from opsbook.run import check_paths
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "severity"
 FAMILIES = {"severity": {"OB204", "OB205"}, "escalation": {"OB207"}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from opsbook.diagnostics import Diagnostic
-from opsbook.workspace import check_paths
+from opsbook.run import check_paths
 from tests.support.sitekit import check_loose
 
 

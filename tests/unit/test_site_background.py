@@ -10,8 +10,8 @@ import pytest
 
 from opsbook.checks import run_checks
 from opsbook.model.project import Project
+from opsbook.run import load_site
 from opsbook.site.background import Background, can_fork
-from opsbook.workspace import load_site
 from tests.support.repo import copy_handbook
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")

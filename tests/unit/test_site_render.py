@@ -19,7 +19,7 @@ from opsbook.render import fragments, pages
 from opsbook.render.contacts import REDACTED, tel_href, web_href
 from opsbook.render.context import RenderContext
 from opsbook.render.expand import restore_calls, stash_calls
-from opsbook.workspace import check_paths, load_site
+from opsbook.run import check_paths, load_site
 from tests.support.repo import REPO_ROOT, copy_handbook
 
 

@@ -55,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
 
     from opsbook.diagnostics import Level
     from opsbook.report import FORMATTERS, Summary, markdown_summary
+    from opsbook.run import check_paths
     from opsbook.settings import NotAnOpsbookSite
-    from opsbook.workspace import check_paths
 
     # A check builds millions of small objects that all live until it ends and form almost no
     # reference cycles: the cyclic collector would rescan them again and again for nothing
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"opsbook: warning: {engine_problem}", file=sys.stderr)
     changes = None
     if args.changed_since is not None:
-        from opsbook.changes import ChangesError, git_changes
+        from opsbook.run import ChangesError, git_changes
 
         start = site_config.parent if site_config is not None else Path.cwd()
         try:
@@ -122,8 +122,8 @@ def _site_problems(
     args: argparse.Namespace, site_config: Path | None, projects: list[Project]
 ) -> int:
     """``check --site DIR``: report runbook pages built without opsbook; how many."""
+    from opsbook.run import load_site
     from opsbook.site.marker import check_site_pages
-    from opsbook.workspace import load_site
 
     if site_config is None:
         raise UsageError("--site needs the handbook's mkdocs.yml or properdocs.yml")

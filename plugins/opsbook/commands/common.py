@@ -52,7 +52,7 @@ def add_write_options(parser: argparse.ArgumentParser) -> None:
 
 def config_file(explicit: Path | None, required: bool = True) -> Path | None:
     """The handbook's mkdocs.yml: ``explicit``, else the one in the current directory."""
-    from opsbook.workspace import resolve_config
+    from opsbook.run import resolve_config
 
     found = resolve_config(explicit)
     if explicit is not None and not explicit.is_file():

@@ -20,7 +20,7 @@ def register(subcommands: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from opsbook.model.urls import runbook_url
-    from opsbook.workspace import load_site
+    from opsbook.run import load_site
 
     project = load_site(site_config_file(args.config))
     runbook = project.runbook_for_alert(args.alert)

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from opsbook.diagnostics import Level
     from opsbook.pdf.progress import ProgressDisplay
     from opsbook.report import FORMATTERS, Summary
-    from opsbook.workspace import load_site
+    from opsbook.run import load_site
 
     config_file = site_config_file(args.config)
     from opsbook.engine import use_engine
@@ -60,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
         known = ", ".join(sorted(runbook.id for runbook in project.runbooks)) or "none"
         raise UsageError(f"no runbook with id {args.runbook!r} (runbooks: {known})")
 
-    from opsbook.checks import run_checks
+    from opsbook.run import check_project
 
-    diagnostics = run_checks(project)
+    diagnostics = check_project(project)
     errors = [d for d in diagnostics if d.level is Level.ERROR]
     if errors:
         report = FORMATTERS["text"](errors, Summary.of(errors, len(project.documents)))

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     job can tell), 2 on a usage error."""
     from opsbook.model.review import overdue_reviews
     from opsbook.report.reviews import REVIEW_FORMATS
-    from opsbook.workspace import load_site
+    from opsbook.run import load_site
 
     project = load_site(site_config_file(args.config), args.today)
     overdue = overdue_reviews(project)

@@ -54,7 +54,7 @@ class Project:
     # GitHub's CODEOWNERS for the repository, when it has one (site projects only).
     codeowners: CodeOwners | None = None
     # Paths (as shown) whose findings the caller keeps, when it keeps only some (see
-    # opsbook.scale); checks may skip work whose findings can only land elsewhere.
+    # opsbook.run.scope); checks may skip work whose findings can only land elsewhere.
     wanted_paths: frozenset[str] | None = None
 
     def wants(self, display_path: str) -> bool:

@@ -25,12 +25,13 @@ from mkdocs.structure.pages import Page
 
 from opsbook.diagnostics import Diagnostic, Level
 from opsbook.load.confine import outside_target, strip_refused_includes
-from opsbook.model.project import Project, load_project, site_files
+from opsbook.model.project import Project
 from opsbook.model.runbook import Runbook
 from opsbook.pdf.site import SitePdf
 from opsbook.render import fragments
 from opsbook.render.context import RenderContext
 from opsbook.render.expand import Stash, restore_calls, stash_calls
+from opsbook.run import load_configured
 from opsbook.settings import ConfigError, OpsbookConfig, config_from_plugin
 from opsbook.settings.mkdocs import OpsbookPluginConfig
 from opsbook.site.assets import register_assets
@@ -103,7 +104,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         generated pages, the per-alert redirects and the plugin's assets."""
         assert self.opsbook is not None
         self.opsbook = replace(self.opsbook, directory_urls=bool(config.use_directory_urls))
-        self.project = load_project(self.opsbook, site_files(self.opsbook), base=self._root)
+        self.project = load_configured(self.opsbook, base=self._root)
         if self.work is not None:
             self.work.cancel()
         add_runbook_files(files, config, self.opsbook)
@@ -350,9 +351,9 @@ def _confine_snippets(config: Any, root: Path) -> None:
 
 
 def _run_checks(project: Project) -> list[Diagnostic]:
-    from opsbook.checks import run_checks
+    from opsbook.run import check_project
 
-    return run_checks(project)
+    return check_project(project)
 
 
 def _has_macro(path: Path) -> bool:

@@ -17,53 +17,31 @@ request is responsible for, not on years of old ones. The rule:
 3. A changed ``mkdocs.yml`` changes how every file is checked: everything is reported.
 
 Speed: a check of a whole 10,000-runbook handbook costs seconds, most of it loading files.
-When only runbooks changed, the check runs in a **narrow scope**: the site's pages (where the
-contacts and the severity matrix live), the changed runbooks, and the unchanged runbooks that
-mention one of their ids or alert names (found with one ``git grep``), so collisions are still
-seen. A narrow check that reports a finding whose truth depends on runbooks outside the
-scope (a macro naming a service only another runbook defines) is redone on the whole
-handbook, so the narrow scope can make the check faster but never change its answer.
+When only runbooks changed, the check runs in the **narrow scope** of :mod:`opsbook.run.scope`
+around the changed files, with the site's pages added (a deleted runbook can leave a page
+naming a service nobody defines): collisions are still seen, and a finding the narrow scope
+cannot vouch for sends the check to the whole handbook.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import subprocess
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from opsbook.checks import ALL_INPUTS, RULES_BY_ID, Input, rule_inputs
-from opsbook.checks.suppressions import UNUSED_SUPPRESSION
+from opsbook.checks import ALL_INPUTS, RULES_BY_ID, Input, rule_inputs, run_checks
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.codeowners import CODEOWNERS_LOCATIONS
 from opsbook.load.document import resolve_folders
-from opsbook.model.project import (
-    MARKDOWN_SUFFIXES,
-    Project,
-    iter_markdown_files,
-    load_project,
-    site_files,
-)
-from opsbook.model.runbook import Runbook
-from opsbook.settings import OpsbookConfig, load_config
+from opsbook.model.project import MARKDOWN_SUFFIXES, Project, load_project, site_files
+from opsbook.run.request import CheckRequest, CheckRun
+from opsbook.run.scope import collision_keys, is_below, narrow_project, vouched_for
+from opsbook.settings import OpsbookConfig
 
 
 class ChangesError(Exception):
     """The change set cannot be computed (no git, no repository, unknown ref): exit 2."""
-
-
-# Kinds of file one file's findings can depend on (declared by each rule, see opsbook.checks).
-CONTACTS = Input.CONTACTS
-MATRIX = Input.MATRIX
-RUNBOOK = Input.RUNBOOK
-CODEOWNERS = Input.CODEOWNERS
-
-
-def _collision(rule_id: str) -> bool:
-    rule = RULES_BY_ID.get(rule_id)
-    return rule is not None and rule.collision
 
 
 @dataclass(frozen=True)
@@ -136,25 +114,9 @@ def git_changes(ref: str, start: Path) -> ChangeSet:
     return ChangeSet(ref, root, frozenset(changed))
 
 
-@dataclass
-class ChangedCheck:
-    project: Project
-    diagnostics: list[Diagnostic]
-    files_checked: int
-    narrow: bool  # whether the narrow scope answered (for tests and benchmarks)
-
-
-def _is_below(path: Path, directory: Path) -> bool:
-    try:
-        path.relative_to(directory)
-    except ValueError:
-        return False
-    return True
-
-
 def _is_site_markdown(path: Path, config: OpsbookConfig) -> bool:
     directories = (config.docs_dir.resolve(), config.runbooks_dir.resolve())
-    return path.suffix in MARKDOWN_SUFFIXES and any(_is_below(path, d) for d in directories)
+    return path.suffix in MARKDOWN_SUFFIXES and any(is_below(path, d) for d in directories)
 
 
 def _codeowners_paths(changes: ChangeSet) -> set[Path]:
@@ -175,20 +137,10 @@ def changed_kinds(project: Project, changes: ChangeSet, config: OpsbookConfig) -
             continue
         # A deleted runbook can only matter as a runbook; any other deleted page could have
         # been the contacts file or the matrix, which is gone now.
-        kinds |= {RUNBOOK} if _is_below(path, runbooks_dir) else set(ALL_INPUTS)
+        kinds |= {Input.RUNBOOK} if is_below(path, runbooks_dir) else set(ALL_INPUTS)
     if changes.changed & _codeowners_paths(changes):
-        kinds.add(CODEOWNERS)
+        kinds.add(Input.CODEOWNERS)
     return kinds
-
-
-def _collision_keys(runbooks: Iterable[Runbook]) -> tuple[set[str], set[str]]:
-    """Ids and (lower-cased) alert names: what two runbooks can collide on."""
-    ids: set[str] = set()
-    alerts: set[str] = set()
-    for runbook in runbooks:
-        ids.add(runbook.id)
-        alerts.update(alert.lower() for alert in runbook.alerts)
-    return ids, alerts
 
 
 def changed_display_paths(project: Project, changes: ChangeSet) -> set[str]:
@@ -206,7 +158,7 @@ def relevant(
     """The findings the change set is responsible for (the rule in the module docstring)."""
     changed_paths = changed_display_paths(project, changes)
     changed_runbooks = [r for r in project.runbooks if r.origin.display_path in changed_paths]
-    ids, alerts = _collision_keys(changed_runbooks)
+    ids, alerts = collision_keys(changed_runbooks)
     runbooks_at = {runbook.origin.display_path: runbook for runbook in project.runbooks}
     kept = []
     for diagnostic in diagnostics:
@@ -214,10 +166,10 @@ def relevant(
         if (
             diagnostic.path in changed_paths
             or any(related.path in changed_paths for related in diagnostic.related)
-            or inputs & (kinds - {RUNBOOK})
+            or inputs & (kinds - {Input.RUNBOOK})
         ):
             kept.append(diagnostic)
-        elif RUNBOOK in inputs and RUNBOOK in kinds:
+        elif Input.RUNBOOK in inputs and Input.RUNBOOK in kinds:
             if not _collision(diagnostic.rule):
                 kept.append(diagnostic)  # e.g. a page naming a service a runbook dropped
                 continue
@@ -229,122 +181,55 @@ def relevant(
     return kept
 
 
-def _neighbours(
-    terms: set[str], changes: ChangeSet, runbooks_dir: Path, exclude: set[Path]
-) -> list[Path]:
-    """Unchanged Markdown files under ``runbooks_dir`` whose text mentions any of ``terms``
-    (case-insensitive): the only runbooks that can collide with the changed ones."""
-    terms = {term for term in terms if term.strip()}
-    if not terms or not runbooks_dir.is_dir() or not _is_below(runbooks_dir, changes.root):
-        return []
-    pathspec = runbooks_dir.relative_to(changes.root).as_posix() or "."
-    result = _git(
-        changes.root, "grep", "-l", "-z", "-i", "-F", "--untracked", "-f", "-",
-        "--", pathspec, stdin="\n".join(sorted(terms)).encode(),
-    )
-    if result.returncode not in (0, 1):  # 1: nothing matched
-        message = result.stderr.decode(errors="replace").strip()
-        raise ChangesError(f"--changed-since: git grep failed: {message}")
-    found = _names(result.stdout, changes.root)
-    return sorted(
-        path for path in found
-        if path.suffix in MARKDOWN_SUFFIXES and path not in exclude
-        and _is_below(path, runbooks_dir) and not _is_hidden(path, runbooks_dir)
-    )
+def _collision(rule_id: str) -> bool:
+    rule = RULES_BY_ID.get(rule_id)
+    return rule is not None and rule.collision
 
 
-def _is_hidden(path: Path, directory: Path) -> bool:
-    """Whether a folder or file below ``directory`` is hidden (the site walk skips those)."""
-    return any(part.startswith(".") for part in path.relative_to(directory).parts)
-
-
-def _changed_site_files(config: OpsbookConfig, changes: ChangeSet) -> list[Path]:
-    """Changed Markdown files that exist and that the site would load, sorted like
-    :func:`site_files` sorts them."""
-    found = set()
-    for path in changes.changed:
-        if path.suffix not in MARKDOWN_SUFFIXES or not os.path.lexists(path):
-            continue  # (a link that cannot be read is loaded, and reported, like in a full check)
-        for directory in (config.docs_dir.resolve(), config.runbooks_dir.resolve()):
-            if _is_below(path, directory) and not _is_hidden(path, directory):
-                found.add(path)
-    return sorted(found)
-
-
-def _needs_whole_handbook(diagnostics: list[Diagnostic]) -> bool:
-    """A narrow-scope finding that could be an artefact of the runbooks left out."""
-    return any(
-        RUNBOOK in rule_inputs(d.rule)
-        and not _collision(d.rule)
-        and d.rule != UNUSED_SUPPRESSION.id
-        for d in diagnostics
-    )
-
-
-def _check_narrow(
-    config: OpsbookConfig,
-    changes: ChangeSet,
-    changed_site: list[Path],
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    base: Path | None,
+def _narrow(
+    config: OpsbookConfig, changes: ChangeSet, request: CheckRequest
 ) -> tuple[Project, list[Diagnostic], set[str]] | None:
     """The check in the narrow scope, or None when the change set needs the whole handbook."""
-    from opsbook.checks import run_checks
-
     runbooks_dir = config.runbooks_dir.resolve()
     docs_dir = config.docs_dir.resolve()
-    if _is_below(runbooks_dir, docs_dir) or _is_below(docs_dir, runbooks_dir):
+    if is_below(runbooks_dir, docs_dir) or is_below(docs_dir, runbooks_dir):
         return None  # pages and runbooks share a folder: there is no smaller context
-    pages = list(iter_markdown_files(config.docs_dir)) if config.docs_dir.is_dir() else []
-    changed_runbooks = [path for path in changed_site if _is_below(path, runbooks_dir)]
-    files = sorted({*pages, *changed_runbooks})
-    project = load_project(config, files, base)
+    files = site_files(config)
+    targets = [index for index, path in enumerate(files) if changes.touches(path)]
+    pages = [index for index, path in enumerate(files) if is_below(path, config.docs_dir)]
+    project = narrow_project(config, files, targets, request.base, also=pages)
+    if project is None:
+        return None
     kinds = changed_kinds(project, changes, config)
-    if not kinds <= {RUNBOOK}:
+    if not kinds <= {Input.RUNBOOK}:
         return None  # contacts, matrix or CODEOWNERS changed: every runbook may be affected
-    changed = [r for r in project.runbooks if changes.touches(r.origin.document.path)]
-    ids, alerts = _collision_keys(changed)
-    extra = _neighbours(ids | alerts, changes, runbooks_dir, set(files))
-    if extra:
-        project = load_project(config, sorted({*files, *extra}), base)
-    found = run_checks(project, select, ignore)
-    if _needs_whole_handbook(found):
+    found = run_checks(project, request.select, request.ignore)
+    if not vouched_for(found):
         return None
     return project, found, kinds
 
 
-def check_site_changes(
-    config_file: Path,
-    changes: ChangeSet,
-    select: tuple[str, ...] = (),
-    ignore: tuple[str, ...] = (),
-    today: dt.date | None = None,
-    base: Path | None = None,
-) -> ChangedCheck:
-    """Check the site configured by ``config_file``; keep what ``changes`` is responsible for."""
-    from opsbook.checks import run_checks
-
-    config = load_config(config_file)
-    if today:
-        config = replace(config, today=today)
-    if changes.touches(config_file):
+def check_changed(config: OpsbookConfig, request: CheckRequest) -> CheckRun:
+    """Check the site of ``config``; keep what ``request.changes`` is responsible for."""
+    changes = request.changes
+    assert changes is not None  # the caller picks this strategy for a change set only
+    select, ignore = request.select, request.ignore
+    if request.config_file is not None and changes.touches(request.config_file):
         # The configuration decides how every file is checked: report everything.
-        project = load_project(config, site_files(config), base)
+        project = load_project(config, site_files(config), request.base)
         found = run_checks(project, select, ignore)
-        return ChangedCheck(project, found, len(project.documents), narrow=False)
-    changed_site = _changed_site_files(config, changes)
-    narrow = _check_narrow(config, changes, changed_site, select, ignore, base)
+        return CheckRun(found, len(project.documents), [project], config.fail_on)
+    narrow = _narrow(config, changes, request)
     if narrow is not None:
         project, found, kinds = narrow
     else:
-        project = load_project(config, site_files(config), base)
+        project = load_project(config, site_files(config), request.base)
         kinds = changed_kinds(project, changes, config)
         found = run_checks(project, select, ignore)
     kept = relevant(found, project, changes, kinds)
     # Files checked: the changed ones, and the unchanged ones reported because of them.
     shown = changed_display_paths(project, changes) | {d.path for d in kept}
-    return ChangedCheck(project, kept, len(shown), narrow=narrow is not None)
+    return CheckRun(kept, len(shown), [project], config.fail_on, narrow=narrow is not None)
 
 
 def keep_changed(diagnostics: list[Diagnostic], project: Project,

@@ -1,63 +1,34 @@
-"""Checking a large handbook fast, with the findings of a plain check.
+"""The whole site in chunks, on several cores: the findings of a plain check of a large site,
+faster and in bounded memory.
 
-`opsbook check` on a whole site, or on a few files of it, uses these two strategies (see
-:func:`opsbook.workspace.check_paths`); the MkDocs plugin and small sites keep the plain path,
-:func:`opsbook.checks.run_checks` over every loaded file.
-
-**The whole site in chunks, on several cores** (:func:`check_site_in_chunks`). The site's files
-are cut into chunks of :data:`CHUNK_FILES` (in site order), dealt round-robin to worker
-processes. Checking a chunk needs a few files beyond its own: the severity matrix and contact
-sheets, the first runbook claiming each id and alert name the chunk uses (so a collision names
-the same first file as in a plain check, OB302/OB305), and — for chunks that call macros — one
-runbook per service (the services OB402 accepts). The workers first load their chunks and
-report those facts; the parent tells each worker which other files its chunks need; each chunk
-is then checked with the ordinary :func:`run_checks` on its files plus those, and only the
-chunk's own findings are kept. A chunk's documents are dropped once checked, so memory stays
-bounded, and the number of workers never changes the result. One difference from a single
-pass: shell blocks are parsed (``bash -n``) one batch per chunk, so a block whose unclosed quote
-a block in another chunk happens to close is reported, as it is when checked alone.
-
-**A few files of a large site** (:func:`check_few_files`): the given files plus only the files
-that can change their findings, found by scanning bytes instead of parsing: files whose
-frontmatter may declare a kind (the matrix and contact sheets) and files that mention an id or
-alert name of a given runbook (the other half of a collision). When a finding could depend on
-the runbooks left out (a service only a runbook names, OB402; no matrix at all), it returns
-None and the caller checks the whole site.
+The site's files are cut into chunks of :data:`CHUNK_FILES` (in site order), dealt round-robin
+to worker processes. Checking a chunk needs a few files beyond its own: the severity matrix and
+contact sheets, the first runbook claiming each id and alert name the chunk uses (so a
+collision names the same first file as in a plain check, OB302/OB305), and — for chunks that
+call macros — one runbook per service (the services OB402 accepts). The workers first load
+their chunks and report those facts; the parent tells each worker which other files its chunks
+need; each chunk is then checked with the ordinary :func:`run_checks` on its files plus those,
+and only the chunk's own findings are kept. A chunk's documents are dropped once checked, so
+memory stays bounded, and the number of workers never changes the result. One difference from
+a single pass: shell blocks are parsed (``bash -n``) one batch per chunk, so a block whose
+unclosed quote a block in another chunk happens to close is reported, as it is when checked
+alone.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import re
-import stat
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from opsbook.diagnostics import Diagnostic, sort_diagnostics
 from opsbook.load.codeowners import CodeOwners, find_codeowners
-from opsbook.load.document import (
-    Document,
-    display_path_for,
-    forget_resolved_folders,
-    load_document,
-    read_source,
-    resolve_folders,
-)
-from opsbook.load.frontmatter import split_frontmatter
-from opsbook.load.problems import LoadProblem
-from opsbook.load.text import MAX_FILE_BYTES, decode_source
-from opsbook.model.project import (
-    Project,
-    build_project,
-    document_order,
-    expand_paths,
-    site_files,
-)
-from opsbook.settings import OpsbookConfig, load_config
+from opsbook.load.document import display_path_for, forget_resolved_folders, load_document
+from opsbook.model.project import Project, build_project, document_order
+from opsbook.settings import OpsbookConfig
 
 CHUNK_FILES = 1000
 """Files per chunk: small enough to bound memory, large enough that the few extra files each
@@ -65,16 +36,6 @@ chunk loads (matrix, contacts, collision partners) cost about 1%."""
 
 CHUNKED_FROM = 2 * CHUNK_FILES
 """Sites with fewer files are checked in one pass: a worker process costs more than it saves."""
-
-FEW_FILES = 50
-"""At most this many files are checked without the rest of the site; more, and a whole-site
-check (which loads every file once) is about as fast."""
-
-NARROW_FROM = 200
-"""Sites with fewer files are loaded whole even to check one file: it takes milliseconds."""
-
-CONTEXT_KINDS = ("severity-matrix", "contacts")
-
 
 def jobs_wanted() -> int:
     """Worker processes: ``OPSBOOK_JOBS`` if set, else one per CPU this process may use."""
@@ -85,9 +46,6 @@ def jobs_wanted() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS, Windows
         return os.cpu_count() or 1
-
-
-# --- the whole site, in chunks ----------------------------------------------------------------
 
 
 Order = tuple[tuple[str, ...], str]  # see document_order
@@ -339,159 +297,3 @@ def check_site_in_chunks(
     if plan is None:
         return None
     return sort_diagnostics(shard.check(plan))
-
-
-# --- a few files ------------------------------------------------------------------------------
-
-_RUNBOOK_KIND_LINE = re.compile(r"""^kind:[ \t]*(?:runbook|'runbook'|"runbook")[ \t]*$""", re.M)
-
-
-def _scope_safe(rule_id: str) -> bool:
-    """Whether a finding in one file cannot depend on a runbook left out of the narrow scope:
-    collisions (their partners are in scope) and unused suppressions (about the file's own)."""
-    from opsbook.checks import RULES_BY_ID
-    from opsbook.checks.suppressions import UNUSED_SUPPRESSION
-
-    rule = RULES_BY_ID.get(rule_id)
-    return rule_id == UNUSED_SUPPRESSION.id or (rule is not None and rule.collision)
-
-
-
-def _peek(path: Path) -> bytes | None:
-    """The bytes :func:`read_source` would return, or None where it returns a problem (which
-    loads with no kind and no id): four system calls for the usual regular file."""
-    try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer (read_source stats first).
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            return None
-        data = os.read(handle, info.st_size + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
-    if len(data) == info.st_size:
-        return data
-    found = read_source(path)  # short read, or the file grew: let the careful reader decide
-    return None if isinstance(found, LoadProblem) else found
-
-
-def _may_be_context(data: bytes) -> bool:
-    """Whether a file may declare a kind other than runbook (a severity matrix, contacts):
-    its frontmatter mentions ``kind`` other than as a plain ``kind: runbook`` line, or holds
-    a backslash (a YAML escape could spell ``kind``)."""
-    if b"kind" not in data and b"\\" not in data:
-        return False
-    if data.startswith(b"---\n") and b"\r" not in data:
-        # The usual file: its frontmatter ends at the first `---` line, as the loader reads it
-        # (see split_frontmatter), so the bytes up to there are its YAML text.
-        end = data.find(b"\n---", 3)
-        if end != -1 and data[end + 4 : end + 5] == b"\n":
-            region = data[4 : end + 1]
-            if b"kind" not in region and b"\\" not in region:
-                return False
-    text = decode_source(data).text
-    if text is None:
-        return False
-    yaml_text, _body_start, _problem = split_frontmatter(text)
-    if yaml_text is None:
-        return False
-    if "\\" in yaml_text:
-        return True
-    return yaml_text.count("kind") != len(_RUNBOOK_KIND_LINE.findall(yaml_text))
-
-
-def check_few_files(
-    config: OpsbookConfig,
-    files: list[Path],
-    wanted: set[Path],
-    select: tuple[str, ...] = (),
-    ignore: tuple[str, ...] = (),
-    base: Path | None = None,
-) -> FastRun | None:
-    """Findings of a whole-site check (``files``, in site order) in the site files whose path
-    (folders resolved, see :func:`resolve_folders`) is in ``wanted``, loading only what they
-    depend on; None when that scope cannot be trusted or would not pay (the caller checks the
-    whole site)."""
-    from opsbook.checks import Input, rule_inputs, run_checks
-
-    forget_resolved_folders()
-    names = {path.name for path in wanted}  # resolve_folders keeps the name: test that first
-    targets = [
-        index for index, path in enumerate(files)
-        if path.name in names and resolve_folders(path) in wanted
-    ]
-    if len(targets) > FEW_FILES:
-        return None
-    fallback = config.root if config.site else None
-
-    def load(index: int) -> Document:
-        path = files[index]
-        return load_document(path, display_path_for(path, base, fallback), fallback)
-
-    loaded = {index: load(index) for index in targets}
-    own = build_project(config, list(loaded.values()))
-    terms: set[str] = set()
-    for runbook in own.runbooks:
-        terms.add(runbook.id.lower())
-        terms.update(alert.lower() for alert in runbook.alerts)
-    if any(not term.isascii() or any(char.isspace() for char in term) for term in terms):
-        return None  # bytes.lower() and the scan below are exact for ASCII words only
-    needles = [term.encode() for term in terms if term]
-    for index, path in enumerate(files):
-        if index in loaded:
-            continue
-        data = _peek(path)
-        if data is None:
-            continue  # unreadable: no kind, no id, nothing another file depends on
-        lowered = data.lower()
-        if any(needle in lowered for needle in needles) or _may_be_context(data):
-            loaded[index] = load(index)
-    project = build_project(config, [loaded[index] for index in sorted(loaded)])
-    if config.site:
-        project.codeowners = find_codeowners(config.root, base, fallback)
-    if config.site and project.runbooks and project.matrix is None:
-        return None  # OB206 goes to the site's first runbook, which only the whole site knows
-    shown = {loaded[index].display_path for index in targets}
-    project.wanted_paths = frozenset(shown)
-    found = [d for d in run_checks(project, select, ignore) if d.path in shown]
-    if any(Input.RUNBOOK in rule_inputs(d.rule) and not _scope_safe(d.rule) for d in found):
-        return None  # e.g. OB402: the service may be named by a runbook left out
-    return FastRun(found, len(shown))
-
-
-# --- the entry point --------------------------------------------------------------------------
-
-
-@dataclass
-class FastRun:
-    diagnostics: list[Diagnostic]
-    files_checked: int
-
-
-def check_site_fast(
-    config_file: Path,
-    inside: list[Path],
-    select: tuple[str, ...] = (),
-    ignore: tuple[str, ...] = (),
-    today: dt.date | None = None,
-) -> FastRun | None:
-    """`opsbook check` of the site configured by ``config_file``: the whole site (no
-    ``inside`` paths) in chunks, or the given site files without the rest; None when the
-    plain path is needed (small site, no matrix, a finding the narrow scope cannot vouch for).
-    """
-    config = load_config(config_file)
-    if today:
-        config = replace(config, today=today)
-    files = site_files(config)
-    if inside:
-        if len(files) < NARROW_FROM:
-            return None
-        wanted = {resolve_folders(file) for file in expand_paths(inside)}
-        return check_few_files(config, files, wanted, select, ignore)
-    found = check_site_in_chunks(config, files, select, ignore)
-    return None if found is None else FastRun(found, len(files))

@@ -1,0 +1,197 @@
+"""One entry point for every check of a handbook: :func:`check` takes a :class:`CheckRequest`
+and answers a :class:`CheckRun`.
+
+A site is checked by the first strategy that accepts the request, else by the plain path
+(:func:`run_checks` over every loaded file); each gives the plain path's findings:
+
+- a change set: :func:`opsbook.run.changes.check_changed` (narrow scope, else the whole site,
+  then only what the change is responsible for);
+- a large site: :func:`check_fast`, the whole site in chunks on every core
+  (:mod:`opsbook.run.chunks`), or a few files of it in the narrow scope
+  (:mod:`opsbook.run.scope`).
+
+Files outside the site are loose Markdown, checked with every rule that applies to free text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from opsbook.checks import run_checks
+from opsbook.diagnostics import Diagnostic
+from opsbook.load.document import resolve_folders
+from opsbook.model.project import Project, expand_paths, load_project, site_files
+from opsbook.run.changes import ChangeSet, check_changed, keep_changed
+from opsbook.run.chunks import check_site_in_chunks
+from opsbook.run.request import CheckRequest, CheckRun
+from opsbook.run.scope import indices_of, narrow_project, vouched_for
+from opsbook.settings import OpsbookConfig, find_config, load_config
+
+FEW_FILES = 50
+"""At most this many files are checked without the rest of the site; more, and a whole-site
+check (which loads every file once) is about as fast."""
+
+NARROW_FROM = 200
+"""Sites with fewer files are loaded whole even to check one file: it takes milliseconds."""
+
+Strategy = Callable[[OpsbookConfig, CheckRequest, "set[Path] | None"], "CheckRun | None"]
+"""A way to check a site: the configuration, the request, and the site files wanted (folders
+resolved; None: the whole site). None when it declines (the next way is tried)."""
+
+
+def site_config(config_file: Path, today: dt.date | None = None) -> OpsbookConfig:
+    config = load_config(config_file)
+    return replace(config, today=today) if today else config
+
+
+def load_site(config_file: Path, today: dt.date | None = None) -> Project:
+    return load_configured(site_config(config_file, today))
+
+
+def load_configured(config: OpsbookConfig, base: Path | None = None) -> Project:
+    """Every file of the site ``config`` describes, loaded (to render it, or to check it)."""
+    return load_project(config, site_files(config), base)
+
+
+def check_project(
+    project: Project, select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()
+) -> list[Diagnostic]:
+    """The findings of a project its caller has loaded anyway (the MkDocs plugin and the PDF
+    builder render what they load)."""
+    return run_checks(project, select, ignore)
+
+
+def resolve_config(config_path: Path | None) -> Path | None:
+    if config_path is not None:
+        return config_path
+    return find_config(Path.cwd())
+
+
+def check_fast(
+    config: OpsbookConfig, request: CheckRequest, wanted: set[Path] | None
+) -> CheckRun | None:
+    """A large site: the whole of it in chunks, or the wanted files without the rest."""
+    if request.changes is not None:
+        return None
+    files = site_files(config)
+    if wanted is None:
+        found = check_site_in_chunks(
+            config, files, request.select, request.ignore, request.base, request.jobs
+        )
+        return None if found is None else CheckRun(found, len(files), [], config.fail_on)
+    if len(files) < NARROW_FROM:
+        return None
+    return check_few_files(config, files, wanted, request)
+
+
+def check_few_files(
+    config: OpsbookConfig, files: list[Path], wanted: set[Path], request: CheckRequest
+) -> CheckRun | None:
+    """The findings of a whole-site check (``files``, in site order) in the ``wanted`` files,
+    from the narrow scope around them; None when that cannot be trusted or would not pay."""
+    targets = indices_of(files, wanted)
+    if len(targets) > FEW_FILES:
+        return None
+    project = narrow_project(config, files, targets, request.base)
+    if project is None:
+        return None
+    shown = frozenset(document.display_path for document in project.documents
+                      if resolve_folders(document.path) in wanted)
+    project.wanted_paths = shown
+    found = [d for d in run_checks(project, request.select, request.ignore) if d.path in shown]
+    if not vouched_for(found):
+        return None  # e.g. OB402: the service may be named by a runbook left out
+    return CheckRun(found, len(shown), [], config.fail_on, narrow=True)
+
+
+def check_changed_since(
+    config: OpsbookConfig, request: CheckRequest, wanted: set[Path] | None
+) -> CheckRun | None:
+    return None if request.changes is None else check_changed(config, request)
+
+
+STRATEGIES: tuple[Strategy, ...] = (check_changed_since, check_fast)
+
+
+def check_plain(
+    config: OpsbookConfig, request: CheckRequest, wanted: set[Path] | None
+) -> CheckRun:
+    project = load_project(config, site_files(config), request.base)
+    found = run_checks(project, request.select, request.ignore)
+    return CheckRun(found, len(project.documents), [project], config.fail_on)
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    try:
+        resolve_folders(path).relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def check_site(request: CheckRequest, config_file: Path, inside: list[Path]) -> CheckRun:
+    config = site_config(config_file, request.today)
+    # Folders resolved, file names not: a symlink loop given as a path (or met in the site)
+    # cannot make resolving raise, and a symlinked page is matched by its own name.
+    wanted = {resolve_folders(file) for file in expand_paths(inside)} if inside else None
+    for strategy in STRATEGIES:
+        run = strategy(config, request, wanted)
+        if run is not None:
+            break
+    else:
+        run = check_plain(config, request, wanted)
+    if wanted is not None and run.projects:
+        project = run.projects[0]
+        shown = {document.display_path for document in project.documents
+                 if resolve_folders(document.path) in wanted}
+        run.diagnostics = [d for d in run.diagnostics if d.path in shown]
+        run.files_checked = len(shown)
+    return run
+
+
+def check_loose(request: CheckRequest, paths: list[Path]) -> CheckRun:
+    files = expand_paths(paths)
+    loose = OpsbookConfig.for_loose_files(Path.cwd())
+    if request.today:
+        loose = replace(loose, today=request.today)
+    project = load_project(loose, files)
+    found = run_checks(project, request.select, request.ignore)
+    if request.changes is not None:
+        found = keep_changed(found, project, request.changes)
+    return CheckRun(found, len(files), [project])
+
+
+def check(request: CheckRequest) -> CheckRun:
+    """Check what ``request`` asks for (see :class:`CheckRequest`)."""
+    inside: list[Path] = []
+    outside: list[Path] = []
+    if request.config_file is not None:
+        root = request.config_file.parent
+        for path in request.paths:
+            (inside if _is_within(path, root) else outside).append(path)
+    else:
+        outside = list(request.paths)
+    result = CheckRun()
+    if request.config_file is not None and (inside or not request.paths):
+        site = check_site(request, request.config_file, inside)
+        result.add(site)
+        result.fail_on = site.fail_on
+    if outside:
+        result.add(check_loose(request, outside))
+    return result
+
+
+def check_paths(
+    paths: list[Path],
+    config_file: Path | None,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    today: dt.date | None = None,
+    changes: ChangeSet | None = None,
+) -> CheckRun:
+    """:func:`check` with the request spelled out as arguments."""
+    return check(CheckRequest(tuple(paths), config_file, select, ignore, today, changes))
+
