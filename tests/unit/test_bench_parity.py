@@ -6,6 +6,8 @@ relates files to each other, spread over chunks of 7 files."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from opsbook.checks import run_checks
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.document import display_path_for, resolve_folders
 from opsbook.model.project import load_project, site_files
-from opsbook.run import CheckRequest, chunks, scope
+from opsbook.run import CheckRequest, cache, check, chunks, scope
 from opsbook.run.checking import check_few_files
 from opsbook.settings import load_config
 from tests.support.repo import REPO_ROOT
@@ -163,6 +165,89 @@ def test_a_few_files_give_their_plain_findings(
         return
     assert run.files_checked == 1
     assert run.diagnostics == [d for d in expected if d.path == shown]
+
+
+
+# --- the check cache: a warm check gives the findings of a cold one ---------------------------
+
+
+def _plain(root: Path) -> list[Diagnostic]:
+    config = replace(load_config(root / "mkdocs.yml"), today=TODAY)
+    return run_checks(load_project(config, site_files(config)))
+
+
+def _warm_answer(root: Path, request: CheckRequest) -> list[Diagnostic] | None:
+    """What the cache alone answers (None: it sends the check to the whole site)."""
+    config = replace(load_config(root / "mkdocs.yml"), today=TODAY)
+    stored = cache.cache_file(config, request)
+    assert stored is not None
+    warm = cache.check_warm(stored, config, request, site_files(config), cache.now_ns())
+    return None if warm is None else warm.diagnostics
+
+
+@pytest.fixture
+def cached_site(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "handbook"
+    shutil.copytree(site, root, symlinks=True)
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    # Files written a moment ago are "racily clean": their stat alone is not trusted, and
+    # they are hashed. Back-date them, so these tests see the usual case (stat trusted).
+    for path in root.rglob("*.md"):
+        os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    return root
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_warm_check_gives_the_cold_findings_after_each_edit(cached_site: Path) -> None:
+    root = cached_site
+    request = CheckRequest(config_file=root / "mkdocs.yml", today=TODAY, cache=True)
+    assert check(request).diagnostics == _plain(root)  # cold: fills the cache
+    assert list((cached_site.parent / "cache").glob("check-*.json"))
+    assert _warm_answer(root, request) == _plain(root)  # nothing changed
+    runbooks = _generated(root)
+    edits = [
+        # a file-local finding appears, then a collision with an unchanged runbook's id
+        lambda: _edit(runbooks[30], "## Symptoms", "## Symptoms\n\n- Primary: [Name]"),
+        lambda: _edit(runbooks[31], f"id: {_frontmatter_value(runbooks[31], 'id')}",
+                      f"id: {_frontmatter_value(runbooks[5], 'id')}"),
+        # the first claimant of a duplicated id changes its id: the other is no longer second
+        lambda: _edit(runbooks[3], f"id: {_frontmatter_value(runbooks[3], 'id')}",
+                      "id: a-brand-new-id"),
+        lambda: runbooks[33].unlink(),
+        lambda: (root / "runbooks" / "payments" / "new-one.md").write_text(
+            runbooks[34].read_text(encoding="utf-8"), encoding="utf-8"),
+    ]
+    for edit in edits:
+        edit()
+        assert _warm_answer(root, request) == _plain(root)
+        assert check(request).diagnostics == _plain(root)
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_changed_matrix_or_contact_sheet_checks_the_whole_site(cached_site: Path) -> None:
+    root = cached_site
+    request = CheckRequest(config_file=root / "mkdocs.yml", today=TODAY, cache=True)
+    check(request)
+    _edit(root / "docs" / "contacts.md", "people:", "people:\n  - id: zed\n    name: Zed")
+    assert _warm_answer(root, request) is None
+    assert check(request).diagnostics == _plain(root)
+    assert _warm_answer(root, request) == _plain(root)  # and the cache is whole again
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_stale_or_foreign_cache_file_is_ignored(cached_site: Path) -> None:
+    root = cached_site
+    request = CheckRequest(config_file=root / "mkdocs.yml", today=TODAY, cache=True)
+    check(request)
+    (stored,) = (cached_site.parent / "cache").glob("check-*.json")
+    stored.write_text('{"format": 1, "files": "no"}', encoding="utf-8")
+    assert check(request).diagnostics == _plain(root)
+    stored.write_bytes(b"\x80not json")
+    assert check(request).diagnostics == _plain(root)
+    # Another date is another cache: a review deadline may have passed.
+    later = replace(request, today=TODAY + dt.timedelta(days=400))
+    config = replace(load_config(root / "mkdocs.yml"), today=later.today)
+    assert cache.cache_file(config, later) != stored
 
 
 # --- mkdocs.yml and plugin options read without importing MkDocs (settings.options) ------------

@@ -47,6 +47,9 @@ def register(subcommands: Subcommands) -> None:
     check.add_argument("--changed-since", metavar="REF",
                        help="only findings in files changed since the git revision REF, and "
                        "findings elsewhere that those changes cause")
+    check.add_argument("--no-cache", action="store_true",
+                       help="neither use nor refresh the check cache in .cache/opsbook/ "
+                       "(same findings, slower on a large handbook)")
     check.set_defaults(handler=run)
 
 
@@ -84,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
 
     check = partial(check_paths, list(args.paths), select=tuple(args.select),
-                    ignore=tuple(args.ignore), today=args.today, changes=changes)
+                    ignore=tuple(args.ignore), today=args.today, changes=changes,
+                    cache=not args.no_cache)
     try:
         result = check(site_config)
     except NotAnOpsbookSite:

@@ -24,8 +24,9 @@ from opsbook.checks import run_checks
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.document import resolve_folders
 from opsbook.model.project import Project, expand_paths, load_project, site_files
+from opsbook.run.cache import cache_file, check_warm, now_ns, record
 from opsbook.run.changes import ChangeSet, check_changed, keep_changed
-from opsbook.run.chunks import check_site_in_chunks
+from opsbook.run.chunks import check_in_chunks
 from opsbook.run.request import CheckRequest, CheckRun
 from opsbook.run.scope import indices_of, narrow_project, vouched_for
 from opsbook.settings import OpsbookConfig, find_config, load_config
@@ -78,13 +79,33 @@ def check_fast(
         return None
     files = site_files(config)
     if wanted is None:
-        found = check_site_in_chunks(
-            config, files, request.select, request.ignore, request.base, request.jobs
-        )
-        return None if found is None else CheckRun(found, len(files), [], config.fail_on)
+        return check_whole(config, request, files)
     if len(files) < NARROW_FROM:
         return None
     return check_few_files(config, files, wanted, request)
+
+
+def check_whole(
+    config: OpsbookConfig, request: CheckRequest, files: list[Path]
+) -> CheckRun | None:
+    """The whole site: from the cache and what changed since, else in chunks (which leaves a
+    cache for the next run)."""
+    started = now_ns()
+    stored = cache_file(config, request) if request.cache else None
+    if stored is not None:
+        warm = check_warm(stored, config, request, files, started)
+        if warm is not None:
+            return warm
+    chunked = check_in_chunks(
+        config, files, request.select, request.ignore, request.base, request.jobs
+    )
+    if chunked is None:
+        return None
+    if stored is not None:
+        facts = {index: fact for index, (_shown, fact) in chunked.files.items()}
+        shown = {index: path for index, (path, _fact) in chunked.files.items()}
+        record(stored, config, files, facts, shown, chunked.diagnostics, started)
+    return CheckRun(chunked.diagnostics, len(files), [], config.fail_on)
 
 
 def check_few_files(
@@ -191,7 +212,9 @@ def check_paths(
     ignore: tuple[str, ...] = (),
     today: dt.date | None = None,
     changes: ChangeSet | None = None,
+    cache: bool = False,
 ) -> CheckRun:
     """:func:`check` with the request spelled out as arguments."""
-    return check(CheckRequest(tuple(paths), config_file, select, ignore, today, changes))
+    return check(CheckRequest(tuple(paths), config_file, select, ignore, today, changes,
+                              cache=cache))
 

@@ -26,8 +26,9 @@ from typing import Any
 
 from opsbook.diagnostics import Diagnostic, sort_diagnostics
 from opsbook.load.codeowners import CodeOwners, find_codeowners
-from opsbook.load.document import display_path_for, forget_resolved_folders, load_document
-from opsbook.model.project import Project, build_project, document_order
+from opsbook.load.document import display_path_for, forget_resolved_folders
+from opsbook.model.project import Project, document_order
+from opsbook.run.cache import FileFacts, load_with_facts
 from opsbook.settings import OpsbookConfig
 
 CHUNK_FILES = 1000
@@ -67,6 +68,7 @@ class ShardFacts:
     context: list[tuple[int, str]] = field(default_factory=list)  # (index, kind)
     runbooks: list[RunbookFacts] = field(default_factory=list)
     macro_chunks: set[int] = field(default_factory=set)  # chunks whose files call macros
+    files: dict[int, tuple[str, FileFacts]] = field(default_factory=dict)  # for the cache
 
 
 def merge_projects(config: OpsbookConfig, parts: Iterable[Project]) -> Project:
@@ -98,6 +100,7 @@ class Shard:
         self.base = base
         self.fallback = config.root if config.site else None
         self.parts: dict[int, Project] = {}  # file index -> one-file project
+        self.file_facts: dict[int, tuple[str, FileFacts]] = {}
         self._codeowners: CodeOwners | None = None
         self._codeowners_found = False
 
@@ -108,10 +111,10 @@ class Shard:
         part = self.parts.get(index)
         if part is None:
             path = self.files[index]
-            document = load_document(
-                path, display_path_for(path, self.base, self.fallback), self.fallback
-            )
-            part = self.parts[index] = build_project(self.config, [document])
+            shown = display_path_for(path, self.base, self.fallback)
+            _document, part, facts = load_with_facts(self.config, path, shown)
+            self.parts[index] = part
+            self.file_facts.setdefault(index, (shown, facts))
         return part
 
     def facts(self) -> ShardFacts:
@@ -132,6 +135,7 @@ class Shard:
                     ))
                 if document.text is not None and "{{" in document.text:
                     facts.macro_chunks.add(chunk)
+                facts.files[index] = self.file_facts[index]
         return facts
 
     @property
@@ -232,7 +236,7 @@ def _receive(connection: Any) -> Any:
 
 
 def _check_in_processes(shards: list[Shard], chunk_count: int, site: bool) -> (
-    list[Diagnostic] | None
+    tuple[list[Diagnostic], list[ShardFacts]] | None
 ):
     import multiprocessing
 
@@ -254,7 +258,7 @@ def _check_in_processes(shards: list[Shard], chunk_count: int, site: bool) -> (
         found: list[Diagnostic] = []
         for _process, connection in workers:
             found.extend(_receive(connection))
-        return found
+        return found, facts
     finally:
         for process, connection in workers:
             connection.close()
@@ -263,14 +267,30 @@ def _check_in_processes(shards: list[Shard], chunk_count: int, site: bool) -> (
                 process.kill()
 
 
-def check_site_in_chunks(
+@dataclass
+class Chunked:
+    """A whole-site check in chunks: its findings, and every file's display path and cache
+    facts by index."""
+
+    diagnostics: list[Diagnostic]
+    files: dict[int, tuple[str, FileFacts]]
+
+
+def _gathered(found: list[Diagnostic], facts: list[ShardFacts]) -> Chunked:
+    files: dict[int, tuple[str, FileFacts]] = {}
+    for shard in facts:
+        files.update(shard.files)
+    return Chunked(sort_diagnostics(found), files)
+
+
+def check_in_chunks(
     config: OpsbookConfig,
     files: list[Path],
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
     base: Path | None = None,
     jobs: int | None = None,
-) -> list[Diagnostic] | None:
+) -> Chunked | None:
     """The findings of ``run_checks`` on the site made of ``files`` (in site order), checked in
     chunks on ``jobs`` processes; None when the site is too small to gain from it, or has no
     severity matrix (the caller then checks it in one pass)."""
@@ -287,13 +307,27 @@ def check_site_in_chunks(
             for worker in range(jobs)
         ]
         try:
-            found = _check_in_processes(shards, chunk_count, config.site)
+            answer = _check_in_processes(shards, chunk_count, config.site)
         except _WorkerFailed:
-            found = None  # e.g. out of memory: the single-process path below decides
+            pass  # e.g. out of memory: the single-process path below decides
         else:
-            return None if found is None else sort_diagnostics(found)
+            return None if answer is None else _gathered(*answer)
     shard = Shard(config, files, list(range(chunk_count)), select, ignore, base)
-    plan = plan_extras([shard.facts()], chunk_count, config.site)
+    shard_facts = shard.facts()
+    plan = plan_extras([shard_facts], chunk_count, config.site)
     if plan is None:
         return None
-    return sort_diagnostics(shard.check(plan))
+    return _gathered(shard.check(plan), [shard_facts])
+
+
+def check_site_in_chunks(
+    config: OpsbookConfig,
+    files: list[Path],
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    base: Path | None = None,
+    jobs: int | None = None,
+) -> list[Diagnostic] | None:
+    """:func:`check_in_chunks`, the findings only."""
+    chunked = check_in_chunks(config, files, select, ignore, base, jobs)
+    return None if chunked is None else chunked.diagnostics

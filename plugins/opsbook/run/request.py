@@ -33,6 +33,7 @@ class CheckRequest:
     changes: ChangeSet | None = None
     jobs: int | None = None  # worker processes for a large site (None: one per core)
     base: Path | None = None  # paths are shown relative to this (None: the working directory)
+    cache: bool = False  # use and refresh the check cache (see opsbook.run.cache)
 
 
 @dataclass
