@@ -56,6 +56,9 @@ class Project:
     # Paths (as shown) whose findings the caller keeps, when it keeps only some (see
     # opsbook.run.scope); checks may skip work whose findings can only land elsewhere.
     wanted_paths: frozenset[str] | None = None
+    # Each document's effective kind, by id(document), as build_project found it: several
+    # checks ask again, and the answer costs path arithmetic for every file under runbooks/.
+    kinds: dict[int, str | None] = field(default_factory=dict)
 
     def wants(self, display_path: str) -> bool:
         return self.wanted_paths is None or display_path in self.wanted_paths
@@ -75,6 +78,9 @@ class Project:
         return None
 
     def document_kind(self, document: Document) -> str | None:
+        key = id(document)
+        if key in self.kinds:
+            return self.kinds[key]
         return effective_kind(document, self.config)
 
 
@@ -165,7 +171,7 @@ def build_project(config: OpsbookConfig, documents: list[Document]) -> Project:
     documents = sorted(documents, key=document_order)
     project = Project(config, documents)
     for document in documents:
-        kind = effective_kind(document, config)
+        kind = project.kinds[id(document)] = effective_kind(document, config)
         if kind is None:
             continue
         if document.data is None:

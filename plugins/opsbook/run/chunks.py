@@ -82,6 +82,7 @@ def merge_projects(config: OpsbookConfig, parts: Iterable[Project]) -> Project:
         merged.runbooks.extend(part.runbooks)
         merged.schema_problems.extend(part.schema_problems)
         merged.unknown_kinds.extend(part.unknown_kinds)
+        merged.kinds.update(part.kinds)
     return merged
 
 
