@@ -250,6 +250,31 @@ def test_a_stale_or_foreign_cache_file_is_ignored(cached_site: Path) -> None:
     assert cache.cache_file(config, later) != stored
 
 
+
+@pytest.mark.usefixtures("small_chunks")
+def test_the_cli_keeps_its_cache_beside_the_handbook_unless_told_not_to(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from opsbook.cli import main
+
+    root = tmp_path / "handbook"
+    shutil.copytree(site, root, symlinks=True)
+    monkeypatch.delenv(cache.CACHE_DIR_ENV, raising=False)
+    monkeypatch.chdir(root)
+    argv = ["check", "--format", "json", "--today", TODAY.isoformat()]
+    assert main([*argv, "--no-cache"]) == 1
+    cold = capsys.readouterr().out
+    assert not (root / ".cache").exists()
+    assert main(argv) == 1
+    assert capsys.readouterr().out == cold
+    stored = root / ".cache" / "opsbook"
+    assert list(stored.glob("check-*.json"))
+    assert (stored / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    assert main(argv) == 1  # warm
+    assert capsys.readouterr().out == cold
+
+
 # --- mkdocs.yml and plugin options read without importing MkDocs (settings.options) ------------
 
 OPTION_CASES: list[dict[str, object]] = [

@@ -8,7 +8,8 @@ nothing but speed.
 
 What: one JSON file per configuration, named by a digest of everything a finding can depend
 on besides the files themselves — opsbook's version and the stat of its own source files, the
-settings (with the date), the selected and ignored rules, and the directory paths are shown
+versions of Python and of the libraries whose data decides findings, the settings (with the
+date), the selected and ignored rules, and the directory paths are shown
 relative to. For every site file it holds the file's stat, a BLAKE2 hash of its bytes, the
 facts other files' checks read from it (its kind; the ids, alert names and service of its
 runbook; whether it calls macros) and its findings. JSON, never pickle: the cache lives in the
@@ -39,6 +40,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -130,11 +132,26 @@ def load_with_facts(
 # --- where, and under which key ---------------------------------------------------------------
 
 
+# Libraries whose data decides findings (phone number metadata, YAML parsing).
+_DEPENDENCIES = ("phonenumbers", "yaml")
+
+
 def _code_stamp() -> str:
-    """opsbook's version and the stat of its source files: a changed check (an upgrade, or an
+    """opsbook's version, the stat of its source files, Python's version and the stat of the
+    deciding libraries' entry files (found, not imported): a changed check (an upgrade, or an
     edit in a development checkout) must not reuse findings of the old one."""
+    from importlib.util import find_spec
+
     package = Path(__file__).resolve().parent.parent
-    stamp = hashlib.blake2b(__version__.encode(), digest_size=16)
+    stamp = hashlib.blake2b(f"{__version__}\0{sys.version}".encode(), digest_size=16)
+    for name in _DEPENDENCIES:
+        spec = find_spec(name)
+        origin = spec.origin if spec is not None else None
+        try:
+            info = os.stat(origin) if origin else None
+        except OSError:
+            info = None
+        stamp.update(f"\0{name}={origin}:{info and (info.st_size, info.st_mtime_ns)}".encode())
     for path in sorted(package.rglob("*.py")):
         info = path.stat()
         stamp.update(f"{path.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}".encode())
