@@ -3,7 +3,8 @@
     python -m bench [--only check,warm,scale,single,site,reload,pdf] [--rounds 3] [--keep]
                     [--work DIR]
 
-Environment: ``BENCH_50K=0`` skips the 50,000-runbook scaling run, ``BENCH_RUNBOOKS`` (10000),
+Environment: ``BENCH_50K=0`` skips the 50,000-runbook scaling run, ``BENCH_MARKDOWNLINT=0``
+the markdownlint-cli2 comparison, ``BENCH_RUNBOOKS`` (10000),
 ``BENCH_SITE_RUNBOOKS`` (1000) and ``BENCH_PDF_RUNBOOKS`` (200) change the corpus sizes.
 
 Corpora are generated into a scratch directory (removed afterwards unless ``--keep``); results
@@ -171,7 +172,7 @@ def _floor_argv() -> list[str]:
 
 def bench_check(bench: Bench, count: int) -> None:
     root = bench.corpus(count)
-    linter = markdownlint()
+    linter = markdownlint() if os.environ.get("BENCH_MARKDOWNLINT", "1") != "0" else None
     check = Series("opsbook check", _cold(_check_argv(bench)), root)
     floor = Series("floor: read + compose frontmatter", _floor_argv(), root)
     series = [check, floor]
