@@ -13,14 +13,44 @@ from opsbook.checks.rule import Rule
 EXAMPLE_TODAY = "2026-11-15"
 """The day the examples are checked on (review dates in them are relative to it)."""
 
-EXAMPLE_HANDBOOK: dict[str, str] = {
-    "mkdocs.yml": """\
-site_name: Example handbook
-plugins:
-  - opsbook
-""",
-    "docs/index.md": "# Example handbook\n",
-    "docs/severity.md": """\
+RUNBOOK_PATH = "runbooks/payments/payments-down.md"
+
+EXAMPLE_RUNBOOK = """\
+---
+id: payments-down
+title: Payments are failing
+service: payments
+owner: payments
+severity: SEV1
+alerts: [PaymentsDown]
+last_reviewed: 2026-11-01
+---
+
+## Symptoms
+Checkout returns errors.
+
+## Diagnosis
+Read the provider's status page.
+
+## Mitigation
+Switch to the backup provider.
+
+## Verification
+A test payment succeeds.
+
+## Escalation
+Page the Payments ladder.
+"""
+"""The example handbook's one runbook; runbook rules show it with one thing changed."""
+
+SECOND_RUNBOOK = (
+    EXAMPLE_RUNBOOK.replace("payments-down", "payments-slow")
+    .replace("[PaymentsDown]", "[PaymentsSlow]")
+    .replace("title: Payments are failing", "title: Payments are slow")
+)
+"""A second runbook beside it (the rules that compare runbooks with each other)."""
+
+EXAMPLE_MATRIX = """\
 ---
 kind: severity-matrix
 levels:
@@ -40,7 +70,17 @@ levels:
     resolve: 1d
 ---
 # Severity levels
+"""
+"""The example handbook's severity matrix; matrix rules show it with one thing changed."""
+
+EXAMPLE_HANDBOOK: dict[str, str] = {
+    "mkdocs.yml": """\
+site_name: Example handbook
+plugins:
+  - opsbook
 """,
+    "docs/index.md": "# Example handbook\n",
+    "docs/severity.md": EXAMPLE_MATRIX,
     "docs/contacts.md": """\
 ---
 kind: contacts
@@ -62,32 +102,7 @@ teams:
 ---
 # Contacts
 """,
-    "runbooks/payments/payments-down.md": """\
----
-id: payments-down
-title: Payments are failing
-service: payments
-owner: payments
-severity: SEV1
-alerts: [PaymentsDown]
-last_reviewed: 2026-11-01
----
-
-## Symptoms
-Checkout returns errors.
-
-## Diagnosis
-Look at the payment provider's status page.
-
-## Mitigation
-Switch to the backup provider.
-
-## Verification
-Test payments succeed.
-
-## Escalation
-Page the Payments ladder.
-""",
+    RUNBOOK_PATH: EXAMPLE_RUNBOOK,
 }
 
 

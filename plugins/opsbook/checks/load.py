@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from opsbook.checks.examples import EXAMPLE_RUNBOOK
 from opsbook.checks.rule import Family, Rule
 from opsbook.checks.text import BOM, LINE_ENDINGS
 from opsbook.diagnostics import Diagnostic, Level, Position
@@ -43,58 +44,8 @@ INVALID_YAML = Rule(
     "Frontmatter is not valid YAML (or uses tags, which are not allowed).",
     "MkDocs would drop the metadata silently or fail with an error that does not name the "
     "line; opsbook points at the YAML error.",
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
+    EXAMPLE_RUNBOOK.replace("alerts: [PaymentsDown]", "alerts: [PaymentsDown"),
+    EXAMPLE_RUNBOOK,
     "fix the YAML syntax at the reported line",
     example_path='runbooks/payments/payments-down.md',
 )
@@ -110,32 +61,7 @@ BAD_FRONTMATTER = Rule(
         '\n'
         '# Payments are failing\n'
     ),
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
+    EXAMPLE_RUNBOOK,
     "write `key: value` lines between two `---` lines",
     example_path='runbooks/payments/payments-down.md',
 )
@@ -163,60 +89,8 @@ UNKNOWN_FIELD = Rule(
     "Frontmatter has a key the kind does not define.",
     "Typos must not pass silently: `severty: SEV1` would leave the runbook without a "
     "severity and nobody would notice.",
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        'review_evry: 90d\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        'review_every: 90d\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
+    EXAMPLE_RUNBOOK.replace("---\n\n", "review_evry: 90d\n---\n\n"),
+    EXAMPLE_RUNBOOK.replace("---\n\n", "review_every: 90d\n---\n\n"),
     "remove the key or fix its spelling",
     example_path='runbooks/payments/payments-down.md',
 )
@@ -278,63 +152,16 @@ TOO_LARGE = Rule(
     "A file, or its expanded frontmatter, is too large to check.",
     "A 50 MB page or a YAML alias bomb would stall every check and build; it is refused "
     "with a message instead.",
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        'a: &a [x, x, x, x, x, x, x, x, x, x]\n'
-        'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n'
-        'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n'
-        'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n'
-        'e: [*d, *d, *d]\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
+    EXAMPLE_RUNBOOK.replace(
+        "---\n\n",
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+        "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+        "e: [*d, *d, *d]\n"
+        "---\n\n",
     ),
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
+    EXAMPLE_RUNBOOK,
     "split the file, or write values out instead of using aliases",
     example_path='runbooks/payments/payments-down.md',
 )

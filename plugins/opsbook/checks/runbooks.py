@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from opsbook.checks.examples import EXAMPLE_RUNBOOK, SECOND_RUNBOOK
 from opsbook.checks.rule import Family, Input, Rule
 from opsbook.diagnostics import Diagnostic, Level, Position
 from opsbook.load.markdown import Heading
@@ -16,55 +17,8 @@ MISSING_SECTION = Rule(
     "A runbook lacks one of the required sections.",
     "Mid-incident, people jump straight to Mitigation or Escalation; a runbook without them "
     "leaves the reader guessing at the worst time.",
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
+    EXAMPLE_RUNBOOK.replace("## Diagnosis\nRead the provider's status page.\n\n", ""),
+    EXAMPLE_RUNBOOK,
     "add the section as a heading (## Name)",
     example_path='runbooks/payments/payments-down.md',
 )
@@ -73,58 +27,8 @@ DUPLICATE_RUNBOOK = Rule(
     "Two runbooks share an id.",
     "The id is the runbook's URL and its `opsbook lookup` key: two of them make one "
     "unreachable.",
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are slow\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsSlow]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
-    (
-        '---\n'
-        'id: payments-slow\n'
-        'title: Payments are slow\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsSlow]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
+    SECOND_RUNBOOK.replace("id: payments-slow", "id: payments-down"),
+    SECOND_RUNBOOK,
     "give each runbook a unique id",
     reads=frozenset({Input.RUNBOOK}),
     collision=True,
@@ -135,58 +39,8 @@ UNKNOWN_OWNER = Rule(
     "A runbook's owner is not a team in the contacts file.",
     "The runbook page shows the owner's escalation ladder; an unknown owner means no one "
     "to call.",
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: paymnets\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
+    EXAMPLE_RUNBOOK.replace("owner: payments", "owner: paymnets"),
+    EXAMPLE_RUNBOOK,
     "use a team id from the contacts file",
     reads=frozenset({Input.CONTACTS}),
     example_path='runbooks/payments/payments-down.md',
@@ -196,58 +50,8 @@ REVIEW_OVERDUE = Rule(
     "A runbook has not been reviewed within its review interval.",
     "Runbooks rot with the systems they describe; a stale one is followed confidently into "
     "the wrong commands.",
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-01-05\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
+    EXAMPLE_RUNBOOK.replace("last_reviewed: 2026-11-01", "last_reviewed: 2026-01-05"),
+    EXAMPLE_RUNBOOK,
     "review the runbook and update `last_reviewed`",
     example_path='runbooks/payments/payments-down.md',
 )
@@ -256,58 +60,8 @@ DUPLICATE_ALERT = Rule(
     "Two runbooks claim the same alert.",
     "An alert's `runbook_url` can point at one page only; with two claims, `opsbook lookup` "
     "and the alert index cannot say which one to open.",
-    (
-        '---\n'
-        'id: payments-slow\n'
-        'title: Payments are slow\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
-    (
-        '---\n'
-        'id: payments-slow\n'
-        'title: Payments are slow\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsSlow]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
+    SECOND_RUNBOOK.replace("[PaymentsSlow]", "[PaymentsDown]"),
+    SECOND_RUNBOOK,
     "keep the alert in the one runbook that answers it",
     reads=frozenset({Input.RUNBOOK}),
     collision=True,

@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from opsbook.checks.escalation_text import EscalationStatement, escalation_statements
+from opsbook.checks.examples import EXAMPLE_MATRIX, EXAMPLE_RUNBOOK
 from opsbook.checks.placeholders import may_mark_template, template_lines
 from opsbook.checks.rule import Family, Input, Rule
 from opsbook.checks.severity_text import (
@@ -31,58 +32,8 @@ UNKNOWN_SEVERITY = Rule(
     "A runbook names a severity the matrix does not define.",
     "A runbook marked `SEV0` or `Sev-1` in a handbook whose matrix says SEV1..SEV4 cannot be "
     "matched to response times, and the index by severity drops it.",
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV0\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
-    (
-        '---\n'
-        'id: payments-down\n'
-        'title: Payments are failing\n'
-        'service: payments\n'
-        'owner: payments\n'
-        'severity: SEV1\n'
-        'alerts: [PaymentsDown]\n'
-        'last_reviewed: 2026-11-01\n'
-        '---\n'
-        '\n'
-        '## Symptoms\n'
-        'Checkout returns errors.\n'
-        '\n'
-        '## Diagnosis\n'
-        "Read the provider's status page.\n"
-        '\n'
-        '## Mitigation\n'
-        'Switch to the backup provider.\n'
-        '\n'
-        '## Verification\n'
-        'A test payment succeeds.\n'
-        '\n'
-        '## Escalation\n'
-        'Page the Payments ladder.\n'
-    ),
+    EXAMPLE_RUNBOOK.replace("severity: SEV1", "severity: SEV0"),
+    EXAMPLE_RUNBOOK,
     "use a level id or alias from the severity matrix",
     reads=frozenset({Input.MATRIX}),
     example_path='runbooks/payments/payments-down.md',
@@ -91,48 +42,8 @@ DUPLICATE_LEVEL = Rule(
     "OB202", "duplicate-severity-name", Level.ERROR,
     "Two severity levels share an id or alias.",
     "If `P1` names both SEV1 and SEV2, a page saying P1 is ambiguous by a whole level.",
-    (
-        '---\n'
-        'kind: severity-matrix\n'
-        'levels:\n'
-        '  - id: SEV1\n'
-        '    aliases: [P1]\n'
-        '    summary: Customers cannot pay\n'
-        '    acknowledge: 10m\n'
-        '    respond: 20m\n'
-        '    update_every: 45m\n'
-        '    resolve: 6h\n'
-        '  - id: SEV2\n'
-        '    aliases: [P1]\n'
-        '    summary: Payments are slow\n'
-        '    acknowledge: 30m\n'
-        '    respond: 1h\n'
-        '    update_every: 2h\n'
-        '    resolve: 1d\n'
-        '---\n'
-        '# Severity levels\n'
-    ),
-    (
-        '---\n'
-        'kind: severity-matrix\n'
-        'levels:\n'
-        '  - id: SEV1\n'
-        '    aliases: [P1]\n'
-        '    summary: Customers cannot pay\n'
-        '    acknowledge: 10m\n'
-        '    respond: 20m\n'
-        '    update_every: 45m\n'
-        '    resolve: 6h\n'
-        '  - id: SEV2\n'
-        '    aliases: [P2]\n'
-        '    summary: Payments are slow\n'
-        '    acknowledge: 30m\n'
-        '    respond: 1h\n'
-        '    update_every: 2h\n'
-        '    resolve: 1d\n'
-        '---\n'
-        '# Severity levels\n'
-    ),
+    EXAMPLE_MATRIX.replace("aliases: [P2]", "aliases: [P1]"),
+    EXAMPLE_MATRIX,
     "give every level a distinct id and distinct aliases",
     example_path='docs/severity.md',
 )
@@ -141,48 +52,8 @@ NOT_MONOTONIC = Rule(
     "A less severe level has a faster time than a more severe one.",
     "Levels are listed most severe first; SEV3 acknowledged faster than SEV2 is almost "
     "always a typo in one of the two rows.",
-    (
-        '---\n'
-        'kind: severity-matrix\n'
-        'levels:\n'
-        '  - id: SEV1\n'
-        '    aliases: [P1]\n'
-        '    summary: Customers cannot pay\n'
-        '    acknowledge: 10m\n'
-        '    respond: 20m\n'
-        '    update_every: 45m\n'
-        '    resolve: 6h\n'
-        '  - id: SEV2\n'
-        '    aliases: [P2]\n'
-        '    summary: Payments are slow\n'
-        '    acknowledge: 1m\n'
-        '    respond: 1h\n'
-        '    update_every: 2h\n'
-        '    resolve: 1d\n'
-        '---\n'
-        '# Severity levels\n'
-    ),
-    (
-        '---\n'
-        'kind: severity-matrix\n'
-        'levels:\n'
-        '  - id: SEV1\n'
-        '    aliases: [P1]\n'
-        '    summary: Customers cannot pay\n'
-        '    acknowledge: 10m\n'
-        '    respond: 20m\n'
-        '    update_every: 45m\n'
-        '    resolve: 6h\n'
-        '  - id: SEV2\n'
-        '    aliases: [P2]\n'
-        '    summary: Payments are slow\n'
-        '    acknowledge: 30m\n'
-        '    respond: 1h\n'
-        '    update_every: 2h\n'
-        '    resolve: 1d\n'
-        '---\n'
-        '# Severity levels\n'
-    ),
+    EXAMPLE_MATRIX.replace("acknowledge: 30m", "acknowledge: 1m"),
+    EXAMPLE_MATRIX,
     "make each level's times at least as long as the level above",
     example_path='docs/severity.md',
 )
@@ -255,27 +126,7 @@ MATRIX_COUNT = Rule(
     "OB206", "severity-matrix-count", Level.ERROR,
     "The handbook has no severity matrix, or more than one.",
     "Runbooks name severities; exactly one matrix must say what they mean.",
-    (
-        '---\n'
-        'kind: severity-matrix\n'
-        'levels:\n'
-        '  - id: SEV1\n'
-        '    aliases: [P1]\n'
-        '    summary: Customers cannot pay\n'
-        '    acknowledge: 10m\n'
-        '    respond: 20m\n'
-        '    update_every: 45m\n'
-        '    resolve: 6h\n'
-        '  - id: SEV2\n'
-        '    aliases: [P2]\n'
-        '    summary: Payments are slow\n'
-        '    acknowledge: 30m\n'
-        '    respond: 1h\n'
-        '    update_every: 2h\n'
-        '    resolve: 1d\n'
-        '---\n'
-        '# Severity levels\n'
-    ),
+    EXAMPLE_MATRIX,
     (
         '# Severity levels (old)\n'
         '\n'
