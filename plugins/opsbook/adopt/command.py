@@ -6,25 +6,16 @@ on disk has changed."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from opsbook.adopt.plan import PlannedFile, Refused, conflicts, describe, normalise, write_plan
-from opsbook.settings import ConfigError
+from opsbook.settings import ConfigError, today_from_environment
 
 
 def resolve_today(explicit: dt.date | None) -> dt.date:
     """--today, else OPSBOOK_TODAY, else the calendar: the date written as `last_reviewed`."""
-    if explicit is not None:
-        return explicit
-    value = os.environ.get("OPSBOOK_TODAY", "").strip()
-    if value:
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise ConfigError(f"OPSBOOK_TODAY={value!r} is not a date (YYYY-MM-DD)") from None
-    return dt.date.today()
+    return explicit if explicit is not None else today_from_environment()
 
 
 def _finish(root: Path, plan: list[PlannedFile], dry_run: bool) -> str:
