@@ -22,14 +22,14 @@ def _owner(project: Project, status: ReviewStatus) -> dict[str, str]:
     return {"id": team.id, "name": team.name, "contact": team.channel or team.email or ""}
 
 
-def _row(project: Project, status: ReviewStatus) -> dict[str, object]:
+def _row(project: Project, status: ReviewStatus, owner: dict[str, str]) -> dict[str, object]:
     runbook = status.runbook
     return {
         "runbook": runbook.id,
         "title": runbook.title,
         "path": runbook.origin.display_path,
         "url": runbook_url(project.config, runbook) if project.config.site else "",
-        "owner": _owner(project, status),
+        "owner": owner,
         "last_reviewed": status.last_reviewed.isoformat() if status.last_reviewed else None,
         "due": status.next_review.isoformat() if status.next_review else None,
         "days_overdue": status.days_overdue,
@@ -42,8 +42,8 @@ def format_reviews_text(project: Project, overdue: list[ReviewStatus]) -> str:
         return f"opsbook: no runbook is overdue for review on {today}\n"
     lines = []
     for status in overdue:
-        row = _row(project, status)
         owner = _owner(project, status)
+        row = _row(project, status, owner)
         lines.append(
             f"{row['path']}: {row['runbook']} due {row['due']}, {status.days_overdue} days "
             f"overdue; owner {owner['name']}" + (f" ({owner['contact']})" if owner["contact"]
@@ -57,7 +57,7 @@ def format_reviews_text(project: Project, overdue: list[ReviewStatus]) -> str:
 def format_reviews_json(project: Project, overdue: list[ReviewStatus]) -> str:
     data = {
         "today": project.config.today.isoformat(),
-        "overdue": [_row(project, status) for status in overdue],
+        "overdue": [_row(project, status, _owner(project, status)) for status in overdue],
     }
     return json.dumps(data, indent=2) + "\n"
 
@@ -79,8 +79,8 @@ def format_reviews_markdown(project: Project, overdue: list[ReviewStatus]) -> st
         "|---|---|---|---|",
     ]
     for status in overdue:
-        row = _row(project, status)
         owner = _owner(project, status)
+        row = _row(project, status, owner)
         title = _cell(str(row["title"]))
         link = f"[{title}]({row['url']})" if row["url"] and project.config.site_url else title
         who = _cell(owner["name"]) + (f" ({_cell(owner['contact'])})" if owner["contact"] else "")
