@@ -16,7 +16,6 @@ from opsbook.pdf.printing import pdf_file_name, runbook_pdf_path
 from opsbook.pdf.progress import ProgressDisplay
 from opsbook.pdf.revision import Revision
 from opsbook.pdf.rewrite import LinkTargets, page_anchor, rewrite_page, site_path
-from opsbook.pdf.site import relative_href
 
 
 # -- rewriting a rendered page --------------------------------------------------------------------
@@ -106,13 +105,6 @@ def test_pdf_file_names_stay_in_the_output_directory() -> None:
     assert "/" not in pdf_file_name("../../etc/passwd")
     assert not pdf_file_name("..").startswith(".")
     assert runbook_pdf_path("x") == "runbooks/x.pdf"
-
-
-def test_download_link_is_relative_to_the_page() -> None:
-    target = "pdf/runbooks/x.pdf"
-    assert relative_href("runbooks/db/x/", target) == "../../../pdf/runbooks/x.pdf"
-    assert relative_href("runbooks/db/x.html", target) == "../../pdf/runbooks/x.pdf"
-    assert relative_href("", target) == target
 
 
 def test_printed_line_and_stamp() -> None:

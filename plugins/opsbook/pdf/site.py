@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import posixpath
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,12 +25,6 @@ from opsbook.pdf.revision import git_revision
 log = logging.getLogger("mkdocs.plugins.opsbook")
 
 PDF_DIR = "pdf"
-
-
-def relative_href(page_url: str, target: str) -> str:
-    """``target`` (a path from the site root) as a link from the page at ``page_url``."""
-    start = page_url if page_url.endswith("/") or not page_url else posixpath.dirname(page_url)
-    return posixpath.relpath(target, start.rstrip("/") or ".")
 
 
 def site_stylesheets(mkdocs_config: Any, site_dir: Path) -> tuple[Path, ...]:
