@@ -54,7 +54,17 @@ def test_force_names_the_file_to_replace(tmp_path: Path,
     assert "opsbook check" in (tmp_path / ".pre-commit-config.yaml").read_text()
 
 
-@pytest.mark.parametrize("arguments", [["--levels", "P1,P1"], ["--timezone", "Nowhere/Town"]])
+def test_install_names_what_the_workflows_install(tmp_path: Path) -> None:
+    spec = "opsbook @ git+https://git.example.com/ops/opsbook@v0.1.0"
+    assert main(["init", str(tmp_path), "--today", TODAY, "--install", spec]) == 0
+    for name in ("handbook-checks.yml", "handbook-publish.yml"):
+        workflow = yaml.safe_load((tmp_path / ".github" / "workflows" / name).read_text())
+        assert workflow["env"]["OPSBOOK"] == spec
+
+
+@pytest.mark.parametrize("arguments", [["--levels", "P1,P1"], ["--timezone", "Nowhere/Town"],
+                                       ["--install", 'opsbook" && curl example.com'],
+                                       ["--install", " "]])
 def test_bad_options_are_usage_errors(tmp_path: Path, arguments: list[str],
                                       capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init", str(tmp_path / "new"), "--today", TODAY, *arguments]) == 2

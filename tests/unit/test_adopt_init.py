@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from opsbook.adopt.init import InitOptions, parse_levels, plan_init
+from opsbook import __version__
+from opsbook.adopt.init import InitOptions, default_install_spec, parse_levels, plan_init
 from opsbook.adopt.mkdocs_edit import add_plugin, site_facts
 from opsbook.adopt.plan import Refused, write_plan
 from opsbook.run import check_paths
@@ -175,3 +176,22 @@ def test_new_runbook_says_what_the_handbook_lacks(tmp_path: Path, remove: str,
     with pytest.raises(ConfigError, match=message):
         scaffold_runbook(tmp_path / "mkdocs.yml", "api-down", today=OPTIONS.today)
     assert not (tmp_path / "runbooks" / "api").exists()
+
+
+@pytest.mark.parametrize(("record", "expected"), [
+    # Installed from git: the same repository at the same commit.
+    ('{"url": "https://git.example.com/ops/opsbook.git", "vcs_info": {"vcs": "git", '
+     '"commit_id": "0123abc", "requested_revision": "main"}}',
+     "opsbook @ git+https://git.example.com/ops/opsbook.git@0123abc"),
+    # From a wheel on a web server: that wheel.
+    ('{"url": "https://files.example.com/opsbook-0.1.0-py3-none-any.whl", '
+     '"archive_info": {"hashes": {}}}',
+     "opsbook @ https://files.example.com/opsbook-0.1.0-py3-none-any.whl"),
+    # From a local checkout (editable) or wheel: a path CI cannot reach, so the release.
+    ('{"url": "file:///home/me/opsbook", "dir_info": {"editable": true}}', None),
+    # From an index (no record), or a record that is not what PEP 610 says.
+    (None, None), ("not json", None), ('["a list"]', None),
+])
+def test_the_workflows_install_this_opsbook_as_ci_can_fetch_it(
+        record: str | None, expected: str | None) -> None:
+    assert default_install_spec(record or "") == (expected or f"opsbook=={__version__}")

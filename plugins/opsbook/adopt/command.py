@@ -27,13 +27,23 @@ def _finish(root: Path, plan: list[PlannedFile], dry_run: bool) -> str:
 
 
 def run_init(root: Path, *, team: str, levels: str | None, timezone: str,
-             force: Sequence[str], dry_run: bool, today: dt.date | None) -> str:
-    from opsbook.adopt.init import DEFAULT_LEVELS, InitOptions, parse_levels, plan_init
+             force: Sequence[str], dry_run: bool, today: dt.date | None,
+             install: str | None = None) -> str:
+    from opsbook.adopt.init import (
+        DEFAULT_LEVELS,
+        InitOptions,
+        check_install_spec,
+        default_install_spec,
+        parse_levels,
+        plan_init,
+    )
 
     options = InitOptions(
         today=resolve_today(today), team_name=team,
         levels=parse_levels(levels) if levels else DEFAULT_LEVELS,
         timezone=timezone, force=tuple(normalise(path) for path in force),
+        install_spec=check_install_spec(install) if install is not None
+        else default_install_spec(),
     )
     plan = plan_init(root, options)
     out = _finish(root, plan, dry_run)

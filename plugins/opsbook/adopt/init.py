@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import re
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from opsbook import __version__
@@ -54,7 +54,56 @@ class InitOptions:
     levels: tuple[str, ...] = DEFAULT_LEVELS
     timezone: str = "UTC"
     force: tuple[str, ...] = ()
-    install_spec: str = field(default_factory=lambda: f"opsbook=={__version__}")
+    # What the workflows install; `opsbook init` passes default_install_spec() or --install.
+    install_spec: str = f"opsbook=={__version__}"
+
+
+def default_install_spec(direct_url_json: str | None = None) -> str:
+    """What the generated workflows install: this opsbook, as CI can fetch it.
+
+    Installed from a git repository or a web archive (PEP 610 records where, in the
+    distribution's ``direct_url.json``), that same source at the same commit; otherwise (from
+    an index, or from a local checkout or wheel that CI cannot reach) the released version.
+    ``direct_url_json`` stands in for the installed record in tests."""
+    if direct_url_json is None:
+        direct_url_json = _installed_direct_url()
+    pinned = f"opsbook=={__version__}"
+    if not direct_url_json:
+        return pinned
+    try:
+        record = json.loads(direct_url_json)
+    except ValueError:
+        return pinned
+    url = record.get("url") if isinstance(record, dict) else None
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return pinned  # file:// and friends: a path on this machine, not on the CI runner
+    vcs = record.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git":
+        commit = vcs.get("commit_id")
+        ref = f"@{commit}" if isinstance(commit, str) and commit else ""
+        return f"opsbook @ git+{url}{ref}"
+    if isinstance(record.get("archive_info"), dict):
+        return f"opsbook @ {url}"
+    return pinned
+
+
+def _installed_direct_url() -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.distribution("opsbook").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def check_install_spec(value: str) -> str:
+    """``--install``: one pip requirement or URL, written into the workflows' YAML."""
+    spec = value.strip()
+    if not spec or any(char in spec for char in "\n\r\"'`$"):
+        raise ConfigError(f"--install: {value!r} is not something pip can install in CI; give "
+                          "a requirement (opsbook==0.1.0), a wheel URL or a git URL "
+                          "(opsbook @ git+https://example.com/ops/opsbook@v0.1.0)")
+    return spec
 
 
 def parse_levels(value: str) -> tuple[str, ...]:

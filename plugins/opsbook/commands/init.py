@@ -22,6 +22,10 @@ def register(subcommands: Subcommands) -> None:
                       help="severity levels, most severe first (default: SEV1,SEV2,SEV3,SEV4)")
     init.add_argument("--timezone", default="UTC", metavar="TZ",
                       help="IANA time zone of the people on call (default: UTC)")
+    init.add_argument("--install", metavar="SPEC",
+                      help="what the generated CI workflows pip-install (default: this opsbook "
+                      "as CI can fetch it: its git URL and commit when installed from git, else "
+                      "opsbook==VERSION)")
     add_write_options(init)
     init.set_defaults(handler=run)
 
@@ -30,5 +34,6 @@ def run(args: argparse.Namespace) -> int:
     from opsbook.adopt.command import run_init
 
     print(run_init(args.directory, team=args.team, levels=args.levels, timezone=args.timezone,
-                   force=args.force, dry_run=args.dry_run, today=args.today), end="")
+                   force=args.force, dry_run=args.dry_run, today=args.today,
+                   install=args.install), end="")
     return EXIT_CLEAN
