@@ -7,6 +7,7 @@ from typing import Any
 
 from opsbook.load.duration import Duration
 from opsbook.model.origin import Origin
+from opsbook.model.rotations import ROTATION_SPEC
 from opsbook.model.schema import FieldSpec, ObjectSpec
 
 PERSON_SPEC = ObjectSpec(
@@ -79,6 +80,8 @@ CONTACTS_SPEC = ObjectSpec(
         FieldSpec("people", "objects", "People.", items=PERSON_SPEC),
         FieldSpec("teams", "objects", "Teams.", items=TEAM_SPEC),
         FieldSpec("vendors", "objects", "Vendors.", items=VENDOR_SPEC),
+        FieldSpec("rotations", "objects", "On-call rotations, one per team.",
+                  items=ROTATION_SPEC),
     ),
 )
 

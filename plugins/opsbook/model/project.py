@@ -18,6 +18,7 @@ from opsbook.load.document import (
 )
 from opsbook.model.contacts import CONTACTS_SPEC, ContactBook, build_contact_sheet
 from opsbook.model.origin import Origin
+from opsbook.model.rotations import ROTATIONS_SPEC, Rotation, build_rotations
 from opsbook.model.runbook import RUNBOOK_SPEC, TEMPLATE_SPEC, Runbook, build_runbook
 from opsbook.model.schema import ObjectSpec, SchemaProblem, validate_object
 from opsbook.model.severity import SEVERITY_MATRIX_SPEC, SeverityMatrix, build_severity_matrix
@@ -28,6 +29,7 @@ KIND_SPECS: dict[str, ObjectSpec] = {
     "contacts": CONTACTS_SPEC,
     "runbook": RUNBOOK_SPEC,
     "template": TEMPLATE_SPEC,
+    "rotations": ROTATIONS_SPEC,
 }
 
 _NO_FRONTMATTER = SchemaProblem(
@@ -49,6 +51,8 @@ class Project:
     matrices: list[SeverityMatrix] = field(default_factory=list)
     contacts: ContactBook = field(default_factory=ContactBook)
     runbooks: list[Runbook] = field(default_factory=list)
+    # On-call rotations, from contacts sheets and `kind: rotations` files, in path order.
+    rotations: list[Rotation] = field(default_factory=list)
     schema_problems: list[tuple[Document, SchemaProblem]] = field(default_factory=list)
     unknown_kinds: list[Document] = field(default_factory=list)
     # GitHub's CODEOWNERS for the repository, when it has one (site projects only).
@@ -76,6 +80,10 @@ class Project:
             if any(name.lower() == wanted for name in runbook.alerts):
                 return runbook
         return None
+
+    def rotation_for(self, team: str) -> Rotation | None:
+        """The team's rotation (the first, if several name the team)."""
+        return next((rotation for rotation in self.rotations if rotation.team == team), None)
 
     def document_kind(self, document: Document) -> str | None:
         key = id(document)
@@ -193,6 +201,9 @@ def build_project(config: OpsbookConfig, documents: list[Document]) -> Project:
             project.matrices.append(build_severity_matrix(result.values, origin))
         elif kind == "contacts":
             project.contacts.sheets.append(build_contact_sheet(result.values, origin))
+            project.rotations.extend(build_rotations(result.values.get("rotations", []), origin))
+        elif kind == "rotations":
+            project.rotations.extend(build_rotations(result.values.get("rotations", []), origin))
         elif kind == "runbook":
             runbook = build_runbook(result.values, origin)
             if runbook is not None:

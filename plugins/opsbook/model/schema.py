@@ -18,12 +18,15 @@ from opsbook.load.frontmatter import ValuePath
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 _ID = re.compile(ID_PATTERN)
 DURATION_PATTERN = r"^(\d+(\.\d+)?\s*[smhdw]|next business day)$"
+DATETIME_PATTERN = (r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
+                    r"([Zz]|[+-]\d{2}:?\d{2})?)?$")
 
 
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    type: str  # string | id | duration | date | boolean | string-list | id-list | objects
+    # string | id | duration | date | datetime | boolean | string-list | id-list | objects
+    type: str
     description: str
     required: bool = False
     items: ObjectSpec | None = None  # for type "objects"
@@ -81,6 +84,7 @@ _EXPECTED = {
     "id": "an id (letters, digits, '-', '_', '.')",
     "duration": "a duration such as 5m, 1h, 1d or 'next business day'",
     "date": "a date YYYY-MM-DD",
+    "datetime": "a date and time such as 2026-12-24T10:00 or 2026-12-24T10:00:00Z",
     "boolean": "true or false",
     "string-list": "a list of text values",
     "id-list": "a list of ids",
@@ -128,6 +132,18 @@ def _convert(spec: FieldSpec, value: Any, path: ValuePath, problems: list[Schema
         if isinstance(value, str):
             try:
                 return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        wrong()
+        return None
+    if kind == "datetime":  # naive values stay naive: their zone is the reader's to decide
+        if isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, dt.date):
+            return dt.datetime.combine(value, dt.time(0, 0))
+        if isinstance(value, str):
+            try:
+                return dt.datetime.fromisoformat(value.strip().replace("z", "Z"))
             except ValueError:
                 pass
         wrong()
@@ -270,6 +286,8 @@ def _field_schema(spec: FieldSpec) -> dict[str, Any]:
         return {"type": "string", "pattern": DURATION_PATTERN}
     if kind == "date":
         return {"type": "string", "format": "date"}
+    if kind == "datetime":
+        return {"type": "string", "pattern": DATETIME_PATTERN}
     if kind == "boolean":
         return {"type": "boolean"}
     if kind == "string-list":
