@@ -17,6 +17,7 @@ from opsbook.checks import (
     load,
     macros,
     ownership,
+    rotations,
     runbooks,
     severity,
     suppressions,
@@ -35,6 +36,7 @@ FAMILIES: tuple[Family, ...] = (
     ownership.FAMILY,
     macros.FAMILY,
     code.FAMILY,
+    rotations.FAMILY,
     suppressions.FAMILY,  # applied last, to what the others found
 )
 ALL_RULES: tuple[Rule, ...] = tuple(

@@ -25,6 +25,7 @@ class Input(StrEnum):
     MATRIX = "severity-matrix"
     RUNBOOK = "runbook"
     CODEOWNERS = "codeowners"
+    ROTATIONS = "rotations"
 
 
 ALL_INPUTS: frozenset[Input] = frozenset(Input)

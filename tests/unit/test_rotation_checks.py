@@ -1,0 +1,136 @@
+"""OB8xx beyond the catalogue examples: follow-the-sun gaps that open with a clock change,
+double bookings through overrides, night hand-offs at an override's edge, placeholder phones,
+rotations inside the contacts file, and a verdict that never depends on the day it is run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from opsbook.checks.examples import EXAMPLE_HANDBOOK
+from opsbook.checks.rotations import EXAMPLE_CONTEXT, GOOD
+from opsbook.diagnostics import Diagnostic
+from opsbook.run import check_paths
+
+
+def check(root: Path, rotations: str, today: str = "2026-11-15",
+          contacts: str | None = None) -> list[Diagnostic]:
+    files = {**EXAMPLE_HANDBOOK, **dict(EXAMPLE_CONTEXT), "docs/rotations.md": rotations}
+    if contacts is not None:
+        files["docs/contacts-oncall.md"] = contacts
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return check_paths([], root / "mkdocs.yml",
+                       today=dt.date.fromisoformat(today)).diagnostics
+
+
+def found(diagnostics: list[Diagnostic]) -> list[tuple[str, int, str]]:
+    return [(d.rule, d.line, d.message) for d in diagnostics]
+
+
+def rotation(layers: str, overrides: str = "", handoff: str = "monday 14:00") -> str:
+    return ("---\nkind: rotations\nrotations:\n  - team: payments\n"
+            f"    timezone: Europe/London\n    handoff: {handoff}\n    start: 2026-11-02\n"
+            f"    layers:\n{layers}{overrides}---\n# Rota\n")
+
+
+def test_the_reference_shape_is_clean_whatever_the_day(tmp_path: Path) -> None:
+    for index, today in enumerate(("2026-11-15", "2030-01-01", "2020-02-29")):
+        assert [d for d in check(tmp_path / str(index), GOOD, today=today)
+                if d.rule.startswith("OB8")] == []
+
+
+def test_follow_the_sun_windows_that_meet_only_in_winter(tmp_path: Path) -> None:
+    # 08:00-20:00 London and 15:00-03:00 New York fit in winter (20:00 London = 15:00 NY), but
+    # in the weeks when only the US has moved its clocks an hour goes missing every day.
+    layers = (
+        '      - name: primary\n        members: [jonas]\n        hours: "08:00-20:00"\n'
+        '      - name: primary\n        members: [amara]\n        hours: "15:00-03:00"\n'
+        "        timezone: America/New_York\n"
+        "      - name: secondary\n        members: [lea]\n"
+    )
+    # (New York hands over at 03:00 its time, a night hand-off too: OB805, not looked at here)
+    (gap,) = [d for d in check(tmp_path, rotation(layers)) if d.rule == "OB801"]
+    assert gap.line == 11  # the first windowed layer's hours
+    assert "from Sun 2027-03-14 07:00 to Sun 2027-03-14 08:00 Europe/London" in gap.message
+    assert "(and 20 more times within a year)" in gap.message  # until London moves too
+    fixed = layers.replace("15:00-03:00", "14:00-04:00")  # an hour of overlap each side
+    assert [d for d in check(tmp_path / "fixed", rotation(fixed)) if d.rule == "OB801"] == []
+
+
+def test_an_empty_layer_is_a_gap_at_its_members(tmp_path: Path) -> None:
+    layers = ("      - name: primary\n        members: [amara, jonas]\n"
+              "      - name: secondary\n        members: []\n")
+    assert [(rule, line) for rule, line, _ in found(check(tmp_path, rotation(layers)))] == [
+        ("OB801", 12)]
+
+
+def test_an_override_can_double_book_and_hand_off_at_night(tmp_path: Path) -> None:
+    layers = ("      - name: primary\n        members: [amara, jonas]\n"
+              "      - name: secondary\n        members: [lea]\n")
+    overrides = ("    overrides:\n      - layer: primary\n        from: 2026-11-10T12:00\n"
+                 "        until: 2026-11-12T02:00\n        person: lea\n")
+    result = found(check(tmp_path, rotation(layers, overrides)))
+    assert [(rule, line) for rule, line, _ in result] == [
+        ("OB805", 16), ("OB805", 16), ("OB802", 17)]  # `until`, then the override's person
+    assert "is 02:00 for jonas (Europe/London)" in result[0][2]
+    assert "is 03:00 for lea (Europe/Berlin)" in result[1][2]
+    assert '"lea" is on call as both secondary and primary' in result[2][2]
+
+
+def test_people_the_contacts_lack_or_cannot_call(tmp_path: Path) -> None:
+    contacts = ('---\nkind: contacts\npeople:\n  - id: jonas\n    name: Jonas Weber\n'
+                '    phone: "+44 20 7946 0321"\n  - id: lea\n    name: Lea Brandt\n'
+                '    phone: "+44-XXXX-XXXXXX"\n---\n')
+    layers = ("      - name: primary\n        members: [amara, jonas]\n"
+              "      - name: secondary\n        members: [lea]\n")
+    overrides = ("    overrides:\n      - layer: secondary\n        from: 2026-12-01T10:00\n"
+                 "        until: 2026-12-02T10:00\n        person: kofi\n")
+    result = [(r, line, m) for r, line, m in found(check(tmp_path, rotation(layers, overrides),
+                                                       contacts=contacts))
+              if r.startswith("OB8")]
+    assert [(rule, line) for rule, line, _ in result] == [("OB804", 12), ("OB803", 17)]
+    assert "placeholder phone number (+44-XXXX-XXXXXX)" in result[0][2]
+
+
+def test_invalid_values_are_reported_where_they_are_and_stop_the_schedule_rules(
+    tmp_path: Path,
+) -> None:
+    text = rotation(
+        "      - name: primary\n        members: [amara, jonas]\n        hours: 8 to 8\n"
+        "      - name: secondary\n        members: [amara, jonas]\n",
+        "    overrides:\n      - layer: primary\n        from: 2026-12-02T10:00\n"
+        "        until: 2026-12-01T10:00\n        person: lea\n"
+        "      - layer: tertiary\n        from: 2026-12-01T10:00\n"
+        "        until: 2026-12-02T10:00\n        person: lea\n",
+        handoff="mondays at ten",
+    )
+    result = found(check(tmp_path, text))
+    assert [(rule, line) for rule, line, _ in result] == [
+        ("OB807", 6), ("OB807", 11), ("OB807", 17), ("OB807", 19)]
+    assert "ends (2026-12-01T10:00:00Z) before it starts" in result[2][2]
+
+
+def test_rotations_in_the_contacts_file_are_checked_too(tmp_path: Path) -> None:
+    contacts = EXAMPLE_HANDBOOK["docs/contacts.md"].replace(
+        "---\n# Contacts", "rotations:\n  - team: payments\n    timezone: America/New_York\n"
+        "    handoff: monday 09:00\n    start: 2026-11-02\n    layers:\n"
+        "      - name: primary\n        members: [amara, nobody]\n---\n# Contacts")
+    root = tmp_path / "h"
+    for name, text in {**EXAMPLE_HANDBOOK, "docs/contacts.md": contacts}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    result = check_paths([], root / "mkdocs.yml", today=dt.date(2026, 11, 15)).diagnostics
+    assert [(d.path, d.rule, d.line) for d in result] == [("docs/contacts.md", "OB803", 25)]
+
+
+@pytest.mark.parametrize("length", ["daily", "14d", "3w"])
+def test_other_lengths_check_clean(tmp_path: Path, length: str) -> None:
+    handoff = "14:00" if length == "daily" else "monday 14:00"
+    text = GOOD.replace("length: weekly", f"length: {length}").replace(
+        "handoff: monday 14:00", f'handoff: "{handoff}"')
+    assert check(tmp_path, text) == []
