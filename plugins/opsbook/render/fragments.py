@@ -8,6 +8,7 @@ values they get are plain view objects built here, so templates hold layout only
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -34,6 +35,14 @@ from opsbook.render.contacts import (
     vendor_view,
 )
 from opsbook.render.context import RenderContext, person_anchor, team_anchor, vendor_anchor
+from opsbook.render.rota import (
+    rota_calendar_path,
+    rota_link,
+    rota_script_path,
+    rota_table_view,
+    rotation_for,
+    team_name,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -211,6 +220,8 @@ def escalation_ladder(context: RenderContext, team_id: str) -> str:
         team=team_view(team, context.project.contacts, context.redact),
         steps=ladder_steps(context, team),
         anchor=team_anchor(team.id),
+        oncall=Markup(oncall_widget(context, team.id, below=True)),
+        rota=Markup(rota_table(context, team.id)),
     )
 
 
@@ -238,6 +249,63 @@ def who_to_call(context: RenderContext, service: str) -> str:
         team=team_view(team, context.project.contacts, context.redact,
                        context.contact_href("team", team.id)),
         steps=ladder_steps(context, team),
+        oncall=Markup(oncall_widget(context, team.id)),
+        calendar_href=(context.href(rota_calendar_path(team.id))
+                       if rotation_for(context, team.id) else None),
+    )
+
+
+# --- rotations -------------------------------------------------------------------------------
+
+
+def oncall_widget(context: RenderContext, team_id: str, *, below: bool = False) -> str:
+    """"On call now" for a team with a rotation ("" for one without): a placeholder the
+    site's ``oncall.js`` fills from ``oncall/TEAM.js``, loaded by the element itself. Without
+    script it links to the team's rota (``below``: the rota table follows it)."""
+    if rotation_for(context, team_id) is None:
+        return ""
+
+    def render() -> str:
+        return render_template(
+            "oncall.html", team=team_id, team_name=team_name(context, team_id), below=below,
+            href=None if below else rota_link(context, team_id),
+            data_href=context.href(rota_script_path(team_id)),
+        )
+
+    return context.memoised(("oncall", team_id, below), render)
+
+
+ROTA_PRINT_SLOT = '<div class="ob-rota-print" data-ob-team="{team}"></div>'
+"""An empty element in each runbook's header card where a print document puts the team's
+rota table (:func:`opsbook.pdf.compose.fill_rota_slots`): the site does not carry it."""
+
+
+def rota_print_slot(context: RenderContext, team_id: str) -> str:
+    if rotation_for(context, team_id) is None:
+        return ""
+    return ROTA_PRINT_SLOT.format(team=Markup.escape(team_id))
+
+
+def rota_table(
+    context: RenderContext,
+    team_id: str,
+    first_day: dt.date | None = None,
+    *,
+    stamp_label: str = "built",
+    calendar: bool = True,
+) -> str:
+    """The team's rota for the next eight weeks from ``first_day`` (the build date), with the
+    dates it is valid for; "" for a team without a rotation."""
+    rotation = rotation_for(context, team_id)
+    if rotation is None:
+        return ""
+    day = first_day or context.project.config.today
+    return render_template(
+        "rota_table.html",
+        table=rota_table_view(context, rotation, day),
+        stamp_label=stamp_label,
+        stamp=day.isoformat(),
+        calendar_href=context.href(rota_calendar_path(team_id)) if calendar else None,
     )
 
 
@@ -312,6 +380,8 @@ def runbook_header(
         owner_html=Markup(context.memoised(("owner", runbook.owner),
                                            lambda: runbook_owner(context, runbook.owner))),
         ladder=Markup(runbook_ladder(context, runbook) if ladder is None else ladder),
+        oncall=Markup(oncall_widget(context, runbook.owner)),
+        rota_slot=Markup(rota_print_slot(context, runbook.owner)),
         service_href=context.href(service_page(runbook.service)) if runbook.service else None,
         review=review_view(context, runbook),
         pdf_href=pdf_href,

@@ -51,6 +51,7 @@ from opsbook.site.generate import (
     site_work,
 )
 from opsbook.site.marker import add_marker
+from opsbook.site.oncall import add_rota_files
 from opsbook.site.navigation import SERVICES_IN_NAV_UNPRUNED, add_runbook_section
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
@@ -114,6 +115,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.context = RenderContext.for_project(
             self.project, directory_urls=bool(config.use_directory_urls)
         )
+        add_rota_files(files, config, self.project, self.context)
         self.stashes = {}
         self.summaries = {}
         self.generated = add_generated_pages(files, config, self.project,
