@@ -39,6 +39,7 @@ class PrintSettings:
     revision: Revision
     site_url: str = ""
     unverified: int = 0  # error-level findings printed anyway (--allow-findings)
+    redact: bool = False  # personal numbers withheld (the rota tables added on paper too)
 
     @property
     def printed_line(self) -> str:
@@ -100,6 +101,7 @@ class ServiceGroup:
 class HandbookPlan:
     sections: list[Section]
     services: list[ServiceGroup]
+    rotas: Mapping[str, str] = field(default_factory=dict)  # team id → printed rota table
 
     @property
     def runbooks(self) -> list[RunbookEntry]:
@@ -121,7 +123,8 @@ def runbook_page(runbook: Runbook, pages: dict[Path, RenderedPage]) -> RenderedP
     return page
 
 
-def plan_handbook(project: Project, pages: dict[Path, RenderedPage]) -> HandbookPlan:
+def plan_handbook(project: Project, pages: dict[Path, RenderedPage],
+                  rotas: Mapping[str, str] | None = None) -> HandbookPlan:
     """Order the handbook: home page, severity matrix, contacts, communication templates,
     other pages in navigation order, then runbooks grouped by service."""
     runbook_sources = {runbook.origin.document.path.resolve() for runbook in project.runbooks}
@@ -153,7 +156,38 @@ def plan_handbook(project: Project, pages: dict[Path, RenderedPage]) -> Handbook
         groups[runbook.service].runbooks.append(
             RunbookEntry(runbook, runbook_page(runbook, pages))
         )
-    return HandbookPlan(sections, list(groups.values()))
+    return HandbookPlan(sections, list(groups.values()), dict(rotas or {}))
+
+
+_ROTA_SLOT = re.compile(r'<div class="ob-rota-print" data-ob-team="([^"<>]*)"></div>')
+
+
+def printed_rotas(project: Project, settings: PrintSettings) -> dict[str, str]:
+    """Each team's rota for the eight weeks from the print date, as paper shows it under a
+    runbook's header card. Its text (names, numbers, dates) is part of the print document, so
+    a change to the rotation, the contacts or the date prints the runbook again."""
+    if not project.rotations:
+        return {}
+    from opsbook.render.context import RenderContext
+    from opsbook.render.fragments import rota_table
+
+    context = RenderContext.for_project(project, redact=settings.redact or None)
+    return {
+        team: rota_table(context, team, settings.printed_on, stamp_label="printed",
+                         calendar=False)
+        for team in dict.fromkeys(rotation.team for rotation in project.rotations)
+    }
+
+
+def fill_rota_slots(html: str, rotas: Mapping[str, str]) -> str:
+    """Put each team's printed rota in the empty slot the site leaves in a header card."""
+    if 'class="ob-rota-print"' not in html:
+        return html
+    return _ROTA_SLOT.sub(
+        lambda match: f'<div class="ob-rota-print">{rotas.get(unescape(match.group(1)), "")}'
+                      "</div>",
+        html,
+    )
 
 
 def _rewritten(page: RenderedPage, targets: LinkTargets) -> str:
@@ -217,7 +251,8 @@ class HandbookWriter:
         targets = LinkTargets(anchors, settings.site_url, site.site_dir)
         pages = [(s.anchor, s.page) for s in plan.sections]
         pages += [(e.anchor, e.page) for e in plan.runbooks]
-        self.body = {anchor: _rewritten(page, targets) for anchor, page in pages}
+        self.body = {anchor: fill_rota_slots(_rewritten(page, targets), plan.rotas)
+                     for anchor, page in pages}
         self.own_title = {anchor for anchor, page in pages if _has_own_title(page)}
 
     def html(self, part: HandbookPart, *, numbered_later: bool = True) -> str:
@@ -262,7 +297,8 @@ def handbook_html(plan: HandbookPlan, settings: PrintSettings, site: BuiltSite) 
 
 
 def runbook_html(
-    runbook: Runbook, page: RenderedPage, settings: PrintSettings, site: BuiltSite
+    runbook: Runbook, page: RenderedPage, settings: PrintSettings, site: BuiltSite,
+    rotas: Mapping[str, str] | None = None,
 ) -> str:
     entry = RunbookEntry(runbook, page)
     targets = LinkTargets({site_path(page.url): entry.anchor}, settings.site_url, site.site_dir)
@@ -271,7 +307,7 @@ def runbook_html(
         settings=settings,
         title=runbook.title,
         entry=entry,
-        body={entry.anchor: _rewritten(page, targets)},
+        body={entry.anchor: fill_rota_slots(_rewritten(page, targets), rotas or {})},
         own_title={entry.anchor} if _has_own_title(page) else set(),
         numbered_later=False, plain_first_page=True,
     )

@@ -21,6 +21,7 @@ from opsbook.pdf.compose import (
     handbook_parts,
     page_refs,
     plan_handbook,
+    printed_rotas,
     runbook_html,
     runbook_page,
     whole_handbook,
@@ -99,15 +100,16 @@ def plan_print(
 ) -> PrintPlan:
     """The handbook (if asked) and the runbooks (all, or those named)."""
     wanted = set(runbook_ids) if runbook_ids is not None else None
+    rotas = printed_rotas(project, settings)
     jobs = []
     for runbook in project.runbooks:
         if wanted is not None and runbook.id not in wanted:
             continue
         page = runbook_page(runbook, site.pages)
-        jobs.append(PrintJob(runbook.id, runbook_html(runbook, page, settings, site),
+        jobs.append(PrintJob(runbook.id, runbook_html(runbook, page, settings, site, rotas),
                              output_dir / runbook_pdf_path(runbook.id), site.site_dir,
                              site.stylesheets))
-    book = plan_handbook(project, site.pages) if handbook else None
+    book = plan_handbook(project, site.pages, rotas) if handbook else None
     return PrintPlan(site, settings, output_dir, jobs, book)
 
 

@@ -63,7 +63,17 @@ def settings_for(
         revision=git_revision(project.config.root),
         site_url=str(mkdocs_config.site_url or ""),
         unverified=unverified,
+        redact=project.config.redact or _redacting(mkdocs_config),
     )
+
+
+def _redacting(mkdocs_config: Any) -> bool:
+    """Whether the site was built with redaction on (``opsbook pdf --redact`` sets it on the
+    build's plugin, not on the project the command loaded)."""
+    plugins: Any = getattr(mkdocs_config, "plugins", None)
+    plugin: Any = plugins.get("opsbook") if hasattr(plugins, "get") else None
+    options: Any = getattr(plugin, "config", None)
+    return bool(options.get("redact")) if hasattr(options, "get") else False
 
 
 class SitePdf:
