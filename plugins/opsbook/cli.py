@@ -12,6 +12,7 @@ import sys
 
 from opsbook import __version__
 from opsbook.commands import (
+    alerts,
     check,
     eval_corpus,
     import_legacy,
@@ -28,6 +29,7 @@ from opsbook.commands.common import EXIT_CLEAN, EXIT_USAGE, UsageError
 
 COMMANDS = (
     check, new, init, import_legacy, lookup, schema, rules, reviews, serve, eval_corpus, pdf,
+    alerts,
 )
 
 

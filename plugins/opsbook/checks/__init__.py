@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from opsbook.checks import (
+    alerts,
     code,
     contacts,
     load,
@@ -37,6 +38,7 @@ FAMILIES: tuple[Family, ...] = (
     macros.FAMILY,
     code.FAMILY,
     rotations.FAMILY,
+    alerts.FAMILY,
     suppressions.FAMILY,  # applied last, to what the others found
 )
 ALL_RULES: tuple[Rule, ...] = tuple(

@@ -106,9 +106,51 @@ teams:
 }
 
 
+ALERT_RULES_PATH = "alerts/payments.rules.yml"
+
+ALERTS_CONFIG = """\
+site_name: Example handbook
+site_url: https://handbook.example.com/
+plugins:
+  - opsbook:
+      alert_rules:
+        - alerts/*.rules.yml
+"""
+"""The example handbook's mkdocs.yml when it checks Prometheus alerting rules."""
+
+ALERTS_MATRIX = EXAMPLE_MATRIX.replace("aliases: [P1]", "aliases: [P1, critical]").replace(
+    "aliases: [P2]", "aliases: [P2, warning]"
+)
+"""Its severity matrix, with the label values the rules use as aliases."""
+
+EXAMPLE_ALERT_RULES = """\
+groups:
+  - name: payments
+    rules:
+      - alert: PaymentsDown
+        expr: |
+          sum(rate(payment_attempts_total{outcome="error"}[5m]))
+            / sum(rate(payment_attempts_total[5m])) > 0.25
+        for: 5m
+        labels:
+          severity: critical
+        annotations:
+          summary: A quarter of payment attempts fail
+          runbook_url: https://handbook.example.com/runbooks/payments/payments-down/
+"""
+"""The example handbook's rule file (the alerts rules show it with one thing changed)."""
+
+ALERTS_CONTEXT: tuple[tuple[str, str], ...] = (
+    ("mkdocs.yml", ALERTS_CONFIG),
+    ("docs/severity.md", ALERTS_MATRIX),
+    (ALERT_RULES_PATH, EXAMPLE_ALERT_RULES),
+)
+"""``example_context`` of the alert rules' examples: the handbook with rule files configured."""
+
+
 def is_loose(rule: Rule) -> bool:
     """Whether the rule's examples are a legacy file checked on its own."""
-    return "/" not in rule.example_path
+    return "/" not in rule.example_path and rule.example_path != "mkdocs.yml"
 
 
 def example_caption(rule: Rule) -> str:

@@ -26,6 +26,7 @@ class Input(StrEnum):
     RUNBOOK = "runbook"
     CODEOWNERS = "codeowners"
     ROTATIONS = "rotations"
+    ALERT_RULES = "alert-rules"  # the Prometheus rule files of the `alert_rules` option
 
 
 ALL_INPUTS: frozenset[Input] = frozenset(Input)

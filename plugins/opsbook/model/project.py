@@ -16,6 +16,7 @@ from opsbook.load.document import (
     is_below,
     load_document,
 )
+from opsbook.model.alerts import AlertRules, load_alert_rules
 from opsbook.model.contacts import CONTACTS_SPEC, ContactBook, build_contact_sheet
 from opsbook.model.origin import Origin
 from opsbook.model.rotations import ROTATIONS_SPEC, Rotation, build_rotations
@@ -63,6 +64,9 @@ class Project:
     # Each document's effective kind, by id(document), as build_project found it: several
     # checks ask again, and the answer costs path arithmetic for every file under runbooks/.
     kinds: dict[int, str | None] = field(default_factory=dict)
+    # The Prometheus rule files of the `alert_rules` option, when the site has any (loaded
+    # by load_project and the narrow scope; None: not configured, or not loaded).
+    alert_rules: AlertRules | None = None
 
     def wants(self, display_path: str) -> bool:
         return self.wanted_paths is None or display_path in self.wanted_paths
@@ -164,6 +168,8 @@ def load_project(
     project = build_project(config, documents)
     if config.site:
         project.codeowners = find_codeowners(config.root, base, fallback)
+        if config.alert_rules:
+            project.alert_rules = load_alert_rules(config, base)
     return project
 
 

@@ -25,6 +25,7 @@ cannot vouch for sends the check to the whole handbook.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import subprocess
 from dataclasses import dataclass
@@ -140,7 +141,22 @@ def changed_kinds(project: Project, changes: ChangeSet, config: OpsbookConfig) -
         kinds |= {Input.RUNBOOK} if is_below(path, runbooks_dir) else set(ALL_INPUTS)
     if changes.changed & _codeowners_paths(changes):
         kinds.add(Input.CODEOWNERS)
+    if config.alert_rules and any(_is_alert_rule_file(path, config) for path in changes.changed):
+        kinds.add(Input.ALERT_RULES)
     return kinds
+
+
+def _is_alert_rule_file(path: Path, config: OpsbookConfig) -> bool:
+    """Whether ``path`` (changed, maybe deleted) is or was one of the `alert_rules` files."""
+    try:
+        relative = path.relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return False
+    # fnmatch's `*` also crosses folders: a path is taken for a rule file a little too
+    # readily, which only reports a little more.
+    return any(fnmatch.fnmatchcase(relative, pattern)
+               or fnmatch.fnmatchcase(relative, pattern.replace("**/", ""))
+               for pattern in config.alert_rules)
 
 
 def changed_display_paths(project: Project, changes: ChangeSet) -> set[str]:
@@ -149,6 +165,9 @@ def changed_display_paths(project: Project, changes: ChangeSet) -> set[str]:
              if changes.touches(document.path)}
     if project.codeowners is not None and changes.touches(project.codeowners.path):
         shown.add(project.codeowners.display_path)
+    if project.alert_rules is not None:
+        shown.update(rule_file.display_path for rule_file in project.alert_rules.files
+                     if changes.touches(rule_file.path))
     return shown
 
 
@@ -190,6 +209,8 @@ def _narrow(
     config: OpsbookConfig, changes: ChangeSet, request: CheckRequest
 ) -> tuple[Project, list[Diagnostic], set[str]] | None:
     """The check in the narrow scope, or None when the change set needs the whole handbook."""
+    if config.alert_rules:
+        return None  # rule files are compared with every runbook (see opsbook.checks.alerts)
     runbooks_dir = config.runbooks_dir.resolve()
     docs_dir = config.docs_dir.resolve()
     if is_below(runbooks_dir, docs_dir) or is_below(docs_dir, runbooks_dir):

@@ -79,6 +79,10 @@ def check_fast(
         return None
     files = site_files(config)
     if wanted is None:
+        if config.alert_rules:
+            # Rule files are compared with every runbook: no chunk or cached file alone
+            # knows the answer, so the whole site is checked in one pass.
+            return None
         return check_whole(config, request, files)
     if len(files) < NARROW_FROM:
         return None
@@ -116,6 +120,8 @@ def check_few_files(
     targets = indices_of(files, wanted)
     if len(targets) > FEW_FILES:
         return None
+    if config.alert_rules and len(targets) < len(wanted):
+        return None  # a rule file asked for: its findings compare it with every runbook
     project = narrow_project(config, files, targets, request.base)
     if project is None:
         return None
@@ -168,6 +174,9 @@ def check_site(request: CheckRequest, config_file: Path, inside: list[Path]) -> 
         project = run.projects[0]
         shown = {document.display_path for document in project.documents
                  if resolve_folders(document.path) in wanted}
+        if project.alert_rules is not None:
+            shown.update(rule_file.display_path for rule_file in project.alert_rules.files
+                         if resolve_folders(rule_file.path) in wanted)
         run.diagnostics = [d for d in run.diagnostics if d.path in shown]
         run.files_checked = len(shown)
     return run

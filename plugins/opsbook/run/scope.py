@@ -40,6 +40,7 @@ from opsbook.load.document import (
 from opsbook.load.frontmatter import split_frontmatter
 from opsbook.load.problems import LoadProblem
 from opsbook.load.text import MAX_FILE_BYTES, decode_source
+from opsbook.model.alerts import load_alert_rules
 from opsbook.model.project import Project, build_project
 from opsbook.model.runbook import Runbook
 from opsbook.settings import OpsbookConfig
@@ -165,6 +166,9 @@ def narrow_project(
     project = build_project(config, [loaded[index] for index in sorted(loaded)])
     if config.site:
         project.codeowners = find_codeowners(config.root, base, fallback)
+        if config.alert_rules:
+            # Small, and read by the runbook side of the alert rules (OB704): all of them.
+            project.alert_rules = load_alert_rules(config, base)
     if config.site and project.runbooks and project.matrix is None:
         return None  # OB206 goes to the site's first runbook, which only the whole site knows
     return project

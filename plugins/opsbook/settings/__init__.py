@@ -68,6 +68,8 @@ class OpsbookConfig:
     pdf: dict[str, Any] = field(default_factory=dict)
     site: bool = True  # False when checking loose files outside any opsbook site
     directory_urls: bool = True  # MkDocs' use_directory_urls (off under the offline plugin)
+    alert_rules: tuple[str, ...] = ()  # globs of Prometheus rule files, relative to root
+    alert_pages: bool = False  # the site writes a forwarding page per alert
 
     @classmethod
     def for_loose_files(cls, root: Path) -> OpsbookConfig:
@@ -263,6 +265,12 @@ def config_from_plugin(
             f"opsbook option review_every: {plugin_config.review_every!r} is not a duration "
             "(e.g. 90d)"
         )
+    alert_rules = plugin_config.alert_rules
+    if not all(isinstance(pattern, str) and pattern.strip() for pattern in alert_rules):
+        raise ConfigError(
+            "opsbook option alert_rules: expected a list of file patterns such as "
+            f"`alerts/*.rules.yml`, got {alert_rules!r}"
+        )
     return OpsbookConfig(
         root=root,
         docs_dir=docs_dir,
@@ -275,4 +283,6 @@ def config_from_plugin(
         redact=bool(plugin_config.redact),
         pdf=dict(plugin_config.pdf),
         fail_on=Level(plugin_config.fail_on),
+        alert_rules=tuple(pattern.strip() for pattern in alert_rules),
+        alert_pages=bool(plugin_config.alert_pages),
     )

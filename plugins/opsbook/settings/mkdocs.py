@@ -37,3 +37,6 @@ class OpsbookPluginConfig(Config):
     """Also write one small forwarding page per alert (``alerts/<AlertName>/``). Off by default:
     ``alerts/#<AlertName>`` on the alert index already opens the runbook, and a file per alert
     costs build time on handbooks with thousands of alerts."""
+    alert_rules = c.Type(list, default=[])
+    """Prometheus alerting rule files (globs relative to mkdocs.yml, ``**`` for any folders),
+    checked against the runbooks: every alert answered, every ``runbook_url`` right."""

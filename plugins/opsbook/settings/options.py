@@ -72,6 +72,7 @@ PLUGIN_OPTIONS: dict[str, Option] = {
     "pdf": Option({name: option.default for name, option in PDF_OPTIONS.items()},
                   sub=PDF_OPTIONS),
     "alert_pages": Option(False, type=bool),
+    "alert_rules": Option([], type=list),
 }
 """A light mirror of ``OpsbookPluginConfig`` (opsbook.settings.mkdocs), which stays the typed
 declaration MkDocs uses. tests/test_bench_parity.py fails when the two differ in names,
