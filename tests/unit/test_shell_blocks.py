@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from opsbook.checks.shell_text import fill_blanks, self_contained, shell_script
+from opsbook.checks.shell_text import _unquoted, fill_blanks, self_contained, shell_script
+from tests.support.repo import REPO_ROOT
 from tests.support.sitekit import check_loose, rules_at
 
 
@@ -92,3 +96,59 @@ def test_self_contained() -> None:
     assert not self_contained('echo "open')
     assert not self_contained("if true; then")
     assert not self_contained("cat <<EOF\nno end")
+
+
+def _unquoted_by_character(line: str, state: str) -> tuple[str, str]:
+    """The reference for the fast line walk of self_contained: one Python step per character
+    (as it was written first). The fast version must agree with it on every line."""
+    index, length = 0, len(line)
+    plain: list[str] = []
+    while index < length:
+        char = line[index]
+        if state == "'":
+            if char == "'":
+                state = ""
+        elif char == "\\":
+            index += 1
+        elif state == '"':
+            if char == '"':
+                state = ""
+        elif state == "`":
+            if char == "`":
+                state = ""
+        elif char in "'\"`":
+            state = char
+            plain.append(" ")
+        elif char == "#" and (index == 0 or line[index - 1] in " \t;"):
+            break
+        else:
+            plain.append(char)
+        index += 1
+    return "".join(plain), state
+
+
+_LINE_PARTS = [*"ab \t#;'\"`\\()", "if ", " fi", "\\'", '\\"', "\\`", " #", "a#b", ";#"]
+
+
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(st.sampled_from(_LINE_PARTS), max_size=30), st.sampled_from(["", "'", '"', "`"]))
+def test_unquoted_agrees_with_a_character_walk(parts: list[str], state: str) -> None:
+    line = "".join(parts)
+    plain, after = _unquoted(line, state)
+    assert ("".join(plain), after) == _unquoted_by_character(line, state)
+
+
+def test_unquoted_agrees_on_every_shell_fence_of_the_repository() -> None:
+    fences = re.compile(r"^```(?:bash|sh|shell|console|zsh)\n(.*?)^```", re.M | re.S)
+    checked = 0
+    for path in sorted(REPO_ROOT.glob("**/*.md")):
+        if ".venv" in path.parts or "node_modules" in path.parts:
+            continue
+        for match in fences.finditer(path.read_text(encoding="utf-8", errors="replace")):
+            state = ""
+            for line in match.group(1).split("\n"):
+                plain, after = _unquoted(line, state)
+                assert ("".join(plain), after) == _unquoted_by_character(line, state), path
+                state = after
+                checked += 1
+    assert checked > 100

@@ -17,9 +17,8 @@ from opsbook.checks.severity_text import (
     TimeStatement,
     find_statements,
     legacy_level,
-    level_aliases,
     mention_pattern,
-    with_aliases,
+    page_resolver,
 )
 from opsbook.diagnostics import Diagnostic, Level, Position, Related
 from opsbook.load.document import Document
@@ -218,7 +217,7 @@ def _skip_lines(document: Document) -> frozenset[int]:
 
 
 def _document_statements(document: Document) -> list[TimeStatement]:
-    resolve = with_aliases(legacy_level, level_aliases(document.blocks))
+    resolve = page_resolver(legacy_level, document.blocks)
     return find_statements(document.blocks, resolve, LEGACY_MENTION, _skip_lines(document))
 
 
@@ -371,7 +370,7 @@ def _escalation_conflicts(project: Project) -> Iterator[Diagnostic]:
         if document.text is None:
             continue
         seen: dict[str, list[tuple[Document, EscalationStatement]]] = {}
-        resolve = with_aliases(legacy_level, level_aliases(document.blocks))
+        resolve = page_resolver(legacy_level, document.blocks)
         for statement in escalation_statements(document.blocks, resolve, _skip_lines(document)):
             earlier = seen.setdefault(statement.trigger, [])
             # A statement naming no level holds for every level.

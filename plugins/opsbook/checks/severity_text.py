@@ -437,6 +437,27 @@ def with_aliases(resolve_level: LevelResolver, aliases: dict[str, str]) -> Level
     return resolve
 
 
+def page_resolver(resolve_level: LevelResolver, blocks: list[Block]) -> LevelResolver:
+    """``with_aliases(resolve_level, level_aliases(blocks))``, the page's aliases read only when
+    a text does not resolve without them: most pages only ever ask about names like "SEV1",
+    and reading the aliases walks every block of the page."""
+    aliases: dict[str, str] | None = None
+
+    @lru_cache(maxsize=1024)
+    def resolve(text: str) -> str | None:
+        nonlocal aliases
+        level = resolve_level(text)
+        if level is None:
+            words = re.findall(r"[A-Za-zÀ-ÿ]+", _clean(text))
+            if words and len(words) <= 4:
+                if aliases is None:
+                    aliases = level_aliases(blocks)
+                level = aliases.get(words[0].lower())
+        return level
+
+    return resolve
+
+
 def find_statements(
     blocks: list[Block],
     resolve_level: LevelResolver,
@@ -479,10 +500,10 @@ def find_statements(
                 list_run.append((block.line, " " * block.indent + "- " + block.text
                                  if isinstance(block, ListItem) else block.text))
             if mentions is not None:
-                scope = context()[1]
-                statements.extend(replace(statement, scope=scope) for statement in
-                                  prose_statements(block.text, block.line, mentions,
-                                                   resolve_level))
+                prose = prose_statements(block.text, block.line, mentions, resolve_level)
+                if prose:  # the scope walks the headings: asked only for a line that says a time
+                    scope = context()[1]
+                    statements.extend(replace(statement, scope=scope) for statement in prose)
             continue
         flush()
         if isinstance(block, Heading):
