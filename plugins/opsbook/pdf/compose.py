@@ -160,6 +160,9 @@ def plan_handbook(project: Project, pages: dict[Path, RenderedPage],
 
 
 _ROTA_SLOT = re.compile(r'<div class="ob-rota-print" data-ob-team="([^"<>]*)"></div>')
+# "On call now" needs a clock and a script: paper leaves it out (its <script src> would also
+# name the build's scratch directory, and a print document must read the same every run).
+_ONCALL = re.compile(r'<div class="ob-oncall" data-ob-team="[^"<>]*">.*?</div>\n?', re.S)
 
 
 def printed_rotas(project: Project, settings: PrintSettings) -> dict[str, str]:
@@ -180,7 +183,10 @@ def printed_rotas(project: Project, settings: PrintSettings) -> dict[str, str]:
 
 
 def fill_rota_slots(html: str, rotas: Mapping[str, str]) -> str:
-    """Put each team's printed rota in the empty slot the site leaves in a header card."""
+    """Put each team's printed rota in the empty slot the site leaves in a header card, and
+    drop the "On call now" placeholders."""
+    if 'class="ob-oncall"' in html:
+        html = _ONCALL.sub("", html)
     if 'class="ob-rota-print"' not in html:
         return html
     return _ROTA_SLOT.sub(

@@ -1,0 +1,122 @@
+"""Rotas in the built site (real `mkdocs build`): each team's data file and what the pages
+load; and `mkdocs serve --dirty`, where an edit to a rotation must reach every page that shows
+it, exactly as a full build of the edited handbook would.
+
+The handbook is tests/support/rota.py's, built on 2026-06-01 (OPSBOOK_TODAY).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from tests.support.rota import ROTA_CONTACTS, ROTATION, make_rota_site
+from tests.support.sitebuild import mkdocs_build
+
+RUNBOOK_PAGE = "runbooks/api/api-down.html"
+
+
+def rota_data(site: Path, team: str = "core") -> dict:  # type: ignore[type-arg]
+    script = (site / "oncall" / f"{team}.js").read_text(encoding="utf-8")
+    prefix = f'(window.opsbookRotas = window.opsbookRotas || {{}})["{team}"] = '
+    assert script.startswith(prefix) and script.endswith(";\n")
+    return json.loads(script[len(prefix):-2])  # type: ignore[no-any-return]
+
+
+def test_the_site_carries_each_teams_rota_once(tmp_path: Path) -> None:
+    make_rota_site(tmp_path / "handbook")
+    build = mkdocs_build(tmp_path / "handbook", "--strict")
+    assert build.returncode == 0, build.output
+    site = build.site
+    data = rota_data(site)
+    assert data["built"] == "2026-06-01" and data["ends"] == "2026-11-30"
+    assert {person[0] for person in data["people"].values()} == {
+        "Ana Silva", "Ben Okoro", "Cleo Marsh"}
+    assert (site / "assets" / "opsbook" / "oncall.js").is_file()
+    for page, prefix in ((RUNBOOK_PAGE, "../../"), ("contacts.html", ""),
+                         ("services/api.html", "../")):
+        html = (site / page).read_text(encoding="utf-8")
+        # The page loads the shared data and the script; it embeds no shifts of its own (the
+        # team's block on the contacts page has the table of the next weeks).
+        assert html.count(f'<script src="{prefix}oncall/core.js"></script>') == 1, page
+        assert f'<script src="{prefix}assets/opsbook/oncall.js"></script>' in html, page
+        assert "opsbookRotas" not in html
+        assert ("data-ob-end" in html) == (page == "contacts.html"), page
+    card = (site / RUNBOOK_PAGE).read_text(encoding="utf-8")
+    assert '<div class="ob-rota-print" data-ob-team="core"></div>' in card
+    contacts = re.sub(r"<[^>]+>", "", (site / "contacts.html").read_text(encoding="utf-8"))
+    assert "Rota valid 2026-06-01 to 2026-07-27; built 2026-06-01." in contacts
+
+
+# --- mkdocs serve --dirty --------------------------------------------------------------------
+
+
+def dirty_build(root: Path, site: Path) -> None:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
+    config.plugins.on_startup(command="serve", dirty=True)
+    build(config, dirty=True)
+
+
+def outputs(site: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(site)): path.read_bytes() for path in site.rglob("*")
+            if path.suffix in (".html", ".js", ".ics") and "assets" not in path.parts
+            and "search" not in path.parts}
+
+
+def touch_after(path: Path, site: Path) -> None:
+    newest = max(entry.stat().st_mtime_ns for entry in site.rglob("*") if entry.is_file())
+    os.utime(path, ns=(newest + 1_000_000_000, newest + 1_000_000_000))
+
+
+def edit_contacts(root: Path, site: Path, text: str) -> None:
+    contacts = root / "docs" / "contacts.md"
+    contacts.write_text(text, encoding="utf-8")
+    touch_after(contacts, site)
+
+
+def assert_same_as_full_build(root: Path, site: Path, full: Path) -> None:
+    built = mkdocs_build(root, site=full)
+    assert built.returncode == 0, built.output
+    served, fresh = outputs(site), outputs(built.site)
+    assert set(served) == set(fresh)
+    assert sorted(name for name in fresh if served[name] != fresh[name]) == []
+
+
+def test_serve_dirty_follows_rotation_edits(tmp_path: Path) -> None:
+    root = tmp_path / "handbook"
+    no_rota = ROTA_CONTACTS.replace(ROTATION, "")
+    make_rota_site(root, {"docs/contacts.md": no_rota})
+    site = tmp_path / "served"
+    dirty_build(root, site)
+    assert "ob-oncall" not in (site / RUNBOOK_PAGE).read_text(encoding="utf-8")
+    assert not (site / "oncall").exists()
+
+    # A rotation appears: the runbook card, the team block and the service page show it.
+    edit_contacts(root, site, ROTA_CONTACTS)
+    dirty_build(root, site)
+    for page in (RUNBOOK_PAGE, "contacts.html", "services/api.html"):
+        assert 'data-ob-team="core"' in (site / page).read_text(encoding="utf-8"), page
+    assert rota_data(site)["shifts"]
+    assert_same_as_full_build(root, site, tmp_path / "full-1")
+
+    # The turn order changes: the data the pages load and the team's table follow.
+    week = rota_data(site)["shifts"]
+    swapped = ROTA_CONTACTS.replace(
+        "members: [ana, ben]\n      - name: secondary\n        members: [ben, ana]",
+        "members: [ben, ana]\n      - name: secondary\n        members: [ana, ben]")
+    assert swapped != ROTA_CONTACTS
+    edit_contacts(root, site, swapped)
+    dirty_build(root, site)
+    assert rota_data(site)["shifts"] != week
+    assert_same_as_full_build(root, site, tmp_path / "full-2")
+
+    # The rotation goes: no page offers "On call now" any more.
+    edit_contacts(root, site, no_rota)
+    dirty_build(root, site)
+    for page in (RUNBOOK_PAGE, "contacts.html", "services/api.html"):
+        assert "ob-oncall" not in (site / page).read_text(encoding="utf-8"), page
