@@ -44,13 +44,33 @@
     parent.appendChild(document.createTextNode(text));
   }
 
-  /* "Mon 8 Jun, 10:00 Europe/London (05:00 Mon 8 Jun your time)" */
+  function day(ms, zone) {
+    try {
+      var options = { year: "numeric", month: "numeric", day: "numeric" };
+      if (zone) { options.timeZone = zone; }
+      return new Intl.DateTimeFormat("en-CA", options).format(new Date(ms));
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function clock(ms) {
+    try {
+      return new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit",
+                                                 hourCycle: "h23" }).format(new Date(ms));
+    } catch (error) {
+      return format(ms);
+    }
+  }
+
+  /* "Mon, Jun 8, 10:00 Europe/London (04:00 your time)": the reader's day only if it differs */
   function addTime(parent, ms, rota) {
     var time = add(parent, "time", format(ms, rota.tz) + " " + rota.tz);
     time.setAttribute("datetime", new Date(ms).toISOString());
     var local = readerZone();
     if (local && local !== rota.tz) {
-      addText(parent, " (" + format(ms) + " your time)");
+      var mine = day(ms, rota.tz) === day(ms) ? clock(ms) : format(ms);
+      addText(parent, " (" + mine + " your time)");
     }
   }
 
