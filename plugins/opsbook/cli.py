@@ -19,6 +19,7 @@ from opsbook.commands import (
     init,
     lookup,
     new,
+    oncall,
     pdf,
     reviews,
     rules,
@@ -29,7 +30,7 @@ from opsbook.commands.common import EXIT_CLEAN, EXIT_USAGE, UsageError
 
 COMMANDS = (
     check, new, init, import_legacy, lookup, schema, rules, reviews, serve, eval_corpus, pdf,
-    alerts,
+    alerts, oncall,
 )
 
 
