@@ -110,6 +110,7 @@ def test_text_answer_for_every_team(handbook: Path, capsys: pytest.CaptureFixtur
 @pytest.mark.parametrize(("argv", "message"), [
     (["--at", "next tuesday"], "'next tuesday' is not an ISO 8601 time"),
     (["--at", "2027-02-30T10:00:00Z"], "is not an ISO 8601 time"),
+    (["--at", "0001-01-01T00:00:00Z"], "'0001-01-01T00:00:00Z' is not between 1970 and 2500"),
     (["warehouse", "--at", "2027-03-01T03:00:00Z"],
      "'warehouse' is not a team; teams with a rotation: platform, bookings, tracking, "
      "payments"),

@@ -171,6 +171,9 @@ def field_value(spec: FieldSpec) -> st.SearchStrategy[Any]:
         typed = st.sampled_from(DURATIONS)
     elif spec.type == "date":
         typed = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 1, 1))
+    elif spec.type == "datetime":
+        typed = st.datetimes(min_value=dt.datetime(2020, 1, 1)) | st.sampled_from(
+            ["2026-12-24T10:00", "2026-12-24 10:00:00Z", "9999-12-31T23:59+14:00", "later"])
     elif spec.type == "boolean":
         typed = st.booleans()
     elif spec.type in ("string-list", "id-list"):

@@ -5,9 +5,12 @@ rotations inside the contacts file, and a verdict that never depends on the day 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from opsbook.checks.examples import EXAMPLE_HANDBOOK
 from opsbook.checks.rotations import EXAMPLE_CONTEXT, GOOD
@@ -134,3 +137,51 @@ def test_other_lengths_check_clean(tmp_path: Path, length: str) -> None:
     text = GOOD.replace("length: weekly", f"length: {length}").replace(
         "handoff: monday 14:00", f'handoff: "{handoff}"')
     assert check(tmp_path, text) == []
+
+
+CLOCKS = st.sampled_from(["00:00", "02:30", "07:00", "08:00", "14:00", "20:00", "23:59",
+                          "24:00", "25:00", "9"])
+
+
+@st.composite
+def rotation_files(draw: st.DrawFn) -> str:
+    zone = draw(st.sampled_from(["Europe/London", "America/New_York", "Australia/Lord_Howe",
+                                 "Asia/Kathmandu", "UTC", "Nowhere/Else"]))
+    day = draw(st.sampled_from(["", "monday ", "sun ", "fri "]))
+    length = draw(st.sampled_from(["daily", "weekly", "3d", "2w", "0d"]))
+    lines = ["---", "kind: rotations", "rotations:", "  - team: payments",
+             f"    timezone: {zone}", f'    handoff: "{day}{draw(CLOCKS)}"',
+             f"    length: {length}",
+             f"    start: {draw(st.dates(dt.date(2026, 1, 1), dt.date(2028, 1, 1)))}",
+             "    layers:"]
+    for _ in range(draw(st.integers(1, 3))):
+        members = draw(st.lists(st.sampled_from(["amara", "jonas", "lea", "noor", "x"]),
+                                max_size=3))
+        lines += [f"      - name: {draw(st.sampled_from(['primary', 'secondary']))}",
+                  f"        members: [{', '.join(members)}]"]
+        if draw(st.booleans()):
+            lines.append(f'        hours: "{draw(CLOCKS)}-{draw(CLOCKS)}"')
+            if draw(st.booleans()):
+                lines.append(f"        timezone: {zone}")
+    overrides = draw(st.lists(st.tuples(
+        st.datetimes(dt.datetime(2026, 1, 1), dt.datetime(2028, 1, 1)),
+        st.integers(-48, 24 * 20), st.sampled_from(["amara", "lea", "x"])), max_size=3))
+    if overrides:
+        lines.append("    overrides:")
+    for begin, hours, person in overrides:
+        end = begin + dt.timedelta(hours=hours)
+        lines += ["      - layer: primary", f"        from: {begin:%Y-%m-%dT%H:%M}",
+                  f"        until: {end:%Y-%m-%dT%H:%M}Z", f"        person: {person}"]
+    return "\n".join([*lines, "---", "# Rota", ""])
+
+
+@settings(max_examples=40)
+@given(rotation_files())
+def test_any_rotation_is_checked_without_a_traceback(text: str) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        result = check(Path(scratch), text)
+    lines = text.count("\n")
+    for diagnostic in result:
+        assert diagnostic.path == "docs/rotations.md", diagnostic
+        assert diagnostic.rule.startswith(("OB8", "OB007")), diagnostic
+        assert 1 <= diagnostic.line <= lines

@@ -124,6 +124,19 @@ def test_values_that_cannot_be_understood_are_problems_not_exceptions() -> None:
     assert shifts_between(rotation, utc(2027, 1, 10), utc(2027, 1, 20))
 
 
+def test_dates_out_of_range_are_problems_not_overflows() -> None:
+    rotation = build_rotation({
+        "team": "t", "timezone": "Pacific/Kiritimati", "handoff": "10:00", "length": "daily",
+        "start": dt.date(1, 1, 1), "layers": [{"name": "primary", "members": ["a", "b"]}],
+        "overrides": [{"layer": "primary", "from": dt.datetime(9999, 12, 31, 23),
+                       "until": dt.datetime(9999, 12, 31, 23, 30), "person": "b"}],
+    })
+    assert rotation is not None
+    assert [p.key for p in rotation.problems] == [("start",), ("overrides", 0, "from")]
+    assert on_call_at(rotation, utc(2027, 1, 1))
+    assert parse_length("367d") is None and parse_length("52w") == 364
+
+
 def test_a_weekday_hand_off_must_fit_the_start_and_the_length() -> None:
     tuesday = build_rotation({"team": "t", "timezone": "UTC", "handoff": "monday 10:00",
                               "start": dt.date(2027, 1, 5),

@@ -39,8 +39,13 @@ def parse_moment(value: str) -> dt.datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{value!r} is not an ISO 8601 time such as 2027-03-01T03:00:00Z") from None
+    from opsbook.model.rotations import FIRST_YEAR, LAST_YEAR
+
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
+    if not FIRST_YEAR < moment.year < LAST_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not between {FIRST_YEAR} and {LAST_YEAR}")
     return moment.astimezone(dt.UTC)
 
 

@@ -209,6 +209,13 @@ class Shift:
 
 # --- building from frontmatter -------------------------------------------------------------
 
+FIRST_YEAR = 1970
+LAST_YEAR = 2500
+"""Rotations start, and overrides happen, within these years (so date arithmetic over any
+horizon stays in range)."""
+MAX_LENGTH_DAYS = 366
+MAX_HORIZON_DAYS = 20 * 366
+
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 _LENGTH = re.compile(r"^(\d+)\s*([dw])$")
 
@@ -261,7 +268,7 @@ def parse_length(text: str) -> int | None:
     if not match or int(match.group(1)) == 0:
         return None
     days = int(match.group(1)) * (7 if match.group(2) == "w" else 1)
-    return days if days <= 3660 else None
+    return days if days <= MAX_LENGTH_DAYS else None
 
 
 def parse_hours(text: str) -> Hours | None:
@@ -326,6 +333,10 @@ def build_rotation(raw: dict[str, Any], origin: Origin | None = None) -> Rotatio
     start = raw.get("start")
     if not isinstance(start, dt.date):
         return None  # no schedule without a start: the schema reports the missing field
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        problem(("start",), f'rotation "{team}": start {start.isoformat()} is not a date a '
+                "rota can begin on", f"use a date between {FIRST_YEAR} and {LAST_YEAR}")
+        start = dt.date(2000, 1, 3)
     if handoff.weekday is not None and start.weekday() != handoff.weekday:
         problem(("start",), f'rotation "{team}": start {start.isoformat()} is a '
                 f"{WEEKDAYS[start.weekday()].capitalize()}, but hand-offs are on "
@@ -362,6 +373,11 @@ def build_rotation(raw: dict[str, Any], origin: Origin | None = None) -> Rotatio
         key = ("overrides", override_index)
         begin = _aware(override_raw["from"], zone)
         end = _aware(override_raw["until"], zone)
+        if not all(FIRST_YEAR <= moment.year <= LAST_YEAR for moment in (begin, end)):
+            problem((*key, "from"), f'rotation "{team}": override of {override_raw["layer"]} '
+                    f'for "{override_raw["person"]}" is not between {FIRST_YEAR} and '
+                    f"{LAST_YEAR}", "check the year of `from` and `until`")
+            continue
         if end <= begin:
             problem((*key, "until"), f'rotation "{team}": override of {override_raw["layer"]} '
                     f'for "{override_raw["person"]}" ends ({_iso(end)}) before it starts '
@@ -383,7 +399,10 @@ def _aware(value: dt.datetime | dt.date, zone: ZoneInfo) -> dt.datetime:
         value = dt.datetime.combine(value, dt.time(0, 0))
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset: out of range, reported as such
+        return dt.datetime(1 if value.year < 2000 else 9999, 1, 1, tzinfo=UTC)
 
 
 def _iso(value: dt.datetime) -> str:
@@ -516,8 +535,9 @@ def _shift_order(shift: Shift) -> tuple[dt.datetime, str, dt.datetime, str]:
 
 
 def horizon_days(rotation: Rotation) -> int:
-    """How far ahead to look for the next change: a whole cycle and a bit."""
-    return rotation.cycle_days + rotation.length + 2
+    """How far ahead to look for the next change: every layer's turn cycle and a bit."""
+    longest = max((len(layer.members) for layer in rotation.layers), default=1)
+    return min(rotation.length * (longest + 1) + 2, MAX_HORIZON_DAYS)
 
 
 def on_call_at(rotation: Rotation, at: dt.datetime) -> list[tuple[Shift, Shift | None]]:
@@ -530,6 +550,8 @@ def on_call_at(rotation: Rotation, at: dt.datetime) -> list[tuple[Shift, Shift |
     """
     _check_aware(at)
     at = at.astimezone(UTC)
+    if not FIRST_YEAR <= at.year <= LAST_YEAR:
+        raise ValueError(f"{at.isoformat()} is not between {FIRST_YEAR} and {LAST_YEAR}")
     span = dt.timedelta(days=horizon_days(rotation))
     far = max([at + 2 * span, *(o.end + span for o in rotation.overrides if o.end > at)])
     shifts = shifts_between(rotation, at - span, far)
