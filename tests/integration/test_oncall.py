@@ -126,6 +126,25 @@ def test_wrong_invocations_exit_2_with_a_clear_message(
     assert message in err
 
 
+def test_before_the_start_and_with_unreadable_values(
+    handbook: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = oncall(handbook, capsys, "bookings", "--at", "2025-12-31T12:00:00Z")
+    assert code == 0
+    assert "  primary    nobody on call (the rotation starts Mon 2026-01-05 15:00)\n" in out
+    result = answer(handbook, capsys, "bookings", "2025-12-31T12:00:00Z")
+    assert result["layers"][0] == {"layer": "primary", "person": None, "from": None,
+                                   "until": None, "override": False, "reason": None,
+                                   "next": None}
+    contacts = handbook / "docs" / "contacts.md"
+    text = contacts.read_text(encoding="utf-8")
+    contacts.write_text(text.replace("    handoff: monday 15:00\n", "    handoff: mondays\n", 1),
+                        encoding="utf-8")
+    code, out, err = oncall(handbook, capsys, "platform", "--at", "2026-06-01T12:00:00Z")
+    assert code == 1 and "Platform (platform)" in out
+    assert "the rotation of platform has values opsbook cannot read; run `opsbook check`" in err
+
+
 def test_a_handbook_without_rotations_says_so(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     make_site(tmp_path)

@@ -198,7 +198,10 @@ def _text(answer: dict[str, dict[str, Any]], rotations: list[Rotation],
         for layer in answer[rotation.team]["layers"]:
             label = layer["layer"].ljust(width)
             if layer["person"] is None:
-                lines.append(f"  {label}  nobody on call (a gap in the rota: run opsbook check)")
+                first = rotation.first_handoff()
+                why = (f"the rotation starts {local(_iso(first))}" if at < first
+                       else "a gap in the rota: run opsbook check")
+                lines.append(f"  {label}  nobody on call ({why})")
                 continue
             who = _who(layer["person"])
             note = " (override" + (f": {layer['reason']}" if layer["reason"] else "") + ")" \
