@@ -335,6 +335,7 @@ def split_label(text: str) -> tuple[str, str, int]:
     return match.group("label").strip(), match.group("value"), match.start("value") + 1
 
 
+@lru_cache(maxsize=4096)  # pure, and the same labels, headers and cells recur page after page
 def is_contact_label(label: str) -> bool:
     """Whether a label says its value reaches a person: it names a contact field (phone,
     Teléfono, 電話) or a role (on-call, Vertretung, 担当) at its start or end — "Referente
@@ -364,6 +365,7 @@ def _normalised(value: str) -> str:
     return value.strip(_WRAPPERS).strip()
 
 
+@lru_cache(maxsize=4096)  # pure, and the same labels, headers and cells recur page after page
 def blank_value(value: str) -> bool:
     """Whether a whole value says it is not known yet: "TBD", "a definir", "[update every
     sprint]", "(ベンダー名を記入)", "<to be decided>", "Engineer A"."""
@@ -417,6 +419,7 @@ def after_contact_word(text: str, column: int) -> bool:
     return bool(_ENDS_IN_CONTACT_WORD.search(" ".join(words)))
 
 
+@lru_cache(maxsize=4096)  # pure, and the same labels, headers and cells recur page after page
 def _value_hit(value: str, contact: bool, code: bool) -> tuple[int, str, bool] | None:
     """(column in value, placeholder, strong) for the first blank in ``value``; strong when
     the blank needs no label to be a contact (a masked number, "[Phone]", "Engineer A")."""
@@ -641,6 +644,7 @@ def _mask_speaker_names(text: str) -> str:
     return out
 
 
+@lru_cache(maxsize=4096)  # pure, and the same labels, headers and cells recur page after page
 def _contact_column(header: str) -> bool:
     header = header.strip().strip("*_")
     if not header or re.search(r"(?<![^\W_])owner(?![^\W_])", header, re.I):
@@ -678,6 +682,7 @@ _NOT_PERSON_COLUMN = re.compile(
     r"(?![^\W_])", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)  # pure, and the same labels, headers and cells recur page after page
 def _names_a_blank(value: str) -> bool:
     """A whole cell that is an instruction ("[fill in]"), an undecided value ("TBD") or a
     bracket naming a contact ("[vendor support line]")."""

@@ -469,14 +469,21 @@ def find_statements(
     statements: list[TimeStatement] = []
     list_run: list[tuple[int, str]] = []
     headings: list[tuple[int, int, str]] = []  # (depth, line, text) of the enclosing headings
+    # Both depend on the enclosing headings only: worked out once each time those change, not
+    # for every block under them.
+    dated = False  # the nearest heading holds a date (an incident record)
+    known: list[tuple[tuple[int, str] | None, str]] = []  # context() under these headings
 
     def context() -> tuple[tuple[int, str] | None, str]:
         """The nearest enclosing heading naming a level ("### P1 - Critical"), and the scope
         the nearest heading naming a product or plan gives."""
-        section = next(((line, text.replace(":", " ")) for _, line, text in reversed(headings)
-                        if resolve_level(text)), None)
-        scope = next((scope_of(text) for _, _, text in reversed(headings) if scope_of(text)), "")
-        return section, scope
+        if not known:
+            section = next(((line, text.replace(":", " ")) for _, line, text
+                            in reversed(headings) if resolve_level(text)), None)
+            scope = next((scope_of(text) for _, _, text in reversed(headings)
+                          if scope_of(text)), "")
+            known.append((section, scope))
+        return known[0]
 
     def keyed(lines: list[tuple[int, str]]) -> None:
         section, scope = context()
@@ -491,7 +498,7 @@ def find_statements(
             list_run.clear()
 
     for block in blocks:
-        if headings and _DATE.search(headings[-1][2]) and not isinstance(block, Heading):
+        if dated and not isinstance(block, Heading):
             continue  # an incident record: its times are what happened
         if isinstance(block, ListItem | TextLine):
             if block.line in skip:
@@ -510,6 +517,8 @@ def find_statements(
             while headings and headings[-1][0] >= block.level:
                 headings.pop()
             headings.append((block.level, block.line, block.text))
+            dated = bool(_DATE.search(block.text))
+            known.clear()
             continue
         if isinstance(block, Table):
             if block.line not in skip:
