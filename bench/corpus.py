@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -306,6 +307,7 @@ def generate_handbook(
     reference = read_reference(source)
     written = 0
     made: set[Path] = set()
+    rules = AlertRuleWriter(target, reference)
     for relative, text in iter_runbooks(count, reference, today):
         path = target / relative
         if path.parent not in made:
@@ -314,4 +316,59 @@ def generate_handbook(
         data = text.encode("utf-8")
         path.write_bytes(data)
         written += len(data)
+        rules.add(text)
+    rules.close()
     return written
+
+
+RULES_PER_FILE = 2000
+"""Alerting rules per generated rule file (two per runbook): files of ~300 KB."""
+
+
+class AlertRuleWriter:
+    """When the reference handbook checks Prometheus rule files (``alert_rules``), a rule for
+    every alert of the generated runbooks, in ``alerts/generated-NNN.rules.yml`` (one line
+    each, with the runbook's level as its severity label and a runbook_url of the alert index),
+    so the corpus still checks clean and the benchmarks pay for reading them."""
+
+    def __init__(self, target: Path, reference: Reference) -> None:
+        config = (target / "mkdocs.yml").read_text(encoding="utf-8")
+        self.enabled = "alert_rules:" in config
+        found = re.search(r"^site_url:\s*(\S+)", config, re.M)
+        self.site_url = found.group(1).rstrip("/") + "/" if found else ""
+        self.directory = target / "alerts"
+        self.levels = {name.lower(): level.id for level in reference.levels
+                       for name in (level.id, *level.aliases)}
+        self.lines: list[str] = []
+        self.number = 0
+
+    def add(self, runbook: str) -> None:
+        if not self.enabled:
+            return
+        alerts = re.search(r"^alerts: \[(.*)\]$", runbook, re.M)
+        severity = re.search(r"^severity: (.*)$", runbook, re.M)
+        service = re.search(r"^service: (.*)$", runbook, re.M)
+        if not (alerts and severity and service):
+            return
+        level = self.levels.get(severity.group(1).strip().lower(), severity.group(1).strip())
+        for alert in (name.strip() for name in alerts.group(1).split(",")):
+            url = f", annotations: {{runbook_url: '{self.site_url}alerts/#{alert}'}}" \
+                if self.site_url else ""
+            self.lines.append(
+                f"      - {{alert: {alert}, expr: 'up{{job=\"{service.group(1)}\"}} == 0', "
+                f"for: 5m, labels: {{severity: {level}}}{url}}}\n")
+            if len(self.lines) >= RULES_PER_FILE:
+                self.flush()
+
+    def flush(self) -> None:
+        if not self.lines:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"generated-{self.number:03d}.rules.yml"
+        path.write_text("groups:\n  - name: generated\n    rules:\n" + "".join(self.lines),
+                        encoding="utf-8")
+        self.number += 1
+        self.lines = []
+
+    def close(self) -> None:
+        self.flush()

@@ -161,7 +161,7 @@ def test_footer_with_page_x_of_y_on_every_page(printed: Printed, handbook_text: 
     for number, text in enumerate(pages, start=1):
         assert f"page {number} of {len(pages)}" in text
         assert squash(f"Printed {TODAY.isoformat()} rev {printed.sha}") in squash(text)
-        assert "check the site for the latest" in text
+        assert "check https://handbook.example.com/ for the latest" in text
         assert site_name in text
 
 
@@ -333,7 +333,7 @@ def test_every_runbook_pdf(printed: Printed) -> None:
         assert squash(runbook.title) in squash(pages[0])
         for number, text in enumerate(pages, start=1):
             assert f"page {number} of {len(pages)}" in text, (runbook.id, number)
-            assert "check the site for the latest" in text
+            assert "check https://handbook.example.com/ for the latest" in text
         top = [title for depth, title in outline_titles(reader) if depth == 0]
         assert top == [runbook.title]
         width, height = (float(v) for v in reader.pages[0].mediabox[2:])

@@ -282,5 +282,6 @@ def test_lookup_url_is_the_built_page(reference_site: Path,
     config = reference_site.parent / "mkdocs.yml"
     assert main(["lookup", "PostgresPrimaryDown", "--json", "--config", str(config)]) == 0
     url = json.loads(capsys.readouterr().out)["url"]
-    assert url == "/runbooks/database/db-primary-failover.html"
-    assert (reference_site / url.lstrip("/")).is_file()
+    # The published address: the handbook's site_url, then the page.
+    assert url == "https://handbook.example.com/runbooks/database/db-primary-failover.html"
+    assert (reference_site / url.removeprefix("https://handbook.example.com/")).is_file()

@@ -11,7 +11,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
 """Files the tests read that are not part of the project (e.g. the SARIF schema)."""
 
-HANDBOOK_PARTS = ("mkdocs.yml", "docs", "runbooks")
+HANDBOOK_PARTS = ("mkdocs.yml", "docs", "runbooks", "alerts")
 
 
 def copy_handbook(target: Path) -> Path:

@@ -290,6 +290,25 @@ def answering_runbooks(project: Project) -> dict[str, Runbook]:
     return found
 
 
+PER_ALERT = frozenset({ALERT_WITHOUT_RUNBOOK.id, MISSING_URL.id, WRONG_URL.id,
+                       SEVERITY_DISAGREES.id})
+"""Rules whose finding on a rule file depends on one alert name only: its rules and the runbook
+answering it (the check cache re-checks just the alerts a changed runbook claims)."""
+
+
+def alert_at(rules: AlertRules, path: str, line: int) -> str | None:
+    """The (lower-cased) name of the alert whose rule holds ``line`` of rule file ``path``."""
+    for rule_file in rules.files:
+        if rule_file.display_path != path:
+            continue
+        found = None
+        for rule in rule_file.rules:
+            if rule.position.line <= line:
+                found = rule.name.strip().lower()
+        return found
+    return None
+
+
 # --- the checks -------------------------------------------------------------------------------
 
 
@@ -309,7 +328,6 @@ def check_alerts(project: Project) -> Iterator[Diagnostic]:
                    if pattern.startswith(("/", "..")) or "/../" in pattern else ""),
             )
     yield from _runbook_alerts_without_rule(project, rules)
-    pages: dict[str, Runbook] | None = None
     by_name: dict[str, list[AlertRule]] = {}
     for rule_file in rules.files:
         if not project.wants(rule_file.display_path):
@@ -317,10 +335,7 @@ def check_alerts(project: Project) -> Iterator[Diagnostic]:
         for rule in rule_file.rules:
             runbook = answered.get(rule.name.strip().lower())
             if runbook is None:
-                if pages is None:
-                    pages = {_normal_path(runbook_page_path(config, r)): r
-                             for r in project.runbooks}
-                yield from _without_runbook(config, rule, pages)
+                yield from _without_runbook(config, rule)
                 continue
             by_name.setdefault(rule.name.strip().lower(), []).append(rule)
             yield from _url(config, rule, runbook)
@@ -358,22 +373,17 @@ def _runbook_alerts_without_rule(project: Project, rules: AlertRules) -> Iterato
                 )
 
 
-def _without_runbook(
-    config: OpsbookConfig, rule: AlertRule, pages: dict[str, Runbook]
-) -> Iterator[Diagnostic]:
+def _without_runbook(config: OpsbookConfig, rule: AlertRule) -> Iterator[Diagnostic]:
+    # Only the rule and the answering runbooks decide (not which page a link happens to
+    # open): a check in chunks then finds exactly what a whole-site pass finds.
     url = (rule.runbook_url or "").strip()
     if url and not leads_into_site(url, config):
         return  # answered on another site (an upstream mixin's runbooks, a wiki)
     message = f'no runbook lists alert "{rule.name}" under `alerts:`'
-    hint = None
     if url:
-        message += f"; its runbook_url ({url}) leads into the handbook, where nothing answers it"
-        relative = _site_relative(url, config) if config.site_url else urlsplit(url).path
-        target = pages.get(_normal_path(relative or "").lstrip("/")) if relative else None
-        if target is not None:
-            hint = (f"add `{rule.name}` to the `alerts:` of runbook \"{target.id}\" "
-                    f"({target.origin.display_path}), which the link opens")
-    yield ALERT_WITHOUT_RUNBOOK.at(rule.display_path, rule.position, message, hint)
+        message += (f"; its runbook_url ({url}) leads into the handbook, where no runbook "
+                    "claims it")
+    yield ALERT_WITHOUT_RUNBOOK.at(rule.display_path, rule.position, message)
 
 
 def _url(config: OpsbookConfig, rule: AlertRule, runbook: Runbook) -> Iterator[Diagnostic]:

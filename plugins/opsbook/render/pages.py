@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from opsbook.model.alerts import SEVERITY_LABELS, AlertRule
 from opsbook.model.runbook import Runbook
 from opsbook.model.urls import ALERTS_INDEX, document_src_uri, service_page
 from opsbook.render.context import RenderContext
@@ -209,14 +210,33 @@ _ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_:.-]*$")
 @dataclass(frozen=True)
 class AlertRow:
     alert: str
-    runbook: RunbookRow
+    runbook: RunbookRow | None  # None: a rule file defines the alert, no runbook answers it
+
+
+@dataclass(frozen=True)
+class AlertRuleView:
+    """One alerting rule as the alert index shows it."""
+
+    expr: str
+    duration: str
+    labels: tuple[tuple[str, str], ...]  # severity-like labels first
+
+
+def _rule_views(rules: list[AlertRule]) -> list[AlertRuleView]:
+    views = []
+    for rule in rules:
+        labels = sorted(rule.labels.items(),
+                        key=lambda item: (item[0] not in SEVERITY_LABELS, item[0]))
+        views.append(AlertRuleView(rule.expr.strip(), rule.duration, tuple(labels)))
+    return views
 
 
 def alerts_index_page(context: RenderContext, alert_pages: bool = False) -> PageSource:
     """Every alert with its runbook. Each row's id is the alert name, and a small script sends
     ``alerts/#<AlertName>`` on to the runbook, so an alert's ``runbook_url`` has a stable
     address that costs no file per alert; ``alert_pages`` describes the per-alert pages
-    instead, when the site writes them."""
+    instead, when the site writes them. With rule files (`alert_rules`), each alert also shows
+    its rules' expressions and labels, and alerts no runbook answers are listed too."""
     badges: dict[str, Markup] = {}
     service_links: dict[str, str | None] = {}
     rows = [
@@ -224,7 +244,12 @@ def alerts_index_page(context: RenderContext, alert_pages: bool = False) -> Page
         for runbook in context.project.runbooks
         for alert in runbook.alerts
     ]
-    rows.sort(key=lambda row: (row.alert.lower(), row.runbook.id))
+    alert_rules = context.project.alert_rules
+    by_name = alert_rules.by_name() if alert_rules is not None else {}
+    answered = {row.alert.strip().lower() for row in rows}
+    rows.extend(AlertRow(rules[0].name, None) for name, rules in by_name.items()
+                if name not in answered)
+    rows.sort(key=lambda row: (row.alert.lower(), row.runbook.id if row.runbook else ""))
     index = "alerts/" if context.directory_urls else "alerts/index.html"
     pattern = f"{index}#<AlertName>"
     if alert_pages:
@@ -237,8 +262,10 @@ def alerts_index_page(context: RenderContext, alert_pages: bool = False) -> Page
         anchors.append(row.alert if usable else None)
     table = render_template(
         "alerts_table.html",
-        rows=[(row.alert, vars(row.runbook), anchor)
+        rows=[(row.alert, vars(row.runbook) if row.runbook else None, anchor,
+               _rule_views(by_name.get(row.alert.strip().lower(), [])))
               for row, anchor in zip(rows, anchors, strict=True)],
+        show_rules=alert_rules is not None,
     )
     return _page("pages/alerts.md", "By alert", "Runbooks by alert", pattern=pattern,
                  table=Markup(table))

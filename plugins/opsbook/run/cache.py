@@ -27,6 +27,9 @@ unchanged; otherwise its bytes are hashed and compared. Then, from the rule regi
 - rules that compare runbooks (``collision``): every unchanged file that shares an id or alert
   name with a changed runbook (before or after the change) is re-checked, with every other
   file claiming one of its names loaded beside it, so "first" and "second" stay right;
+- the rule files of `alert_rules` (hashed like CODEOWNERS): when one changed, came or went,
+  the whole site is checked again, and so it is when a changed runbook claims (or claimed) an
+  alert they define; the findings on the rule files are kept with those about no site file;
 - other rules that read runbooks (a macro naming a service): when the set of services changes,
   the whole site is checked again; a re-checked file with such a finding the narrow scope
   cannot vouch for also sends the check to the whole site.
@@ -50,11 +53,13 @@ from typing import Any
 
 from opsbook import __version__
 from opsbook.checks import run_checks
+from opsbook.checks.alerts import PER_ALERT, UNKNOWN_SEVERITY_LABEL, alert_at
 from opsbook.diagnostics import Diagnostic, Level, Related, sort_diagnostics
 from opsbook.load.codeowners import CODEOWNERS_LOCATIONS, find_codeowners, repository_root
 from opsbook.load.confine import outside_problem, outside_target
 from opsbook.load.document import Document, display_path_for, parse_document, read_source
 from opsbook.load.problems import LoadProblem
+from opsbook.model.alerts import alert_rule_paths, load_alert_rules
 from opsbook.model.project import Project, build_project
 from opsbook.run.request import CheckRequest, CheckRun
 from opsbook.run.scope import vouched_for
@@ -192,6 +197,18 @@ def codeowners_digest(config: OpsbookConfig) -> str:
     return stamp.hexdigest()
 
 
+def alert_rules_digest(config: OpsbookConfig) -> str:
+    """A hash of the rule files `alert_rules` matches (names and bytes); "" without any."""
+    if not (config.site and config.alert_rules):
+        return ""
+    paths, unmatched = alert_rule_paths(config)
+    stamp = hashlib.blake2b(repr(unmatched).encode(), digest_size=16)
+    for path in paths:
+        stamp.update(f"\0{path}\0".encode("utf-8", "surrogateescape"))
+        stamp.update(digest_of(read_source(path)).encode())
+    return stamp.hexdigest()
+
+
 # --- the file on disk ------------------------------------------------------------------------
 
 
@@ -228,8 +245,9 @@ class Manifest:
     started_ns: int  # when the run that wrote it began
     codeowners: str
     has_matrix: bool
-    other: list[Diagnostic]  # findings about no site file (CODEOWNERS)
+    other: list[Diagnostic]  # findings about no site file (CODEOWNERS, rule files)
     raw: dict[str, list[Any]]  # path -> encoded FileFacts
+    alert_rules: str = ""  # alert_rules_digest of the run
 
     def facts(self, path: str) -> FileFacts | None:
         raw = self.raw.get(path)
@@ -240,6 +258,7 @@ class Manifest:
             "format": FORMAT, "started_ns": self.started_ns, "codeowners": self.codeowners,
             "has_matrix": self.has_matrix,
             "other": [_encode_diagnostic(d) for d in self.other], "files": self.raw,
+            "alert_rules": self.alert_rules,
         }
 
     @classmethod
@@ -252,7 +271,8 @@ class Manifest:
         ):
             raise ValueError("not a cache file of this format")
         return cls(int(data["started_ns"]), str(data["codeowners"]), bool(data["has_matrix"]),
-                   [_decode_diagnostic(item) for item in data["other"]], files)
+                   [_decode_diagnostic(item) for item in data["other"]], files,
+                   str(data.get("alert_rules", "")))
 
 
 def read_manifest(path: Path) -> Manifest | None:
@@ -303,7 +323,8 @@ def record(
         raw[str(file)] = _encode_facts(fact)
     other = [d for found in by_path.values() for d in found]
     has_matrix = any(fact.kind == "severity-matrix" for fact in facts.values())
-    write_manifest(path, Manifest(started_ns, codeowners_digest(config), has_matrix, other, raw))
+    write_manifest(path, Manifest(started_ns, codeowners_digest(config), has_matrix, other, raw,
+                                  alert_rules_digest(config)))
 
 
 def _fresh(path: Path, raw: list[Any], started_ns: int) -> tuple[bool, list[Any] | None]:
@@ -336,6 +357,8 @@ def check_warm(
         return None  # no matrix: OB206 lands on the site's first runbook, whichever it is
     if codeowners_digest(config) != manifest.codeowners:
         return None
+    if alert_rules_digest(config) != manifest.alert_rules:
+        return None  # a rule file changed, came or went: every runbook may read it
     keys = [str(file) for file in files]
     entries: dict[int, list[Any]] = {}  # unchanged files: index -> cached entry
     changed: list[int] = []
@@ -391,6 +414,13 @@ def _recheck(
     # Unchanged files that share a name with a changed runbook are re-checked, beside every
     # file that claims one of their names.
     terms = {name for fact in (*before, *after) for name in fact.names}
+    alert_rules = load_alert_rules(config, request.base) if config.site and config.alert_rules \
+        else None
+    # Alerts of the rule files that a changed runbook claims or claimed: their findings on the
+    # rule files are checked again (all their claimants are loaded below), the others kept.
+    alerts = terms.intersection(alert_rules.by_name()) if alert_rules is not None else set()
+    if alerts and any(d.rule == UNKNOWN_SEVERITY_LABEL.id for d in manifest.other):
+        return None  # reported once per value and file, across alerts: only a whole pass
     affected = [index for index, raw in entries.items() if not terms.isdisjoint(raw[3])]
     terms.update(name for index in affected for name in entries[index][3])
     wanted_indices = set(changed) | set(affected)
@@ -408,19 +438,36 @@ def _recheck(
     project = build_project(config, [loaded[index] for index in sorted(loaded)])
     if config.site:
         project.codeowners = find_codeowners(config.root, request.base, fallback)
+    project.alert_rules = alert_rules
     wanted = {loaded[index].display_path: index for index in wanted_indices}
-    project.wanted_paths = frozenset(wanted)
-    found = [d for d in run_checks(project, request.select, request.ignore) if d.path in wanted]
+    rule_paths = ({rule_file.display_path for rule_file in alert_rules.files}
+                  if alert_rules is not None else set())
+    project.wanted_paths = frozenset(wanted) | (frozenset(rule_paths) if alerts else frozenset())
+    checked = run_checks(project, request.select, request.ignore)
+    found = [d for d in checked if d.path in wanted]
     if not vouched_for(found):
         return None
+    other = manifest.other
+    if alerts:
+        assert alert_rules is not None
+
+        def renewed(d: Diagnostic) -> bool:
+            return (d.path in rule_paths and d.rule in PER_ALERT
+                    and alert_at(alert_rules, d.path, d.line) in alerts)
+
+        fresh = [d for d in checked if d.path in rule_paths]
+        if any(d.rule == UNKNOWN_SEVERITY_LABEL.id for d in fresh):
+            return None
+        other = [d for d in other if not renewed(d)] + [d for d in fresh if renewed(d)]
     for diagnostic in found:
         facts[wanted[diagnostic.path]].findings.append(diagnostic)
     raw_entries = {keys[index]: entries[index] for index in entries}
     raw_entries.update((keys[index], _encode_facts(facts[index])) for index in wanted_indices)
-    write_manifest(path, replace(manifest, started_ns=started_ns, raw=raw_entries))
+    write_manifest(path, replace(manifest, started_ns=started_ns, raw=raw_entries,
+                                 other=other))
     everything = [d for index, raw in entries.items() if index not in wanted_indices
                   for d in _findings(raw)]
-    everything += found + manifest.other
+    everything += found + other
     return CheckRun(sort_diagnostics(everything), len(files), [], config.fail_on)
 
 

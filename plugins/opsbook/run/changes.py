@@ -209,8 +209,6 @@ def _narrow(
     config: OpsbookConfig, changes: ChangeSet, request: CheckRequest
 ) -> tuple[Project, list[Diagnostic], set[str]] | None:
     """The check in the narrow scope, or None when the change set needs the whole handbook."""
-    if config.alert_rules:
-        return None  # rule files are compared with every runbook (see opsbook.checks.alerts)
     runbooks_dir = config.runbooks_dir.resolve()
     docs_dir = config.docs_dir.resolve()
     if is_below(runbooks_dir, docs_dir) or is_below(docs_dir, runbooks_dir):
@@ -224,6 +222,15 @@ def _narrow(
     kinds = changed_kinds(project, changes, config)
     if not kinds <= {Input.RUNBOOK}:
         return None  # contacts, matrix or CODEOWNERS changed: every runbook may be affected
+    if project.alert_rules is not None:
+        if Input.RUNBOOK in kinds:
+            # What a runbook answered before the change is not known here, and the rule
+            # files' findings read every runbook answering their alerts: the whole handbook.
+            return None
+        # Only pages changed: the rule files' findings cannot have; the runbooks' side of the
+        # alert rules (OB704) reads the rule files alone, which are loaded whole.
+        project.wanted_paths = frozenset(document.display_path
+                                         for document in project.documents)
     found = run_checks(project, request.select, request.ignore)
     if not vouched_for(found):
         return None

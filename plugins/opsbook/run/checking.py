@@ -79,10 +79,6 @@ def check_fast(
         return None
     files = site_files(config)
     if wanted is None:
-        if config.alert_rules:
-            # Rule files are compared with every runbook: no chunk or cached file alone
-            # knows the answer, so the whole site is checked in one pass.
-            return None
         return check_whole(config, request, files)
     if len(files) < NARROW_FROM:
         return None

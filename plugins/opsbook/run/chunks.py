@@ -27,6 +27,7 @@ from typing import Any
 from opsbook.diagnostics import Diagnostic, sort_diagnostics
 from opsbook.load.codeowners import CodeOwners, find_codeowners
 from opsbook.load.document import display_path_for, forget_resolved_folders
+from opsbook.model.alerts import AlertRules, load_alert_rules
 from opsbook.model.project import Project, document_order
 from opsbook.run.cache import FileFacts, load_with_facts
 from opsbook.settings import OpsbookConfig
@@ -100,6 +101,10 @@ class Shard:
         self.ignore = ignore
         self.base = base
         self.fallback = config.root if config.site else None
+        # The rule files of `alert_rules`, read once (before the workers fork): every chunk's
+        # runbooks are compared with them; the first chunk reports on the files themselves.
+        self.alert_rules: AlertRules | None = (
+            load_alert_rules(config, base) if config.site and config.alert_rules else None)
         self.parts: dict[int, Project] = {}  # file index -> one-file project
         self.file_facts: dict[int, tuple[str, FileFacts]] = {}
         self._codeowners: CodeOwners | None = None
@@ -159,7 +164,12 @@ class Shard:
             project = merge_projects(self.config, (self.part(index) for index in indices))
             project.codeowners = self.codeowners
             own_paths = {self.part(index).documents[0].display_path for index in own}
-            project.wanted_paths = frozenset(own_paths)
+            project.alert_rules = self.alert_rules
+            wanted = set(own_paths)
+            if chunk == 0 and self.alert_rules is not None:
+                wanted.add(self.alert_rules.config_display_path)
+                wanted.update(rule_file.display_path for rule_file in self.alert_rules.files)
+            project.wanted_paths = frozenset(wanted)
             loaded_paths = {document.display_path for document in project.documents}
             found.extend(
                 diagnostic for diagnostic in run_checks(project, self.select, self.ignore)
@@ -175,11 +185,13 @@ class Shard:
 
 
 def plan_extras(
-    facts: list[ShardFacts], chunk_count: int, site: bool
+    facts: list[ShardFacts], chunk_count: int, site: bool,
+    rule_alerts: frozenset[str] = frozenset(),
 ) -> dict[int, list[int]] | None:
     """For every chunk, the other files its check needs; None when the site has runbooks but
     no severity matrix (OB206 is then reported on the site's first runbook, which only a
-    whole-site pass knows)."""
+    whole-site pass knows). ``rule_alerts``: the (lower-cased) alert names the rule files
+    define; the first chunk, which reports on those files, gets the runbook answering each."""
     context = sorted({index for shard in facts for index, _kind in shard.context})
     has_matrix = any(kind == "severity-matrix" for shard in facts for _i, kind in shard.context)
     runbooks = sorted((r for shard in facts for r in shard.runbooks), key=lambda r: r.order)
@@ -206,8 +218,15 @@ def plan_extras(
             extras.update(first_alert[alert] for alert in runbook.alerts)
         if chunk in macro_chunks:
             extras.update(first_service.values())  # every service a macro may name
+        if chunk == 0:
+            extras.update(first_alert[name] for name in rule_alerts if name in first_alert)
         plan[chunk] = sorted(index for index in extras if index // CHUNK_FILES != chunk)
     return plan
+
+
+def _rule_alerts(shard: Shard) -> frozenset[str]:
+    rules = shard.alert_rules
+    return frozenset(rules.by_name()) if rules is not None else frozenset()
 
 
 def _serve(connection: Any, shard: Shard) -> None:
@@ -251,7 +270,7 @@ def _check_in_processes(shards: list[Shard], chunk_count: int, site: bool) -> (
             child_end.close()
             workers.append((process, parent_end))
         facts = [_receive(connection) for _process, connection in workers]
-        plan = plan_extras(facts, chunk_count, site)
+        plan = plan_extras(facts, chunk_count, site, _rule_alerts(shards[0]))
         if plan is None:
             return None
         for shard, (_process, connection) in zip(shards, workers, strict=True):
@@ -315,7 +334,7 @@ def check_in_chunks(
             return None if answer is None else _gathered(*answer)
     shard = Shard(config, files, list(range(chunk_count)), select, ignore, base)
     shard_facts = shard.facts()
-    plan = plan_extras([shard_facts], chunk_count, config.site)
+    plan = plan_extras([shard_facts], chunk_count, config.site, _rule_alerts(shard))
     if plan is None:
         return None
     return _gathered(shard.check(plan), [shard_facts])

@@ -1,0 +1,140 @@
+"""Alert rules (OB7xx) through the fast check paths: a site in chunks, the warm check cache and
+the narrow scope give exactly the findings of a plain whole-site check, with findings planted
+on both sides (rule files and runbooks) and edits that move them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bench.corpus import generate_handbook
+from opsbook.checks import run_checks
+from opsbook.diagnostics import Diagnostic
+from opsbook.model.project import load_project, site_files
+from opsbook.run import CheckRequest, cache, check, chunks
+from opsbook.run.chunks import check_site_in_chunks
+from opsbook.settings import load_config
+from tests.support.repo import REPO_ROOT
+
+TODAY = dt.date(2026, 11, 25)
+RULES = "alerts/larkspur.rules.yml"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _generated(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "runbooks").rglob("*.md") if p.stem[-5:].isdigit())
+
+
+def _plain(root: Path) -> list[Diagnostic]:
+    config = replace(load_config(root / "mkdocs.yml"), today=TODAY)
+    return run_checks(load_project(config, site_files(config)))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("alerts") / "handbook"
+    generate_handbook(REPO_ROOT, root, 40, TODAY)
+    runbooks = _generated(root)
+    # A runbook alert no rule defines, an alert no runbook answers, a wrong link, a severity
+    # that disagrees, a missing link: spread over the site's chunks.
+    _edit(runbooks[5], "alerts: [", "alerts: [NoSuchAlertAnywhere, ")
+    _edit(runbooks[33], "alerts: [", "alerts: [AnotherGhostAlert, ")
+    _edit(root / RULES, "  - name: tracking\n", (
+        "  - name: tracking\n    rules:\n      - alert: OrphanedAlert\n        expr: up == 0\n"
+        "  - name: tracking-more\n"))
+    _edit(root / RULES, "payments/payments-webhook-backlog.html",
+          "payments/payments-processor-errors.html")
+    _edit(root / RULES, "          severity: low\n          team: payments",
+          "          severity: critical\n          team: payments")
+    _edit(root / "alerts" / "generated-000.rules.yml", ", annotations: {runbook_url: ", "}#")
+    return root
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chunks, "CHUNK_FILES", 7)
+    monkeypatch.setattr(chunks, "CHUNKED_FROM", 14)
+
+
+def test_the_planted_alert_findings_are_there(site: Path) -> None:
+    found = {(d.rule, d.path) for d in _plain(site) if d.rule.startswith("OB7")}
+    assert {rule for rule, _path in found} == {"OB703", "OB704", "OB705", "OB706", "OB707"}
+
+
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_chunks_find_what_a_plain_check_finds(site: Path, jobs: int) -> None:
+    config = replace(load_config(site / "mkdocs.yml"), today=TODAY)
+    assert check_site_in_chunks(config, site_files(config), jobs=jobs) == _plain(site)
+
+
+def _warm(root: Path, request: CheckRequest) -> list[Diagnostic] | None:
+    config = replace(load_config(root / "mkdocs.yml"), today=TODAY)
+    stored = cache.cache_file(config, request)
+    assert stored is not None
+    warm = cache.check_warm(stored, config, request, site_files(config), cache.now_ns())
+    return None if warm is None else warm.diagnostics
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_the_warm_cache_follows_runbook_and_rule_file_edits(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "handbook"
+    shutil.copytree(site, root, symlinks=True)
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    for path in root.rglob("*.md"):
+        os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    request = CheckRequest(config_file=root / "mkdocs.yml", today=TODAY, cache=True)
+    assert check(request).diagnostics == _plain(root)
+    assert _warm(root, request) == _plain(root)
+    runbooks = _generated(root)
+    webhook = root / "runbooks" / "payments" / "payments-webhook-backlog.md"
+    edits = [
+        # a runbook stops answering an alert of a rule file: that rule is now an orphan
+        lambda: _edit(webhook, "alerts: [PaymentsWebhookQueueBacklog]", "alerts: []"),
+        # ... and takes it back, misspelt (a runbook alert with no rule)
+        lambda: _edit(webhook, "alerts: []", "alerts: [PaymentsWebhookQueueBacklogg]"),
+        # a runbook's severity moves away from its rules' labels
+        lambda: _edit(root / "runbooks" / "database" / "db-primary-failover.md",
+                      "severity: SEV1", "severity: SEV3"),
+        # a generated runbook claims the orphaned alert
+        lambda: _edit(runbooks[20], "alerts: [", "alerts: [OrphanedAlert, "),
+        # an edit that touches no alert
+        lambda: _edit(runbooks[21], "## Symptoms", "## Symptoms\n\nSee the dashboard."),
+    ]
+    for edit in edits:
+        edit()
+        warm = _warm(root, request)
+        assert warm is not None and warm == _plain(root)
+        assert check(request).diagnostics == _plain(root)
+    assert _warm(root, request) == _plain(root)
+    # A changed rule file sends the check to the whole site, which fills the cache again.
+    _edit(root / RULES, "OrphanedAlert", "OrphanedAlertRenamed")
+    assert _warm(root, request) is None
+    assert check(request).diagnostics == _plain(root)
+    assert _warm(root, request) == _plain(root)
+
+
+def test_a_few_files_of_a_large_site_are_checked_in_the_narrow_scope(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsbook.run import checking
+
+    monkeypatch.setattr(checking, "NARROW_FROM", 10)
+    runbooks = _generated(site)
+    config_file = site / "mkdocs.yml"
+    for wanted in ([runbooks[5]], [runbooks[33], runbooks[2]], [site / RULES]):
+        run = check(CheckRequest(tuple(wanted), config_file, today=TODAY))
+        shown = {path.relative_to(site).as_posix() for path in wanted}
+        assert run.diagnostics == [d for d in _plain(site) if d.path in shown]
