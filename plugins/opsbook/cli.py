@@ -8,6 +8,7 @@ the commands that need them, so `opsbook check` starts fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from opsbook import __version__
@@ -26,7 +27,7 @@ from opsbook.commands import (
     schema,
     serve,
 )
-from opsbook.commands.common import EXIT_CLEAN, EXIT_USAGE, UsageError
+from opsbook.commands.common import EXIT_BROKEN_PIPE, EXIT_CLEAN, EXIT_USAGE, UsageError
 
 COMMANDS = (
     check, new, init, import_legacy, lookup, schema, rules, reviews, serve, eval_corpus, pdf,
@@ -65,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `opsbook rules | head`: the reader has gone, which is not an error worth a traceback.
+        # Python would report the pipe again when it flushes stdout at exit; point stdout at
+        # /dev/null first (the recipe of the signal module's documentation).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return code
 
 

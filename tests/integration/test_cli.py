@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -199,3 +200,19 @@ def test_files_in_a_plain_mkdocs_site_are_checked_as_loose_markdown(
     assert code == 1 and "docs/oncall.md:1:8: OB110" in out
     code, _, err = run(["check"], capsys)  # the site itself is not an opsbook handbook
     assert code == 2 and "no `opsbook` entry" in err
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    # `opsbook rules | head -1`, with the reader gone before opsbook writes a byte: the read
+    # end of the pipe is closed before the program starts, so its first write fails for sure.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "opsbook.cli", "rules"], stdout=write_end,
+            stderr=subprocess.PIPE, cwd=tmp_path, timeout=60, check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr.decode() == ""
+    assert result.returncode == 141

@@ -1,7 +1,8 @@
 """What every command shares: exit codes, the usage error, argument types, finding mkdocs.yml.
 
 Exit codes: 0 clean, 1 findings at or above the `fail_on` level (errors unless the handbook
-says otherwise), 2 usage or configuration error.
+says otherwise), 2 usage or configuration error, 141 (as a shell reports SIGPIPE) when the
+program reading the output closed it early (`opsbook rules | head`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141
 
 Subcommands = Any  # argparse's private _SubParsersAction
 
