@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -32,8 +32,10 @@ from opsbook.render import fragments
 from opsbook.render.context import RenderContext
 from opsbook.render.expand import Stash, restore_calls, stash_calls
 from opsbook.run import load_configured
+from opsbook.run.chunks import jobs_wanted
 from opsbook.settings import ConfigError, OpsbookConfig, config_from_plugin
 from opsbook.settings.mkdocs import OpsbookPluginConfig
+from opsbook.site import convert
 from opsbook.site.assets import register_assets
 from opsbook.site.background import Background
 from opsbook.site.files import (
@@ -72,6 +74,9 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.summaries: dict[str, str] = {}  # src_uri → search line waiting for its card
         self.pdf = SitePdf()  # `pdf.enabled`: capture rendered pages, print to site/pdf/
         self.work: Background[SiteWork] | None = None
+        # Markdown converted by workers on the spare cores, and the pages waiting for theirs.
+        self.conversion: convert.Preconversion | None = None
+        self.converted: dict[str, tuple[convert.Converted, str]] = {}
         self._generated_uris: set[str] = set()
         self._reported = False
         self.redirects: list[tuple[str, str]] = []  # path in site_dir, HTML
@@ -169,6 +174,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self._cards_built = dict(cards)
 
     def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
+        self._stop_conversion()  # every page is converted by now
         if self.dirty:
             for listed in files.documentation_pages():
                 page = listed.page
@@ -189,7 +195,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.stashes[page.file.src_uri] = source.stash
         return source.markdown
 
-    def on_nav(self, nav: Navigation, *, config: Any, files: Files) -> Navigation:
+    def _on_nav_runbooks(self, nav: Navigation, *, config: Any, files: Files) -> Navigation:
         def group(name: str) -> list[str]:
             return [page.src_uri for page in self.generated if page.group == name]
 
@@ -201,7 +207,32 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             service_limit=None if pruned else SERVICES_IN_NAV_UNPRUNED,
         )
 
-    def on_page_markdown(self, markdown: str, *, page: Page, config: Any, files: Files) -> str:
+    @event_priority(-100)  # the files and the navigation are final
+    def _on_nav_convert(self, nav: Navigation, *, config: Any, files: Files) -> Navigation:
+        """A build converts the Markdown of its pages on every core it may use."""
+        self._stop_conversion()
+        if self.command == "build" and not self.dirty:
+            pages = [listed for listed in files.documentation_pages()
+                     if listed.src_uri not in self._generated_uris and listed.abs_src_path]
+            self.conversion = convert.start(pages, config, files, self._known_markdown,
+                                            jobs_wanted(), own=self)
+        return nav
+
+    on_nav = CombinedEvent(_on_nav_runbooks, _on_nav_convert)
+
+    def _stop_conversion(self) -> None:
+        if self.conversion is not None:
+            self.conversion.close()
+            self.conversion = None
+        self.converted = {}
+
+    def _known_markdown(self, markdown: str, page: Page, config: Any, files: Files) -> str | None:
+        """What :meth:`_on_page_markdown` makes of ``markdown``, where that is known before the
+        build reaches the page (a page with macros is expanded afresh each time)."""
+        markdown = self._clean_markdown(markdown, page)
+        return None if "{{" in markdown else markdown
+
+    def _clean_markdown(self, markdown: str, page: Page) -> str:
         if "8<-" in markdown:
             # Before pymdownx.snippets reads the page: an include of a file outside the
             # project is dropped here (and reported by the checks, OB010).
@@ -214,6 +245,10 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             # A contact template's `template: true` is opsbook's flag, but MkDocs reads a
             # page's `template:` as the theme file to render it with (and fails on a boolean).
             del page.meta["template"]
+        return markdown
+
+    def _on_page_markdown(self, markdown: str, *, page: Page, config: Any, files: Files) -> str:
+        markdown = self._clean_markdown(markdown, page)
         if "{{" not in markdown or self.context is None:
             return markdown
         context = self._page_context(files, page)
@@ -222,8 +257,32 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.stashes[page.file.src_uri] = held.merge(stash) if held else stash
         return expanded
 
+    @event_priority(-100)  # after every other change to the page's Markdown
+    def _on_page_markdown_converted(self, markdown: str, *, page: Page, config: Any,
+                                    files: Files) -> str:
+        """A page a worker has converted already is rendered from an empty text."""
+        if self.conversion is None:
+            return markdown
+        converted = self.conversion.take(page.file.src_uri, markdown, files)
+        if converted is None:
+            return markdown
+        self.converted[page.file.src_uri] = (converted, markdown)
+        return ""
+
+    on_page_markdown = CombinedEvent(_on_page_markdown, _on_page_markdown_converted)
+
+    @event_priority(1000)  # before anything else reads the rendered page
+    def _on_page_content_converted(self, html: str, *, page: Page, config: Any,
+                                   files: Files) -> str:
+        """The worker's HTML, table of contents, title and anchors for the empty render."""
+        held = self.converted.pop(page.file.src_uri, None)
+        if held is None:
+            return html
+        converted, page.markdown = held
+        return converted.apply(page, files)
+
     @event_priority(50)  # before other plugins read the page (search, PDF)
-    def on_page_content(self, html: str, *, page: Page, config: Any, files: Files) -> str:
+    def _on_page_content(self, html: str, *, page: Page, config: Any, files: Files) -> str:
         stash = self.stashes.pop(page.file.src_uri, None)
         if stash is not None:
             html = restore_calls(html, stash)
@@ -233,6 +292,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             self.summaries[page.file.src_uri] = summary
             html = summary + "\n" + html
         return html
+
+    on_page_content = CombinedEvent(_on_page_content_converted, _on_page_content)
 
     @event_priority(-100)  # after the search plugin has indexed the page
     def on_page_context(self, context: Any, *, page: Page, config: Any, nav: Navigation) -> Any:
@@ -289,6 +350,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         return self.opsbook.root
 
     def on_build_error(self, *, error: Exception) -> None:
+        self._stop_conversion()
         if self.work is not None:
             self.work.cancel()
 
