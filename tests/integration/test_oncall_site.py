@@ -7,10 +7,13 @@ The handbook is tests/support/rota.py's, built on 2026-06-01 (OPSBOOK_TODAY).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
 from pathlib import Path
+
+from icalendar import Calendar
 
 from tests.support.rota import ROTA_CONTACTS, ROTATION, make_rota_site
 from tests.support.sitebuild import mkdocs_build
@@ -48,6 +51,26 @@ def test_the_site_carries_each_teams_rota_once(tmp_path: Path) -> None:
     assert '<div class="ob-rota-print" data-ob-team="core"></div>' in card
     contacts = re.sub(r"<[^>]+>", "", (site / "contacts.html").read_text(encoding="utf-8"))
     assert "Rota valid 2026-06-01 to 2026-07-27; built 2026-06-01." in contacts
+
+
+def test_each_team_has_an_icalendar_feed_linked_from_its_block(tmp_path: Path) -> None:
+    make_rota_site(tmp_path / "handbook")
+    build = mkdocs_build(tmp_path / "handbook", "--strict")
+    assert build.returncode == 0, build.output
+    feed = Calendar.from_ical((build.site / "oncall" / "core.ics").read_bytes())
+    assert str(feed.get("x-wr-calname")) == "On call: Core"
+    events = [(str(event.get("summary")), event.decoded("dtstart"), event.decoded("dtend"))
+              for event in feed.walk("VEVENT")]
+    at = dt.datetime(2026, 6, 3, 12, tzinfo=dt.UTC)
+    assert sorted(summary for summary, start, end in events if start <= at < end) == [
+        "On call: Ana Silva (primary)", "On call: Ben Okoro (secondary)"]
+    # The same span as the data the pages read: a week before the build to 26 weeks after.
+    assert min(start for _s, start, _e in events) <= dt.datetime(2026, 5, 25, tzinfo=dt.UTC)
+    assert max(end for _s, _s2, end in events) >= dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    for page, href in (("contacts.html", "oncall/core.ics"),
+                       ("services/api.html", "../oncall/core.ics")):
+        html = (build.site / page).read_text(encoding="utf-8")
+        assert f'<a href="{href}">Subscribe to this rota</a>' in html, page
 
 
 # --- mkdocs serve --dirty --------------------------------------------------------------------

@@ -9,8 +9,15 @@ from typing import Any
 from mkdocs.structure.files import File, Files
 
 from opsbook.model.project import Project
+from opsbook.model.rotations import Rotation
 from opsbook.render.context import RenderContext
-from opsbook.render.rota import rota_data, rota_script, rota_script_path
+from opsbook.render.rota import (
+    data_window,
+    rota_calendar_path,
+    rota_data,
+    rota_script,
+    rota_script_path,
+)
 
 
 def add_rota_files(files: Files, config: Any, project: Project, context: RenderContext) -> None:
@@ -25,3 +32,16 @@ def add_rota_files(files: Files, config: Any, project: Project, context: RenderC
         if script not in files:
             data = rota_data(context, rotation, project.config.today)
             files.append(File.generated(config, script, content=rota_script(data)))
+        calendar = rota_calendar_path(rotation.team)
+        if calendar not in files:
+            files.append(File.generated(config, calendar,
+                                        content=rota_calendar(context, rotation)))
+
+
+def rota_calendar(context: RenderContext, rotation: Rotation) -> bytes:
+    """The team's feed over the same span as its data (the contacts as the site shows them:
+    redacted when the site is)."""
+    from opsbook.report.ics import rotation_calendar
+
+    start, end = data_window(context.project.config.today)
+    return rotation_calendar(rotation, context.project.contacts, start, end)
