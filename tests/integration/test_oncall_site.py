@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from icalendar import Calendar
@@ -102,44 +104,60 @@ def edit_contacts(root: Path, site: Path, text: str) -> None:
     touch_after(contacts, site)
 
 
-def assert_same_as_full_build(root: Path, site: Path, full: Path) -> None:
-    built = mkdocs_build(root, site=full)
+def serve_session(root: str, site: str, edits: list[str]) -> list[dict[str, bytes]]:
+    """One dirty build, then one per edit of the contacts file, as one `mkdocs serve --dirty`
+    session: the site's outputs after each. Run in a fresh process: MkDocs keeps plugin
+    instances per process (and Material's search its last index), so a session in the test
+    process would leak this handbook into the next test's."""
+    results = []
+    dirty_build(Path(root), Path(site))
+    results.append(outputs(Path(site)))
+    for text in edits:
+        edit_contacts(Path(root), Path(site), text)
+        dirty_build(Path(root), Path(site))
+        results.append(outputs(Path(site)))
+    return results
+
+
+def full_build(root: Path, contacts: str, site: Path) -> dict[str, bytes]:
+    (root / "docs" / "contacts.md").write_text(contacts, encoding="utf-8")
+    built = mkdocs_build(root, site=site)
     assert built.returncode == 0, built.output
-    served, fresh = outputs(site), outputs(built.site)
-    assert set(served) == set(fresh)
-    assert sorted(name for name in fresh if served[name] != fresh[name]) == []
+    return outputs(built.site)
+
+
+def shifts(served: dict[str, bytes]) -> list[list[object]]:
+    script = served["oncall/core.js"].decode()
+    return json.loads(script.split("] = ", 1)[1][:-2])["shifts"]  # type: ignore[no-any-return]
 
 
 def test_serve_dirty_follows_rotation_edits(tmp_path: Path) -> None:
     root = tmp_path / "handbook"
     no_rota = ROTA_CONTACTS.replace(ROTATION, "")
-    make_rota_site(root, {"docs/contacts.md": no_rota})
-    site = tmp_path / "served"
-    dirty_build(root, site)
-    assert "ob-oncall" not in (site / RUNBOOK_PAGE).read_text(encoding="utf-8")
-    assert not (site / "oncall").exists()
-
-    # A rotation appears: the runbook card, the team block and the service page show it.
-    edit_contacts(root, site, ROTA_CONTACTS)
-    dirty_build(root, site)
-    for page in (RUNBOOK_PAGE, "contacts.html", "services/api.html"):
-        assert 'data-ob-team="core"' in (site / page).read_text(encoding="utf-8"), page
-    assert rota_data(site)["shifts"]
-    assert_same_as_full_build(root, site, tmp_path / "full-1")
-
-    # The turn order changes: the data the pages load and the team's table follow.
-    week = rota_data(site)["shifts"]
     swapped = ROTA_CONTACTS.replace(
         "members: [ana, ben]\n      - name: secondary\n        members: [ben, ana]",
         "members: [ben, ana]\n      - name: secondary\n        members: [ana, ben]")
     assert swapped != ROTA_CONTACTS
-    edit_contacts(root, site, swapped)
-    dirty_build(root, site)
-    assert rota_data(site)["shifts"] != week
-    assert_same_as_full_build(root, site, tmp_path / "full-2")
+    make_rota_site(root, {"docs/contacts.md": no_rota})
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        before, added, edited, removed = pool.submit(
+            serve_session, str(root), str(tmp_path / "served"),
+            [ROTA_CONTACTS, swapped, no_rota]).result(timeout=600)
+    assert "ob-oncall" not in before[RUNBOOK_PAGE].decode()
+    assert "oncall/core.js" not in before
 
-    # The rotation goes: no page offers "On call now" any more.
-    edit_contacts(root, site, no_rota)
-    dirty_build(root, site)
+    # A rotation appears: the runbook card, the team block and the service page show it.
     for page in (RUNBOOK_PAGE, "contacts.html", "services/api.html"):
-        assert "ob-oncall" not in (site / page).read_text(encoding="utf-8"), page
+        assert 'data-ob-team="core"' in added[page].decode(), page
+    assert shifts(added)
+    # The turn order changes: the data the pages load and the team's table follow.
+    assert shifts(edited) != shifts(added)
+    # The rotation goes: no page offers "On call now" any more.
+    for page in (RUNBOOK_PAGE, "contacts.html", "services/api.html"):
+        assert "ob-oncall" not in removed[page].decode(), page
+
+    # After each edit the served site is what a full build of the edited handbook makes.
+    for served, contacts, name in ((added, ROTA_CONTACTS, "full-1"), (edited, swapped, "full-2")):
+        fresh = full_build(root, contacts, tmp_path / name)
+        assert set(served) == set(fresh)
+        assert sorted(page for page in fresh if served[page] != fresh[page]) == []

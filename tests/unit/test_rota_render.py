@@ -162,3 +162,15 @@ def test_a_team_without_a_rotation_shows_nothing_new(tmp_path: Path) -> None:
     card = fragments.runbook_header(context, project.runbooks[0])
     assert "ob-oncall" not in card and "ob-rota-print" not in card
     assert "ob-rota" not in fragments.escalation_ladder(context, "core")
+
+
+def test_the_calendar_feed_is_redacted_with_the_site(project: Project) -> None:
+    from opsbook.site.oncall import rota_calendar
+
+    rotation = project.rotations[0]
+    public = rota_calendar(RenderContext.for_project(project, redact=True), rotation)
+    internal = rota_calendar(RenderContext.for_project(project), rotation)
+    assert b"+1 202-555-0111" in internal and b"Ana Silva" in internal
+    assert b"202-555-0111" not in public and b"Ana Silva" in public
+    # The same build date gives the same bytes: nothing in the feed comes from the clock.
+    assert rota_calendar(RenderContext.for_project(project), rotation) == internal
