@@ -99,3 +99,25 @@ def test_the_reference_handbook_builds_strict(tmp_path: Path) -> None:
     build = mkdocs_build(copy_handbook(tmp_path / "handbook"), "--strict")
     assert build.returncode == 0, build.output
     assert "OB7" not in build.output
+
+
+def test_mkdocs_serve_watches_the_rule_files(tmp_path: Path) -> None:
+    from opsbook.settings import load_config
+    from opsbook.site.plugin import OpsbookPlugin
+
+    project = copy_handbook(tmp_path / "handbook")
+    plugin = OpsbookPlugin()
+    plugin.opsbook = load_config(project / "mkdocs.yml")
+
+    class Server:
+        def __init__(self) -> None:
+            self.watched: list[str] = []
+
+        def watch(self, path: str) -> None:
+            self.watched.append(path)
+
+    server = Server()
+    plugin.on_serve(server, config=None, builder=None)
+    assert str(project / "alerts" / "larkspur.rules.yml") in server.watched
+    assert str(project / "alerts" / "kubernetes" / "platform-prometheusrule.yaml") in \
+        server.watched

@@ -419,3 +419,27 @@ def test_a_rule_file_may_be_narrowed_to_on_the_command_line(tmp_path: Path) -> N
     assert [d.rule for d in found] == ["OB703"]
     found = check_paths([tmp_path / RUNBOOK_PATH], config, today=TODAY).diagnostics
     assert found == []
+
+
+def test_a_comment_in_a_rule_file_silences_a_rule_there(tmp_path: Path) -> None:
+    text = rule_file(
+        alert("PaymentsDown", "warning"),
+        "      # opsbook: disable OB703 -- a heartbeat, deliberately without a runbook\n",
+        alert("PaymentsHeartbeat", url=None),
+        alert("PaymentsOther", url=None).replace(
+            "- alert: PaymentsOther", "- alert: PaymentsOther  # opsbook: disable OB703"),
+        alert("PaymentsThird", url=None),
+    )
+    found = check(tmp_path / "a", {ALERT_RULES_PATH: text})
+    assert sorted(d.rule for d in found) == ["OB703", "OB707"]  # PaymentsThird, the severity
+    silenced = text.replace("groups:\n", "# opsbook: disable-file OB707\ngroups:\n").replace(
+        "      - alert: PaymentsDown\n", "      - alert: PaymentsDown\n", 1)
+    found = check(tmp_path / "b", {ALERT_RULES_PATH: silenced})
+    assert [d.rule for d in found] == ["OB703"]
+    assert '"PaymentsThird"' in found[0].message
+
+
+def test_a_comment_on_the_alert_line_covers_findings_at_its_labels(tmp_path: Path) -> None:
+    text = rule_file(alert("PaymentsDown", "warning").replace(
+        "- alert: PaymentsDown", "- alert: PaymentsDown  # opsbook: disable OB707"))
+    assert check(tmp_path, {ALERT_RULES_PATH: text}) == []

@@ -313,9 +313,26 @@ def alert_at(rules: AlertRules, path: str, line: int) -> str | None:
 
 
 def check_alerts(project: Project) -> Iterator[Diagnostic]:
+    """The findings of the alert rules; those on a rule file that a ``# opsbook: disable``
+    comment names are left out (YAML has no HTML comments for the Markdown suppressions)."""
     rules = project.alert_rules
     if rules is None:
         return
+    files = {rule_file.display_path: rule_file for rule_file in rules.files}
+    for diagnostic in _check_alerts(project, rules):
+        rule_file = files.get(diagnostic.path)
+        if rule_file is None or not rule_file.suppressions:
+            yield diagnostic
+            continue
+        # On the finding's line, or on its rule's `alert:` line (or alone just above it).
+        starts = [rule.position.line for rule in rule_file.rules
+                  if rule.position.line <= diagnostic.line]
+        lines = {diagnostic.line, max(starts)} if starts else {diagnostic.line}
+        if not any(rule_file.suppresses(diagnostic.rule, line) for line in lines):
+            yield diagnostic
+
+
+def _check_alerts(project: Project, rules: AlertRules) -> Iterator[Diagnostic]:
     config = project.config
     answered = answering_runbooks(project)
     yield from _file_problems(project, rules)

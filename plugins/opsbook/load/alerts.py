@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import glob
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,6 +99,31 @@ class ParsedRuleFile:
     rules: list[ParsedRule] = field(default_factory=list)
     recording_rules: int = 0
     problems: list[LoadProblem] = field(default_factory=list)
+    # `# opsbook: disable OB703` comments: line -> rule ids (0: `disable-file`, the whole file)
+    suppressions: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+
+_SUPPRESSION = re.compile(r"#\s*opsbook:\s*(disable-file|disable)\s+([A-Za-z0-9, ]+)")
+
+
+def find_suppressions(text: str) -> dict[int, tuple[str, ...]]:
+    """``# opsbook: disable OB703`` on a line (or alone on the line before it) silences those
+    rules there; ``# opsbook: disable-file OB707`` in the whole file (stored under line 0)."""
+    found: dict[int, tuple[str, ...]] = {}
+    if "opsbook:" not in text:
+        return found
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _SUPPRESSION.search(line)
+        if match is None:
+            continue
+        rules = tuple(rule.upper() for rule in re.split(r"[,\s]+", match.group(2)) if rule)
+        if match.group(1) == "disable-file":
+            found[0] = found.get(0, ()) + rules
+            continue
+        found[number] = found.get(number, ()) + rules
+        if not line[: match.start()].strip():  # a comment line: it also covers the next one
+            found[number + 1] = found.get(number + 1, ()) + rules
+    return found
 
 
 class _TooLarge(Exception):
@@ -366,6 +392,7 @@ def parse_rule_file(text: str) -> ParsedRuleFile:
     """Every alerting rule in ``text`` (the whole file), with what is wrong in its shape.
     Offsets in the marks index ``text`` as given (CRLF line ends kept, if the caller kept them)."""
     reader = _Reader(text)
+    reader.result.suppressions = find_suppressions(text)
     locator = reader.locator
     try:
         documents = list(yaml.compose_all(text, Loader=_Loader))

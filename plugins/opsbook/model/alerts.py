@@ -68,6 +68,11 @@ class AlertRuleFile:
     rules: list[AlertRule] = field(default_factory=list)
     recording_rules: int = 0
     problems: list[LoadProblem] = field(default_factory=list)
+    suppressions: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+    def suppresses(self, rule: str, line: int) -> bool:
+        """Whether a `# opsbook: disable` comment silences ``rule`` at ``line``."""
+        return rule in self.suppressions.get(line, ()) or rule in self.suppressions.get(0, ())
 
 
 @dataclass
@@ -120,6 +125,7 @@ def load_rule_file(path: Path, shown: str, root: Path | None = None) -> AlertRul
     rule_file.rules = [_from_parsed(rule, path, shown) for rule in parsed.rules]
     rule_file.recording_rules = parsed.recording_rules
     rule_file.problems = parsed.problems
+    rule_file.suppressions = parsed.suppressions
     return rule_file
 
 

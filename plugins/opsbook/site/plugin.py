@@ -342,6 +342,11 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         assert self.opsbook is not None
         if self.opsbook.runbooks_dir.is_dir():
             server.watch(str(self.opsbook.runbooks_dir))
+        if self.opsbook.alert_rules:  # an edited rule file changes the alert index and checks
+            from opsbook.model.alerts import alert_rule_paths
+
+            for path in alert_rule_paths(self.opsbook)[0]:
+                server.watch(str(path))
         return server
 
     @property
