@@ -85,9 +85,11 @@ def reader(chromium: Any) -> Iterator[Any]:
         each.context.close()
 
 
-def test_the_header_card_names_who_the_rota_says_a_week_apart(site: Path, reader: Any) -> None:
+def test_the_header_card_names_who_the_rota_says_a_week_apart(site: Path, reader: Any,
+                                                              artifacts: Path) -> None:
     first = reader("2026-06-03T12:00:00+00:00")
     first.open(site / RUNBOOK)
+    first.page.locator(".ob-runbook-header").screenshot(path=str(artifacts / "oncall-card.png"))
     now, upcoming = first.oncall()
     assert len(now) == 2 and "Ana Silva (primary) until" in now[0]
     assert "Ben Okoro (secondary) until" in now[1]

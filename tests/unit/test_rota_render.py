@@ -153,6 +153,8 @@ def test_oncall_placeholder_links_the_data_and_the_rota(context: RenderContext,
     assert "see the rota below" in ladder
     assert "Rota valid 2026-06-01 to 2026-07-27; built 2026-06-01" in re.sub("<[^>]+>", "", ladder)
     assert "Subscribe to this rota" in fragments.who_to_call(on_page, "api")
+    assert widget in fragments.contact_card(on_page, "core")
+    assert "ob-oncall" not in fragments.contact_card(on_page, "ana")
 
 
 def test_a_team_without_a_rotation_shows_nothing_new(tmp_path: Path) -> None:

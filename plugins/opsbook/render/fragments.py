@@ -208,7 +208,9 @@ def contact_card(context: RenderContext, contact_id: str) -> str:
         return notice(f'no person, team or vendor "{contact_id}" in the contacts file')
     team = context.project.contacts.teams.get(contact_id) if contact.kind == "team" else None
     steps = ladder_steps(context, team) if team else []
-    return render_template("contact_card.html", contact=contact, steps=steps)
+    oncall = oncall_widget(context, team.id) if team else ""
+    return render_template("contact_card.html", contact=contact, steps=steps,
+                           oncall=Markup(oncall))
 
 
 def escalation_ladder(context: RenderContext, team_id: str) -> str:
