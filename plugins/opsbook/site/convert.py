@@ -23,6 +23,7 @@ page cannot be known in advance.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import multiprocessing
@@ -180,6 +181,9 @@ class _Shared:
 
 def _serve(worker: int, shared: _Shared, pages: Sequence[File], config: Any, files: Files,
            prepare: Prepare, sender: Connection) -> None:
+    # The objects inherited from the build stay out of the worker's garbage collections,
+    # which would otherwise touch (and so copy) every one of them.
+    gc.freeze()
     capture = _capture_logging()
     try:
         while (index := shared.take_for_worker(worker)) is not None:

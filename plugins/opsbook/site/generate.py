@@ -88,6 +88,7 @@ class SiteWork:
     diagnostics: list[Diagnostic]
     pages: dict[str, pages.PageSource]  # generated page src_uri → source
     cards: dict[str, str]  # runbook page src_uri → header card HTML
+    summaries: dict[str, str]  # runbook page src_uri → the line search indexes for it
 
 
 def page_context(context: RenderContext, files: Files, page: File) -> RenderContext:
@@ -103,8 +104,10 @@ def site_work(
     runbooks: dict[str, Runbook],
     checker: Callable[[Project], list[Diagnostic]],
     pdf_links: bool,
+    with_summaries: bool = False,
 ) -> SiteWork:
-    """Check the handbook, render the generated pages and every runbook's header card.
+    """Check the handbook, render the generated pages and every runbook's header card (and,
+    ``with_summaries``, the line search indexes in the card's place).
     ``pdf_links``: the build writes PDFs (unless a finding is an error), so cards link them."""
     diagnostics = checker(project)
     sources = {}
@@ -113,7 +116,7 @@ def site_work(
         if page_file is not None:
             sources[page.src_uri] = page.render(context.on_page(page_linker(files, page_file)))
     pdf_links = pdf_links and not any(d.level is Level.ERROR for d in diagnostics)
-    cards = {}
+    cards, summaries = {}, {}
     for src_uri, runbook in runbooks.items():
         runbook_file = files.get_file_from_path(src_uri)
         if runbook_file is None:
@@ -124,4 +127,6 @@ def site_work(
         cards[src_uri] = fragments.runbook_header(
             page_context(context, files, runbook_file), runbook, pdf_href=pdf_href
         )
-    return SiteWork(diagnostics, sources, cards)
+        if with_summaries:
+            summaries[src_uri] = fragments.runbook_search_summary(context, runbook)
+    return SiteWork(diagnostics, sources, cards, summaries)

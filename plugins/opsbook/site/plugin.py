@@ -74,6 +74,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.summaries: dict[str, str] = {}  # src_uri → search line waiting for its card
         self.pdf = SitePdf()  # `pdf.enabled`: capture rendered pages, print to site/pdf/
         self.work: Background[SiteWork] | None = None
+        self.checks: Background[list[Diagnostic]] | None = None  # a build's, in a worker
+        self._checks_wanted = False  # a build whose checks are still to be started
         # Markdown converted by workers on the spare cores, and the pages waiting for theirs.
         self.conversion: convert.Preconversion | None = None
         self.converted: dict[str, tuple[convert.Converted, str]] = {}
@@ -111,8 +113,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         assert self.opsbook is not None
         self.opsbook = replace(self.opsbook, directory_urls=bool(config.use_directory_urls))
         self.project = load_configured(self.opsbook, base=self._root)
-        if self.work is not None:
-            self.work.cancel()
+        self._cancel_work()
         add_runbook_files(files, config, self.opsbook)
         # OB010: whatever MkDocs found through a link leading out of the project is left out.
         self.left_out = drop_unusable(files, config, self.project, self._root)
@@ -131,17 +132,19 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             if self.config.alert_pages else []
         )
         add_assets(files, config)
-        # A build reports at the end, so checks, generated pages and header cards can be
-        # done by a worker while MkDocs converts Markdown; `serve` and PDF printing need the
-        # findings before any page is rendered.
+        # A build reports at the end, so generated pages and header cards can be made by a
+        # worker while MkDocs converts Markdown, and the checks by another (_start_checks);
+        # `serve` and PDF printing need the findings before any page is rendered.
         background = self.command == "build" and not self.pdf.write_into_site
         self.work = Background(
             partial(site_work, self.project, self.context, files, self.generated,
-                    dict(self.runbooks), _run_checks, self.pdf.write_into_site),
+                    dict(self.runbooks), _no_checks if background else _run_checks,
+                    self.pdf.write_into_site, with_summaries=background),
             background,
         )
+        self._checks_wanted = background
         self._reported = False
-        if not self.work.pending:
+        if not background:
             self._report()
         if self.dirty:
             self._mark_affected(files)
@@ -175,6 +178,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
 
     def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
         self._stop_conversion()  # every page is converted by now
+        self._start_checks()
         if self.dirty:
             for listed in files.documentation_pages():
                 page = listed.page
@@ -216,7 +220,19 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
                      if listed.src_uri not in self._generated_uris and listed.abs_src_path]
             self.conversion = convert.start(pages, config, files, self._known_markdown,
                                             jobs_wanted(), own=self)
+        if self.conversion is None:
+            self._start_checks()
         return nav
+
+    def _start_checks(self) -> None:
+        """A build's checks, in a worker: their findings are needed only at the end, so they
+        start once the pages' Markdown is converted where workers convert it (they would
+        compete for the same cores), else as soon as the files are known."""
+        if self._checks_wanted and self.project is not None:
+            self._checks_wanted = False
+            self.checks = Background(partial(_run_checks, self.project), True)
+            if not self.checks.pending:
+                self._report()
 
     on_nav = CombinedEvent(_on_nav_runbooks, _on_nav_convert)
 
@@ -288,7 +304,10 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             html = restore_calls(html, stash)
         runbook = self.runbooks.get(page.file.src_uri)
         if runbook is not None and self.context is not None:
-            summary = fragments.runbook_search_summary(self.context, runbook)
+            summary = self.work.result().summaries.get(page.file.src_uri) \
+                if self.work is not None else None
+            if summary is None:  # made here, page by page, where the worker made none
+                summary = fragments.runbook_search_summary(self.context, runbook)
             self.summaries[page.file.src_uri] = summary
             html = summary + "\n" + html
         return html
@@ -326,6 +345,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         """Report the findings of checks that ran beside the rendering; write the per-alert
         pages (option ``alert_pages``): plain files, not MkDocs pages, so they need no
         Markdown, theme or search entry."""
+        self._start_checks()
         if self.work is not None and not self._reported:
             self._report()
         site = Path(config.site_dir)
@@ -356,13 +376,21 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_conversion()
-        if self.work is not None:
-            self.work.cancel()
+        self._cancel_work()
+
+    def _cancel_work(self) -> None:
+        for work in (self.work, self.checks):
+            if work is not None:
+                work.cancel()
+        self.checks = None
+        self._checks_wanted = False
 
     def _report(self) -> None:
         assert self.work is not None
         self._reported = True
-        self.diagnostics = [*self.work.result().diagnostics, *self.left_out]
+        found = self.checks.result() if self.checks is not None else \
+            self.work.result().diagnostics
+        self.diagnostics = [*found, *self.left_out]
         self.pdf.set_findings(self.diagnostics)
         assert self.opsbook is not None
         fail_on = self.opsbook.fail_on
@@ -417,6 +445,10 @@ def _confine_snippets(config: Any, root: Path) -> None:
         log.error("OB010 pymdownx.snippets url_download: a handbook includes nothing from the "
                   "network — turned off")
     options["url_download"] = False
+
+
+def _no_checks(_project: Project) -> list[Diagnostic]:
+    return []
 
 
 def _run_checks(project: Project) -> list[Diagnostic]:
