@@ -542,7 +542,6 @@ _STAND_IN_ANYWHERE = re.compile(
     r"(?<![\w-])(?:" + "|".join(sorted({re.escape(noun) for noun in contact_words.STAND_IN_NOUNS},
                                        key=len, reverse=True))
     + r")\s+(?:[a-z]|[1-9]|#[1-9])(?![\w-])")
-_VALUE_MARKS = (":", "：", "|", "...", " — ", " – ", " - ", "(", "（", "\t", "  ", "=")
 _NINE_DIGITS = re.compile(r"\d(?:\D{0,3}\d){8}")
 _STAND_IN_NAME_ANYWHERE = re.compile(
     "|".join(re.escape(name) for name in contact_words.STAND_IN_NAMES), re.IGNORECASE)
@@ -557,8 +556,11 @@ def may_hold_blank(text: str) -> bool:
         return False  # only markers count on a huge line (see line_findings)
     if _STAND_IN_ANYWHERE.search(text.lower()):
         return True  # "Week 1: Engineer A (primary), Engineer B (backup)"
-    # A blank word stands after a label, in a cell or after a dash, or in parentheses.
-    separated = any(mark in text for mark in _VALUE_MARKS)
+    # A blank word stands after a label, in a cell or after a dash, or in parentheses. (From
+    # here on ``text`` is ASCII: may_hold_marker is true for any other text, so the wide colon,
+    # parenthesis and dashes need no test; a chain of `in` costs half a generator over them.)
+    separated = (":" in text or "|" in text or "(" in text or "  " in text or "=" in text
+                 or "..." in text or " - " in text or "\t" in text)
     return ((separated and _BLANK_WORDS.search(text.lower()) is not None)
             or ("@" in text and bool(_STAND_IN_EMAIL.search(text)))
             or text.rstrip().endswith(('""', "''"))
@@ -694,6 +696,15 @@ def _names_a_blank(value: str) -> bool:
                                      or contact_words.ROLE.search(core))
 
 
+def _names_something(cells: list[str], row_columns: list[bool]) -> bool:
+    """Whether a row names anything (a letter in a cell other than an empty contact cell)."""
+    return any(
+        any(char.isalpha() for char in cell)
+        for index, cell in enumerate(cells)
+        if not (index < len(row_columns) and row_columns[index] and not cell)
+    )
+
+
 def table_findings(table: Table, contacts: bool = False,
                    lines: list[str] | None = None) -> list[BodyFinding]:
     """One finding per row: a blank in a contact column (a marker, "a definir", an
@@ -714,13 +725,6 @@ def table_findings(table: Table, contacts: bool = False,
             row_columns = [False, True]
         else:
             row_columns = contact_columns
-        raw = lines[line - 1] if lines is not None and line - 1 < len(lines) else None
-        columns = _cell_columns(raw, len(cells))
-        names_something = any(
-            any(char.isalpha() for char in cell)
-            for index, cell in enumerate(cells)
-            if not (index < len(row_columns) and row_columns[index] and not cell)
-        )
         for index, cell in enumerate(cells):
             is_contact = index < len(row_columns) and row_columns[index]
             label = table.header[index] if index < len(table.header) else ""
@@ -739,9 +743,13 @@ def table_findings(table: Table, contacts: bool = False,
                 found = (value.find(value.strip()) + 1, value.strip(), False)
             if found is not None and (is_contact or people_table or found[1] != value.strip()):
                 offset, hit = found[0] - 1, found[1]
-            elif is_contact and not cell.strip() and names_something:
+            elif is_contact and not cell.strip() and _names_something(cells, row_columns):
                 hit = "an empty cell"
             if hit is not None:
+                # Where the cells start is read from the raw row only for a finding: most rows
+                # have none.
+                raw = lines[line - 1] if lines is not None and line - 1 < len(lines) else None
+                columns = _cell_columns(raw, len(cells))
                 findings.append(BodyFinding(line, columns[index] + offset, label, hit,
                                             in_column=True))
                 break  # one finding per row
