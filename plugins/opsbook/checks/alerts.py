@@ -22,7 +22,7 @@ from opsbook.checks.examples import (
 )
 from opsbook.checks.rule import Family, Input, Rule
 from opsbook.diagnostics import Diagnostic, Level, Related
-from opsbook.model.alerts import AlertRule, AlertRules
+from opsbook.model.alerts import AlertRule, AlertRuleFile, AlertRules
 from opsbook.model.project import Project
 from opsbook.model.runbook import Runbook
 from opsbook.model.severity import SeverityLevel, SeverityMatrix
@@ -335,8 +335,11 @@ def check_alerts(project: Project) -> Iterator[Diagnostic]:
 def _check_alerts(project: Project, rules: AlertRules) -> Iterator[Diagnostic]:
     config = project.config
     answered = answering_runbooks(project)
-    yield from _file_problems(project, rules)
-    if project.wants(rules.config_display_path):
+    scope = rules.scope
+    first = scope is None or scope.first
+    if first:
+        yield from _file_problems(project, rules)
+    if first and project.wants(rules.config_display_path):
         for pattern, position in rules.unmatched:
             yield UNMATCHED_PATTERN.at(
                 rules.config_display_path, position,
@@ -346,19 +349,24 @@ def _check_alerts(project: Project, rules: AlertRules) -> Iterator[Diagnostic]:
             )
     yield from _runbook_alerts_without_rule(project, rules)
     by_name: dict[str, list[AlertRule]] = {}
-    for rule_file in rules.files:
-        if not project.wants(rule_file.display_path):
-            continue
+    wanted = [rule_file for rule_file in rules.files if project.wants(rule_file.display_path)]
+    for rule_file in wanted:
         for rule in rule_file.rules:
-            runbook = answered.get(rule.name.strip().lower())
+            key = rule.name.strip().lower()
+            if scope is not None and key not in scope.report:
+                continue
+            runbook = answered.get(key)
             if runbook is None:
                 yield from _without_runbook(config, rule)
                 continue
-            by_name.setdefault(rule.name.strip().lower(), []).append(rule)
+            by_name.setdefault(key, []).append(rule)
             yield from _url(config, rule, runbook)
     matrix = project.matrix
     if matrix is not None:
-        yield from _severities(project, matrix, by_name, answered)
+        yield from _severities(matrix, by_name, answered)
+        if first:
+            names = scope.answered if scope is not None else frozenset(answered)
+            yield from _unknown_labels(matrix, wanted, names)
 
 
 def _file_problems(project: Project, rules: AlertRules) -> Iterator[Diagnostic]:
@@ -436,33 +444,20 @@ def _level_text(written: str, level: SeverityLevel) -> str:
 
 
 def _severities(
-    project: Project, matrix: SeverityMatrix, by_name: dict[str, list[AlertRule]],
-    answered: dict[str, Runbook],
+    matrix: SeverityMatrix, by_name: dict[str, list[AlertRule]], answered: dict[str, Runbook],
 ) -> Iterator[Diagnostic]:
-    unknown_seen: set[tuple[str, str, str]] = set()  # (file, label, value lower-cased)
-    unknown_first: dict[tuple[str, str, str], tuple[AlertRule, str, str, int]] = {}
     for key, rules in by_name.items():
         runbook = answered[key]
         expected = matrix.lookup(runbook.severity) if runbook.severity else None
         labelled: list[tuple[AlertRule, str, str, SeverityLevel]] = []
-        undecided = False
+        undecided = False  # a templated or unknown label (OB708): the level is not known
         for rule in rules:
             for label, value, _position in rule.severity_labels():
-                if is_templated(value):
-                    undecided = True
-                    continue
-                level = matrix.lookup(value)
+                level = None if is_templated(value) else matrix.lookup(value)
                 if level is None:
                     undecided = True
-                    seen = (rule.display_path, label, value.lower())
-                    if seen in unknown_seen:
-                        first = unknown_first[seen]
-                        unknown_first[seen] = (first[0], first[1], first[2], first[3] + 1)
-                    else:
-                        unknown_seen.add(seen)
-                        unknown_first[seen] = (rule, label, value, 0)
-                    continue
-                labelled.append((rule, label, value, level))
+                else:
+                    labelled.append((rule, label, value, level))
         if expected is None or undecided or not labelled:
             continue
         if any(level.id == expected.id for _rule, _label, _value, level in labelled):
@@ -478,14 +473,36 @@ def _severities(
             related=(Related(runbook.origin.display_path, runbook.origin.at("severity").line,
                              f'runbook "{runbook.id}" has severity {runbook.severity}'),),
         )
-    for (_path, _label, _value), (rule, label, value, more) in unknown_first.items():
-        also = f" (and {more} more rule{'s' if more != 1 else ''} in this file)" if more else ""
+
+
+def _unknown_labels(
+    matrix: SeverityMatrix, files: list[AlertRuleFile], answered: frozenset[str]
+) -> Iterator[Diagnostic]:
+    """OB708 once per file, label and value, at its first rule, for alerts a runbook answers
+    (anywhere in the site: ``answered``)."""
+    for rule_file in files:
+        first: dict[tuple[str, str], tuple[AlertRule, str, str, int]] = {}
+        for rule in rule_file.rules:
+            if rule.name.strip().lower() not in answered:
+                continue
+            for label, value, _position in rule.severity_labels():
+                if is_templated(value) or matrix.lookup(value) is not None:
+                    continue
+                key = (label, value.lower())
+                if key in first:
+                    seen = first[key]
+                    first[key] = (seen[0], seen[1], seen[2], seen[3] + 1)
+                else:
+                    first[key] = (rule, label, value, 0)
         names = ", ".join(_level_names(level) for level in matrix.levels)
-        yield UNKNOWN_SEVERITY_LABEL.at(
-            rule.display_path, rule.label_positions.get(label, rule.position),
-            f'alert "{rule.name}" has {label}="{value}", which is no level or alias of the '
-            f"severity matrix ({names}){also}",
-        )
+        for rule, label, value, more in first.values():
+            also = f" (and {more} more rule{'s' if more != 1 else ''} in this file)" if more \
+                else ""
+            yield UNKNOWN_SEVERITY_LABEL.at(
+                rule.display_path, rule.label_positions.get(label, rule.position),
+                f'alert "{rule.name}" has {label}="{value}", which is no level or alias of the '
+                f"severity matrix ({names}){also}",
+            )
 
 
 FAMILY = Family("OB7", "Alert rules", RULES, check_alerts)

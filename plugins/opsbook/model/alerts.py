@@ -75,6 +75,18 @@ class AlertRuleFile:
         return rule in self.suppressions.get(line, ()) or rule in self.suppressions.get(0, ())
 
 
+@dataclass(frozen=True)
+class AlertScope:
+    """For a check of part of a site (one chunk of a large one): the alerts whose findings on
+    the rule files this part reports (each where the runbook answering it is), the alerts
+    answered anywhere in the site, and whether it reports what belongs to no alert (problems
+    of the files, patterns matching nothing, unknown severity labels)."""
+
+    report: frozenset[str]  # lower-cased alert names
+    answered: frozenset[str]
+    first: bool
+
+
 @dataclass
 class AlertRules:
     """The rule files of a handbook, and the patterns of `alert_rules` that matched nothing."""
@@ -82,6 +94,8 @@ class AlertRules:
     files: list[AlertRuleFile] = field(default_factory=list)
     unmatched: list[tuple[str, Position]] = field(default_factory=list)
     config_display_path: str = "mkdocs.yml"
+    scope: AlertScope | None = None  # None: the whole site is checked
+    _by_name: dict[str, list[AlertRule]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def rules(self) -> Iterator[AlertRule]:
@@ -89,11 +103,14 @@ class AlertRules:
             yield from rule_file.rules
 
     def by_name(self) -> dict[str, list[AlertRule]]:
-        """Rules by lower-cased alert name (runbooks match alert names ignoring case)."""
-        found: dict[str, list[AlertRule]] = {}
-        for rule in self.rules:
-            found.setdefault(rule.name.lower(), []).append(rule)
-        return found
+        """Rules by lower-cased alert name (runbooks match alert names ignoring case); worked
+        out once (every chunk of a large site asks)."""
+        if self._by_name is None:
+            found: dict[str, list[AlertRule]] = {}
+            for rule in self.rules:
+                found.setdefault(rule.name.strip().lower(), []).append(rule)
+            self._by_name = found
+        return self._by_name
 
 
 def _from_parsed(parsed: ParsedRule, path: Path, shown: str) -> AlertRule:

@@ -20,14 +20,14 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from opsbook.diagnostics import Diagnostic, sort_diagnostics
 from opsbook.load.codeowners import CodeOwners, find_codeowners
 from opsbook.load.document import display_path_for, forget_resolved_folders
-from opsbook.model.alerts import AlertRules, load_alert_rules
+from opsbook.model.alerts import AlertRules, AlertScope, load_alert_rules
 from opsbook.model.project import Project, document_order
 from opsbook.run.cache import FileFacts, load_with_facts
 from opsbook.settings import OpsbookConfig
@@ -93,6 +93,7 @@ class Shard:
     def __init__(
         self, config: OpsbookConfig, files: list[Path], chunks: list[int],
         select: tuple[str, ...], ignore: tuple[str, ...], base: Path | None,
+        alert_rules: AlertRules | None = None,
     ) -> None:
         self.config = config
         self.files = files
@@ -103,8 +104,7 @@ class Shard:
         self.fallback = config.root if config.site else None
         # The rule files of `alert_rules`, read once (before the workers fork): every chunk's
         # runbooks are compared with them; the first chunk reports on the files themselves.
-        self.alert_rules: AlertRules | None = (
-            load_alert_rules(config, base) if config.site and config.alert_rules else None)
+        self.alert_rules = alert_rules
         self.parts: dict[int, Project] = {}  # file index -> one-file project
         self.file_facts: dict[int, tuple[str, FileFacts]] = {}
         self._codeowners: CodeOwners | None = None
@@ -152,8 +152,10 @@ class Shard:
                 self._codeowners = find_codeowners(self.config.root, self.base, self.fallback)
         return self._codeowners
 
-    def check(self, plan: dict[int, list[int]]) -> list[Diagnostic]:
-        """Check each chunk with the extra files ``plan`` names for it."""
+    def check(self, plan: dict[int, list[int]],
+              scopes: dict[int, AlertScope] | None = None) -> list[Diagnostic]:
+        """Check each chunk with the extra files ``plan`` names for it (and the part of the
+        rule files' findings ``scopes`` gives it)."""
         from opsbook.checks import run_checks
 
         found: list[Diagnostic] = []
@@ -164,9 +166,10 @@ class Shard:
             project = merge_projects(self.config, (self.part(index) for index in indices))
             project.codeowners = self.codeowners
             own_paths = {self.part(index).documents[0].display_path for index in own}
-            project.alert_rules = self.alert_rules
             wanted = set(own_paths)
-            if chunk == 0 and self.alert_rules is not None:
+            if self.alert_rules is not None:
+                scope = scopes.get(chunk) if scopes is not None else None
+                project.alert_rules = replace(self.alert_rules, scope=scope)
                 wanted.add(self.alert_rules.config_display_path)
                 wanted.update(rule_file.display_path for rule_file in self.alert_rules.files)
             project.wanted_paths = frozenset(wanted)
@@ -185,13 +188,11 @@ class Shard:
 
 
 def plan_extras(
-    facts: list[ShardFacts], chunk_count: int, site: bool,
-    rule_alerts: frozenset[str] = frozenset(),
+    facts: list[ShardFacts], chunk_count: int, site: bool
 ) -> dict[int, list[int]] | None:
     """For every chunk, the other files its check needs; None when the site has runbooks but
     no severity matrix (OB206 is then reported on the site's first runbook, which only a
-    whole-site pass knows). ``rule_alerts``: the (lower-cased) alert names the rule files
-    define; the first chunk, which reports on those files, gets the runbook answering each."""
+    whole-site pass knows)."""
     context = sorted({index for shard in facts for index, _kind in shard.context})
     has_matrix = any(kind == "severity-matrix" for shard in facts for _i, kind in shard.context)
     runbooks = sorted((r for shard in facts for r in shard.runbooks), key=lambda r: r.order)
@@ -218,23 +219,42 @@ def plan_extras(
             extras.update(first_alert[alert] for alert in runbook.alerts)
         if chunk in macro_chunks:
             extras.update(first_service.values())  # every service a macro may name
-        if chunk == 0:
-            extras.update(first_alert[name] for name in rule_alerts if name in first_alert)
         plan[chunk] = sorted(index for index in extras if index // CHUNK_FILES != chunk)
     return plan
 
 
-def _rule_alerts(shard: Shard) -> frozenset[str]:
-    rules = shard.alert_rules
-    return frozenset(rules.by_name()) if rules is not None else frozenset()
+def alert_scopes(
+    facts: list[ShardFacts], chunk_count: int, rules: AlertRules | None
+) -> dict[int, AlertScope] | None:
+    """Which chunk reports the findings on the rule files of which alert: the chunk holding
+    the runbook that answers it (the first claim), so no chunk needs runbooks of others;
+    alerts nobody answers, and what belongs to no alert, go to the first chunk."""
+    if rules is None:
+        return None
+    defined = set(rules.by_name())
+    first_alert: dict[str, tuple[Order, int]] = {}
+    for shard in facts:
+        for runbook in shard.runbooks:
+            for alert in runbook.alerts:
+                key = alert.strip()
+                if key in defined and (key not in first_alert
+                                       or runbook.order < first_alert[key][0]):
+                    first_alert[key] = (runbook.order, runbook.index)
+    report: dict[int, set[str]] = {chunk: set() for chunk in range(chunk_count)}
+    for name in defined:
+        found = first_alert.get(name)
+        report[found[1] // CHUNK_FILES if found is not None else 0].add(name)
+    answered = frozenset(first_alert)
+    return {chunk: AlertScope(frozenset(names), answered, chunk == 0)
+            for chunk, names in report.items()}
 
 
 def _serve(connection: Any, shard: Shard) -> None:
     """A worker process: load, report facts, receive the plan, check, report findings."""
     try:
         connection.send(("facts", shard.facts()))
-        plan = connection.recv()
-        connection.send(("found", shard.check(plan)))
+        plan, scopes = connection.recv()
+        connection.send(("found", shard.check(plan, scopes)))
     except BaseException:  # reported to the parent, which checks in one process instead
         connection.send(("error", traceback.format_exc()))
     finally:
@@ -270,11 +290,14 @@ def _check_in_processes(shards: list[Shard], chunk_count: int, site: bool) -> (
             child_end.close()
             workers.append((process, parent_end))
         facts = [_receive(connection) for _process, connection in workers]
-        plan = plan_extras(facts, chunk_count, site, _rule_alerts(shards[0]))
+        plan = plan_extras(facts, chunk_count, site)
         if plan is None:
             return None
+        scopes = alert_scopes(facts, chunk_count, shards[0].alert_rules)
         for shard, (_process, connection) in zip(shards, workers, strict=True):
-            connection.send({chunk: plan[chunk] for chunk in shard.chunks})
+            connection.send(({chunk: plan[chunk] for chunk in shard.chunks},
+                             None if scopes is None else
+                             {chunk: scopes[chunk] for chunk in shard.chunks}))
         found: list[Diagnostic] = []
         for _process, connection in workers:
             found.extend(_receive(connection))
@@ -319,11 +342,13 @@ def check_in_chunks(
     forget_resolved_folders()  # as every load does
     chunk_count = -(-len(files) // CHUNK_FILES)
     jobs = max(1, min(jobs or jobs_wanted(), chunk_count))
+    rules = load_alert_rules(config, base) if config.site and config.alert_rules else None
     if jobs > 1 and hasattr(os, "fork"):
         from opsbook import checks  # noqa: F401  (imported once, before the workers fork)
 
         shards = [
-            Shard(config, files, list(range(worker, chunk_count, jobs)), select, ignore, base)
+            Shard(config, files, list(range(worker, chunk_count, jobs)), select, ignore, base,
+                  rules)
             for worker in range(jobs)
         ]
         try:
@@ -332,12 +357,13 @@ def check_in_chunks(
             pass  # e.g. out of memory: the single-process path below decides
         else:
             return None if answer is None else _gathered(*answer)
-    shard = Shard(config, files, list(range(chunk_count)), select, ignore, base)
+    shard = Shard(config, files, list(range(chunk_count)), select, ignore, base, rules)
     shard_facts = shard.facts()
-    plan = plan_extras([shard_facts], chunk_count, config.site, _rule_alerts(shard))
+    plan = plan_extras([shard_facts], chunk_count, config.site)
     if plan is None:
         return None
-    return _gathered(shard.check(plan), [shard_facts])
+    scopes = alert_scopes([shard_facts], chunk_count, rules)
+    return _gathered(shard.check(plan, scopes), [shard_facts])
 
 
 def check_site_in_chunks(
