@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from opsbook.checks.examples import (
     ALERT_RULES_PATH,
@@ -17,6 +19,7 @@ from opsbook.checks.examples import (
     ALERTS_CONTEXT,
     EXAMPLE_HANDBOOK,
     EXAMPLE_RUNBOOK,
+    RUNBOOK_PATH,
 )
 from opsbook.cli import main
 
@@ -300,3 +303,68 @@ def test_the_installed_command_runs(handbook: Path) -> None:
     synced = subprocess.run([str(opsbook), "alerts", "sync"], cwd=handbook,
                             capture_output=True, text=True, check=False)
     assert synced.returncode == 0, synced.stderr
+
+
+
+@st.composite
+def rule_layouts(draw: st.DrawFn) -> str:
+    """A rule file in one of the layouts people write: indentation, flow or block rules and
+    annotations, a runbook_url missing, right or wrong, CRLF, no final newline."""
+    indent = draw(st.sampled_from([2, 4]))
+    step = " " * indent
+    rules = []
+    for number in range(draw(st.integers(1, 3))):
+        name = "PaymentsDown" if number == 0 else f"PaymentsDown{number}"
+        url = draw(st.sampled_from([None, PAGE, "https://handbook.example.com/x/", "'/x'"]))
+        notes = draw(st.sampled_from(["none", "block", "flow", "null", "empty"]))
+        if draw(st.booleans()):
+            entries = [f"alert: {name}", "expr: up == 0"]
+            if notes == "flow" or url:
+                inner = ", ".join(x for x in ("summary: s", f"runbook_url: {url}" if url else "")
+                                  if x)
+                entries.append(f"annotations: {{{inner}}}")
+            rules.append(f"{step}- {{{', '.join(entries)}}}\n")
+            continue
+        lines = [f"{step}- alert: {name}  # a comment\n", f"{step}  expr: up == 0\n"]
+        lines += [f"{step}  labels:\n", f"{step}{step}  severity: critical\n"]
+        if notes == "null":
+            lines.append(f"{step}  annotations:\n")
+        elif notes == "empty":
+            lines.append(f"{step}  annotations: {{}}\n")
+        elif notes in ("block", "flow") or url:
+            lines.append(f"{step}  annotations:\n")
+            lines.append(f"{step}{step}  description: d\n")
+            if url:
+                lines.append(f"{step}{step}  runbook_url: {url}\n")
+            lines.append(f"{step}{step}  summary: s\n")
+        rules.append("".join(lines))
+    text = "groups:\n- name: g\n  rules:\n" + "".join(
+        "  " + line + "\n" for rule in rules for line in rule.splitlines())
+    if draw(st.booleans()):
+        text = text.rstrip("\n")
+    if draw(st.booleans()):
+        text = text.replace("\n", "\r\n")
+    return text
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=rule_layouts())
+def test_sync_handles_every_layout_and_is_idempotent(
+    text: str, handbook: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (handbook / "alerts" / "kube.rules.yml").unlink(missing_ok=True)
+    (handbook / "runbooks/payments/payments-slow.md").unlink(missing_ok=True)
+    runbook = handbook / RUNBOOK_PATH
+    runbook.write_text(EXAMPLE_RUNBOOK.replace(
+        "[PaymentsDown]", "[PaymentsDown, PaymentsDown1, PaymentsDown2]"), encoding="utf-8")
+    path = handbook / ALERT_RULES_PATH
+    path.write_bytes(text.encode())
+    code, _out, err = run(["alerts", "sync"], capsys)
+    assert code == 0, (err, text)
+    first = path.read_bytes()
+    assert run(["alerts", "sync", "--check"], capsys)[0] == 0
+    assert path.read_bytes() == first
+    assert ("\r\n" in text) == (b"\r\n" in first)
+    found = run(["check", "--select", "OB701,OB705,OB706", "--format", "json"], capsys)
+    assert found[0] == 0, found[1]

@@ -8,6 +8,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opsbook.checks.examples import (
     ALERT_RULES_PATH,
@@ -443,3 +445,32 @@ def test_a_comment_on_the_alert_line_covers_findings_at_its_labels(tmp_path: Pat
     text = rule_file(alert("PaymentsDown", "warning").replace(
         "- alert: PaymentsDown", "- alert: PaymentsDown  # opsbook: disable OB707"))
     assert check(tmp_path, {ALERT_RULES_PATH: text}) == []
+
+
+def test_unreadable_rule_files_are_findings_and_nothing_outside_is_read(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.rules.yml"
+    outside.write_text(rule_file(alert("PaymentsDown")), encoding="utf-8")
+    root = tmp_path / "handbook"
+    config = write_handbook(root, **{ALERT_RULES_PATH: rule_file(alert("PaymentsDown")),
+                                     "alerts/binary.rules.yml": "\x00\x01groups",
+                                     "alerts/empty.rules.yml": "",
+                                     "alerts/comments.rules.yml": "# nothing yet\n"})
+    (root / "alerts" / "linked.rules.yml").symlink_to(outside)
+    found = check_paths([], config, today=TODAY).diagnostics
+    assert rules(found) == [("OB002", "alerts/binary.rules.yml", 1),
+                            ("OB010", "alerts/linked.rules.yml", 1)]
+
+
+_PIECES = ["groups:", "\n", "  ", "- ", "name: g", "rules:", "alert: A", "expr: up", "record: r",
+           "labels:", "annotations:", "severity: critical", "runbook_url: x", "{", "}", "[", "]",
+           ",", ": ", "'", '"', "&a", "*a", "!!python/object:os.system", "---\n", "kind: ",
+           "PrometheusRule", "spec:", "# c", "\t", "\r\n", "|", ">", "{{ $labels.x }}"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=60).map("".join))
+def test_the_loader_never_raises(text: str) -> None:
+    parsed = parse_rule_file(text)
+    for problem in parsed.problems:
+        assert problem.rule == "OB701" and problem.line >= 1 and problem.message
+    for rule in parsed.rules:
+        assert rule.name and rule.expr and rule.marks is not None
