@@ -368,3 +368,32 @@ def test_sync_handles_every_layout_and_is_idempotent(
     assert ("\r\n" in text) == (b"\r\n" in first)
     found = run(["check", "--select", "OB701,OB705,OB706", "--format", "json"], capsys)
     assert found[0] == 0, found[1]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes files whatever their mode")
+def test_sync_refuses_a_file_it_cannot_write_and_writes_no_other(
+    handbook: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (handbook / "alerts" / "kube.rules.yml").chmod(0o444)
+    before = snapshot(handbook)
+    try:
+        code, _out, err = run(["alerts", "sync"], capsys)
+    finally:
+        (handbook / "alerts" / "kube.rules.yml").chmod(0o644)
+    assert code == 2
+    assert "cannot write" in err
+    assert snapshot(handbook) == before
+
+
+def test_a_write_error_is_a_message_not_a_traceback(
+    handbook: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsbook.commands import alerts
+
+    def fail(path: Path, text: str, bom: bool) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(alerts, "write_whole", fail)
+    code, _out, err = run(["alerts", "sync"], capsys)
+    assert code == 2
+    assert "No space left on device" in err

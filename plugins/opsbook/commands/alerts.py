@@ -101,9 +101,20 @@ def run_sync(args: argparse.Namespace) -> int:
     changes = [change for plan in plans for change in plan.changes]
     written = False
     if changes and not args.check:
+        # Every file is checked for writing first, so one that cannot be written leaves the
+        # others as they were too.
         for plan in plans:
-            if plan.changes:
+            real = Path(os.path.realpath(plan.path))
+            if not (os.access(real, os.W_OK) and os.access(real.parent, os.W_OK | os.X_OK)):
+                print(f"opsbook: {plan.shown}: cannot write (permissions); nothing was written",
+                      file=sys.stderr)
+                return EXIT_USAGE
+        for plan in plans:
+            try:
                 write_whole(plan.path, plan.text, plan.bom)
+            except OSError as error:
+                print(f"opsbook: {plan.shown}: cannot write: {error.strerror}", file=sys.stderr)
+                return EXIT_USAGE
         written = True
     if args.format == "json":
         print(json.dumps({
