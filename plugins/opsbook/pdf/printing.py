@@ -189,8 +189,9 @@ def print_plan(
                 on_queued(len(runbook_jobs))
             results += printer.map(runbook_jobs, finished)
         else:
+            known = {result.name: result.pages for result in results if result.reused}
             results += _print_handbook(plan, plan.handbook, reuse, printer, runbook_jobs,
-                                       finished, on_queued)
+                                       finished, on_queued, known)
     reuse.save(prune_parts=plan.handbook is not None)
     return PrintRun(results, time.perf_counter() - started)
 
@@ -206,8 +207,13 @@ def _print_handbook(
     runbook_jobs: list[PrintJob],
     finished: Callable[[PrintResult], None],
     on_queued: Callable[[int], None] | None,
+    runbook_pages: dict[str, int] | None = None,
 ) -> list[PrintResult]:
     started, started_cpu = time.perf_counter(), time.process_time()
+    # Pages of each runbook's own PDF: until its part of the handbook is laid out, the part
+    # is taken to be as long (it usually is), so that a cold run lays out the contents and
+    # the alert index once with the runbooks' page numbers instead of once per round.
+    runbook_pages = dict(runbook_pages or {})
     writer = HandbookWriter(book, plan.settings, plan.site)
     parts = handbook_parts(book)
     sources = {part.name: writer.html(part) for part in parts}
@@ -255,9 +261,11 @@ def _print_handbook(
                 laid_out[result.name.removeprefix(PART)] = (job_keys[result.name], result.layout)
             else:
                 results.append(result)
+                if not result.error:
+                    runbook_pages[result.name] = result.pages
         if failures:
             break
-        numbers = page_numbers(_in_order(parts, laid_out, reuse))
+        numbers = page_numbers(_in_order(parts, laid_out, reuse, runbook_pages))
         if rounds >= MAX_ROUNDS:
             break
     output = plan.output_dir / HANDBOOK_FILE
@@ -286,15 +294,46 @@ def _print_handbook(
 
 
 def _in_order(parts: list[HandbookPart], laid_out: dict[str, tuple[str, dict[str, Any]]],
-              reuse: Reuse) -> list[LaidOutPart]:
-    """The parts laid out so far, in document order, up to the first one not laid out yet."""
+              reuse: Reuse, runbook_pages: dict[str, int] | None = None) -> list[LaidOutPart]:
+    """The parts laid out so far, in document order, up to the first one not laid out yet.
+
+    With ``runbook_pages``, a runbook's part not laid out yet stands in with as many pages as
+    the runbook's own PDF and the anchors it opens with (the runbook, its service, the
+    "Runbooks" title): page numbers estimated from it are only used to lay out the parts
+    that show them, which are laid out again if the estimate was wrong."""
     ordered = []
     for part in parts:
-        if part.name not in laid_out:
+        if part.name in laid_out:
+            key, layout = laid_out[part.name]
+            ordered.append(LaidOutPart(part.name, reuse.part_path(key), layout))
+            continue
+        estimate = _estimated_layout(part, runbook_pages or {})
+        if estimate is None:
             break
-        key, layout = laid_out[part.name]
-        ordered.append(LaidOutPart(part.name, reuse.part_path(key), layout))
+        ordered.append(LaidOutPart(part.name, Path(), estimate))
     return ordered
+
+
+def _estimated_layout(part: HandbookPart, runbook_pages: dict[str, int]) -> dict[str, Any] | None:
+    """A stand-in layout for a runbook's part, from the page count of its own PDF, or for the
+    alert index, the last part (its length moves no page number); None for other parts or
+    when that PDF was not printed in this run."""
+    if part.alerts and not part.groups:
+        return {"sizes": [[0, 0]], "anchors": {"obp-alerts": [0, 0, 0]}, "links": [],
+                "bookmarks": []}
+    if len(part.groups) != 1 or len(part.groups[0][1]) != 1:
+        return None
+    group, (entry,), opens_group = part.groups[0]
+    pages = runbook_pages.get(entry.runbook.id, 0)
+    if pages < 1:
+        return None
+    anchors: dict[str, list[float]] = {}
+    if part.opens_runbooks:
+        anchors["obp-runbooks"] = [0, 0, 0]
+    if opens_group:
+        anchors[group.anchor] = [0, 0, 0]
+    anchors[entry.anchor] = [0, 0, 0]
+    return {"sizes": [[0, 0]] * pages, "anchors": anchors, "links": [], "bookmarks": []}
 
 
 def _version(distribution: str) -> str:
