@@ -528,10 +528,15 @@ def bench_pdf(bench: Bench, count: int) -> None:
         detail = warm.samples[-1].stderr_tail if not warm.ok else "the change is not printed"
         bench.rows.append(_fail_row("5. PDF after one runbook changed", detail))
         return
+    # Wall time and CPU time (of opsbook and its layout processes): on a shared machine the
+    # CPU ratio is the steadier of the two.
     ratio = warm.best / cold.best
+    cpu_ratio = warm.best_cpu / cold.best_cpu if cold.best_cpu else ratio
     bench.rows.append(Row("5. PDF after one runbook changed (same output directory)",
-                          _seconds(warm.best), _seconds(cold.best) + " cold",
-                          f"{ratio * 100:.0f} %", "<= 15 %", _verdict(ratio <= 0.15)))
+                          f"{_seconds(warm.best)} ({_seconds(warm.best_cpu)} CPU)",
+                          f"{_seconds(cold.best)} cold ({_seconds(cold.best_cpu)} CPU)",
+                          f"{ratio * 100:.0f} % wall, {cpu_ratio * 100:.0f} % CPU", "<= 15 %",
+                          _verdict(ratio <= 0.15 and cpu_ratio <= 0.15)))
 
 
 # --- 6: `mkdocs serve --dirty` after one edit ------------------------------------------------

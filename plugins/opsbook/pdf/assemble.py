@@ -2,29 +2,28 @@
 
 Each part was laid out on its own (see :mod:`opsbook.pdf.parts`) and written without what
 only makes sense in the whole document; this adds it back, from the layout data WeasyPrint
-gave for each part: "page x of y" in every footer, the outline (bookmarks nested exactly as
+gave for each part: "page x of y" in every footer (in the document's font: WeasyPrint sets a
+sample footer once, whose glyphs spell every page's), the outline (bookmarks nested exactly as
 WeasyPrint nests them), clickable internal links, and named destinations.
 """
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# Footer geometry, from print.css: bottom-right margin box of a 20 mm bottom margin and 15 mm
-# side margins, 3 mm padding above 8 pt text in #333.
-_MM = 72 / 25.4
-_RIGHT = 15 * _MM
-_BASELINE = (20 - 3) * _MM - 8 * 0.93
-_FONT_SIZE = 8
-_GREY = 0.2
-# Advance widths (per 1000 em) of Helvetica, one of the fonts every PDF reader has, for the
-# only characters a page number uses.
-_WIDTHS = {**dict.fromkeys("0123456789paego", 556), " ": 278, "f": 278}
-_FONT_NAME = "/OpsbookPageNumber"
+# Every character "page x of y" can need: the footer sample WeasyPrint sets in the document's
+# font, whose glyphs then spell each page's footer (see _Footer).
+FOOTER_SAMPLE = "page 0123456789 of"
+_FOOTER_NAME = "/OpsbookPageNumber"
+
+FooterSample = Callable[[float, float, str], bytes]
+"""(width, height in CSS px, text) -> a one-page PDF showing only ``text`` as the page-number
+footer (opsbook.pdf.engine.footer_sample)."""
 
 
 @dataclass(frozen=True)
@@ -53,15 +52,10 @@ def footer_text(number: int, total: int) -> str:
     return f"page {number} of {total}"
 
 
-def assemble(parts: Sequence[LaidOutPart], output: Path) -> int:
+def assemble(parts: Sequence[LaidOutPart], output: Path, footer: FooterSample) -> int:
     """Write the handbook from its parts; returns its number of pages."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import (
-        ArrayObject,
-        DecodedStreamObject,
-        DictionaryObject,
-        NameObject,
-    )
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
     writer = PdfWriter()
     starts: list[int] = []
@@ -76,47 +70,34 @@ def assemble(parts: Sequence[LaidOutPart], output: Path) -> int:
     total = len(writer.pages)
 
     # -- page x of y -------------------------------------------------------------------------
-    font = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"),
-        NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/Helvetica"),
-        NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-    }))
+    # The page's own drawing is wrapped in q/Q so the footer is drawn in the default
+    # coordinate system, whatever state the page left behind.
     save = DecodedStreamObject()
     save.set_data(b"q\n")
     save_ref = writer._add_object(save)
-    done_fonts: set[int] = set()
+    draw = DecodedStreamObject()
+    draw.set_data(f"Q\nq {_FOOTER_NAME} Do Q\n".encode("ascii"))
+    draw_ref = writer._add_object(draw)
+    footers: dict[tuple[float, float], _Footer] = {}
+    sizes = [size for part in parts for size in part.layout["sizes"]]
     for index, page in enumerate(writer.pages):
+        width, height = (float(value) for value in sizes[index])
+        if (width, height) not in footers:
+            footers[width, height] = _Footer(footer(width, height, FOOTER_SAMPLE), writer)
+        form = footers[width, height].form(footer_text(index + 1, total))
         resources = page.get("/Resources")
-        if resources is None:
-            resources = DictionaryObject()
-            page[NameObject("/Resources")] = resources
-        resources = resources.get_object()
-        fonts: Any = resources.get("/Font")  # type: ignore[union-attr]
-        if fonts is None:
-            fonts = DictionaryObject()
-            resources[NameObject("/Font")] = fonts  # type: ignore[index]
-        fonts = fonts.get_object()
-        if id(fonts) not in done_fonts:
-            fonts[NameObject(_FONT_NAME)] = font
-            done_fonts.add(id(fonts))
-        text = footer_text(index + 1, total)
-        width = sum(_WIDTHS[char] for char in text) * _FONT_SIZE / 1000
-        x = float(page.mediabox.right) - _RIGHT - width
-        y = float(page.mediabox.bottom) + _BASELINE
-        stamp = DecodedStreamObject()
-        # The page's own drawing is wrapped in q/Q so the footer is drawn in the default
-        # coordinate system, whatever state the page left behind.
-        stamp.set_data(
-            f"Q\nq {_GREY} g BT {_FONT_NAME} {_FONT_SIZE} Tf {x:.2f} {y:.2f} Td ({text}) Tj ET Q\n"
-            .encode("ascii"))
+        own = DictionaryObject(resources.get_object() if resources is not None else {})
+        xobjects = own.get("/XObject")
+        own_xobjects = DictionaryObject(xobjects.get_object() if xobjects is not None else {})
+        own_xobjects[NameObject(_FOOTER_NAME)] = writer._add_object(form)
+        own[NameObject("/XObject")] = own_xobjects
+        page[NameObject("/Resources")] = own
         contents = page.get("/Contents")
         existing: list[Any] = []
         if contents is not None:
             resolved = contents.get_object()
             existing = list(resolved) if isinstance(resolved, ArrayObject) else [contents]
-        page[NameObject("/Contents")] = ArrayObject(
-            [save_ref, *existing, writer._add_object(stamp)])
+        page[NameObject("/Contents")] = ArrayObject([save_ref, *existing, draw_ref])
 
     # -- destinations of anchors -------------------------------------------------------------
     def point(part_index: int, page_index: int, x: float, y: float) -> tuple[int, float, float]:
@@ -215,3 +196,111 @@ def _add_named_destinations(writer: Any, anchors: dict[str, tuple[int, float, fl
     tree = DictionaryObject({NameObject("/Names"): names})
     writer._root_object[NameObject("/Names")] = DictionaryObject(
         {NameObject("/Dests"): writer._add_object(tree)})
+
+
+class _Footer:
+    """Draws "page x of y" as WeasyPrint drew the footer sample: the sample's page becomes a
+    form whose text is swapped for each page's, right-aligned where the sample ends, in the
+    sample's font (embedded once for the whole handbook) — the document's font, size and
+    colour, not a stand-in."""
+
+    def __init__(self, sample: bytes, writer: Any) -> None:
+        from pypdf import PdfReader
+        from pypdf.generic import ContentStream, DictionaryObject, NameObject
+
+        page = PdfReader(io.BytesIO(sample)).pages[0]
+        self.operations = list(ContentStream(page.get_contents(), page.pdf).operations)
+        shown = [index for index, (_operands, operator) in enumerate(self.operations)
+                 if operator in (b"TJ", b"Tj")]
+        placed = [index for index, (_operands, operator) in enumerate(self.operations)
+                  if operator == b"Tm"]
+        sized = [index for index, (_operands, operator) in enumerate(self.operations)
+                 if operator == b"Tf"]
+        if len(shown) != 1 or len(placed) != 1 or len(sized) != 1:
+            raise ValueError("the footer sample is not one run of text")
+        self.shown, self.placed = shown[0], placed[0]
+        font_name, size = self.operations[sized[0]][0]
+        resources: Any = page["/Resources"].get_object()
+        font = resources["/Font"].get_object()[font_name].get_object()
+        if font.get("/Encoding") != "/Identity-H":
+            raise ValueError("the footer sample's font is not a two-byte (Identity-H) font")
+        descendant = font["/DescendantFonts"][0].get_object()
+        self.widths = _glyph_widths(descendant)
+        self.default_width = float(descendant.get("/DW", 1000))
+        self.size = float(size)
+        codes, adjust = _shown_codes(self.operations[self.shown])
+        if len(codes) != len(FOOTER_SAMPLE):
+            raise ValueError("the footer sample's glyphs do not match its characters")
+        self.codes = dict(zip(FOOTER_SAMPLE, codes, strict=True))
+        operands = self.operations[self.placed][0]
+        self.right = float(operands[4]) + self._width(codes) - adjust * self.size / 1000
+        self.template = DictionaryObject({
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): page.mediabox,
+            NameObject("/Resources"): resources.clone(writer),
+        })
+
+    def _width(self, codes: Sequence[bytes]) -> float:
+        return sum(self.widths.get(int.from_bytes(code, "big"), self.default_width)
+                   for code in codes) * self.size / 1000
+
+    def form(self, text: str) -> Any:
+        from pypdf.generic import (
+            ArrayObject,
+            ByteStringObject,
+            ContentStream,
+            DecodedStreamObject,
+            FloatObject,
+            NameObject,
+        )
+
+        codes = [self.codes[char] for char in text]
+        operations = list(self.operations)
+        placed = list(operations[self.placed][0])
+        placed[4] = FloatObject(round(self.right - self._width(codes), 4))
+        operations[self.placed] = (placed, b"Tm")
+        operations[self.shown] = ([ArrayObject([ByteStringObject(b"".join(codes))])], b"TJ")
+        stream = ContentStream(None, None)
+        stream.operations = operations
+        form = DecodedStreamObject()
+        form.set_data(stream.get_data())
+        for key, value in self.template.items():
+            form[NameObject(key)] = value
+        return form
+
+
+def _shown_codes(operation: tuple[Any, bytes]) -> tuple[list[bytes], float]:
+    """The two-byte glyph codes a TJ or Tj shows, and the sum of the TJ's adjustments."""
+    operands, operator = operation
+    items = operands[0] if operator == b"TJ" else [operands[0]]
+    codes: list[bytes] = []
+    adjust = 0.0
+    for item in items:
+        if isinstance(item, (int, float)):
+            adjust += float(item)
+            continue
+        data = getattr(item, "original_bytes", None)
+        if data is None:
+            data = bytes(item) if isinstance(item, bytes) else str(item).encode("latin-1")
+        codes += [data[index:index + 2] for index in range(0, len(data), 2)]
+    return codes, adjust
+
+
+def _glyph_widths(descendant: Any) -> dict[int, float]:
+    """A CID font's /W array as glyph -> width (1/1000 em)."""
+    widths: dict[int, float] = {}
+    items = [item.get_object() for item in descendant.get("/W", [])]
+    index = 0
+    while index < len(items):
+        first = int(items[index])
+        following = items[index + 1]
+        if isinstance(following, list):
+            for offset, width in enumerate(following):
+                widths[first + offset] = float(width)
+            index += 2
+        else:
+            for glyph in range(first, int(following) + 1):
+                widths[glyph] = float(items[index + 2])
+            index += 3
+    return widths

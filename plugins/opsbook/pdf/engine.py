@@ -152,6 +152,25 @@ def _render(job: PrintJob) -> PrintResult:
                        layout=layout)
 
 
+def footer_sample(width: float, height: float, text: str) -> bytes:
+    """A one-page PDF of ``width`` x ``height`` CSS pixels that shows only ``text`` in the
+    "page x of y" footer of print.css: where, in which font, size and colour WeasyPrint sets
+    that footer (the handbook's parts are laid out without it; see opsbook.pdf.assemble)."""
+    from weasyprint import HTML
+
+    from opsbook.pdf.compose import css_string
+
+    html = ("<!DOCTYPE html><html><head><meta charset='utf-8'><style>@page { "
+            f"size: {width:.4f}px {height:.4f}px; @bottom-left {{ content: none; }} "
+            "@top-right { content: none; } @top-center { content: none; } "
+            f"@bottom-right {{ content: {css_string(text)}; }} }}</style></head><body></body>"
+            "</html>")
+    styles = [_stylesheet(STYLESHEET.resolve(), STYLESHEET.parent.resolve())]
+    document = HTML(string=html, url_fetcher=_fetcher(STYLESHEET.parent)).render(
+        stylesheets=styles, font_config=_fonts())
+    return bytes(document.write_pdf())
+
+
 def _take_layout(document: Any) -> dict[str, Any]:
     """What the assembled document needs from one part, in CSS pixels from each page's top
     left (anchors and bookmarks are points, links rectangles); the part's own PDF is written

@@ -32,6 +32,7 @@ from opsbook.pdf.engine import (
     PrintJob,
     PrintResult,
     Progress,
+    footer_sample,
     render_all,
 )
 from opsbook.pdf.reuse import Reuse
@@ -282,7 +283,7 @@ def _print_handbook(
                                    reused=True))
         return results
     try:
-        pages = assemble(ordered, output)
+        pages = assemble(ordered, output, footer_sample)
     except Exception as error:  # a damaged kept part: say which, never a traceback
         return [*results, PrintResult(HANDBOOK_JOB, output,
                                       error=f"{type(error).__name__}: {error}")]
