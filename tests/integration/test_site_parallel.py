@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,43 @@ def test_other_plugins_that_read_pages_keep_the_conversion_in_one_process() -> N
     plugins = {"search": Search(), "opsbook": own, "macros": Macros()}
     assert reading_hooks(plugins, own) == ["macros"]
     assert reading_hooks({"search": Search(), "opsbook": own}, own) == []
+
+
+def test_search_reads_lighter_pages_and_indexes_the_same(handbook: Path, tmp_path: Path) -> None:
+    """A hook that reads pages in on_page_context turns the lighter pages off: the two sites,
+    search index included, are the same."""
+    shutil.copytree(handbook, tmp_path / "hooked", ignore=shutil.ignore_patterns("site"))
+    hooked = tmp_path / "hooked"
+    (hooked / "noop_hook.py").write_text(
+        "def on_page_context(context, page, config, nav):\n    return context\n",
+        encoding="utf-8")
+    config = hooked / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nhooks:\n  - noop_hook.py\n",
+                      encoding="utf-8")
+    _build(handbook, tmp_path / "light", 2)
+    _build(hooked, tmp_path / "full", 2)
+    light, full = _tree(tmp_path / "light"), _tree(tmp_path / "full")
+    assert sorted(light) == sorted(full)
+    assert [name for name in light if light[name] != full[name]] == []
+    assert b"<pre><code>kubectl" in light["search/search_index.json"]  # code is indexed
+    assert any(b'<pre><span></span><code><span class="' in light[name]  # highlighted
+               for name in light if name.startswith("runbooks/"))
+
+
+def test_lighter_drops_only_plain_spans_inside_pre() -> None:
+    from opsbook.site.search import can_lighten, lighter
+
+    html = ('<p><span class="x">kept</span></p><pre><span></span><code>'
+            '<span class="n">echo</span> <span class="s2">"hi"</span></code></pre>')
+    assert lighter(html) == ('<p><span class="x">kept</span></p><pre><code>echo "hi"</code>'
+                             '</pre>')
+    assert lighter(html.replace('<span class="n">', '<span id="a" class="n">')) is None
+    assert lighter(html.replace("<p>", '<p data-search-exclude="">')) is None
+    assert lighter("<p>no code</p>") is None
+
+    class Own:
+        def on_page_context(self) -> None: ...
+
+    own = Own()
+    assert can_lighten({"opsbook": own}, own) is False  # no search: nothing to gain
+    assert can_lighten({"other": Own(), "opsbook": own}, own) is False

@@ -35,7 +35,7 @@ from opsbook.run import load_configured
 from opsbook.run.chunks import jobs_wanted
 from opsbook.settings import ConfigError, OpsbookConfig, config_from_plugin
 from opsbook.settings.mkdocs import OpsbookPluginConfig
-from opsbook.site import convert
+from opsbook.site import convert, search
 from opsbook.site.assets import register_assets
 from opsbook.site.background import Background
 from opsbook.site.files import (
@@ -79,6 +79,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         # Markdown converted by workers on the spare cores, and the pages waiting for theirs.
         self.conversion: convert.Preconversion | None = None
         self.converted: dict[str, tuple[convert.Converted, str]] = {}
+        self._light_search = False  # Material's search may read lighter pages (site/search.py)
+        self._full_content: str | None = None  # the page as rendered, while search reads it
         self._generated_uris: set[str] = set()
         self._reported = False
         self.redirects: list[tuple[str, str]] = []  # path in site_dir, HTML
@@ -215,6 +217,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
     def _on_nav_convert(self, nav: Navigation, *, config: Any, files: Files) -> Navigation:
         """A build converts the Markdown of its pages on every core it may use."""
         self._stop_conversion()
+        self._light_search = search.can_lighten(config.plugins, own=self)
         if self.command == "build" and not self.dirty:
             pages = [listed for listed in files.documentation_pages()
                      if listed.src_uri not in self._generated_uris and listed.abs_src_path]
@@ -314,12 +317,28 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
 
     on_page_content = CombinedEvent(_on_page_content_converted, _on_page_content)
 
+    @event_priority(10)  # right before the search plugin (0) reads the page
+    def _on_page_context_search(self, context: Any, *, page: Page, config: Any,
+                                nav: Navigation) -> Any:
+        """Material's search reads the page without its code blocks' token spans (same index,
+        less parsing; see :mod:`opsbook.site.search`); the page is put back right after."""
+        self._full_content = None
+        if self._light_search and page.content:
+            light = search.lighter(page.content)
+            if light is not None:
+                self._full_content = page.content
+                page.content = light
+        return context
+
     @event_priority(-100)  # after the search plugin has indexed the page
-    def on_page_context(self, context: Any, *, page: Page, config: Any, nav: Navigation) -> Any:
+    def _on_page_context(self, context: Any, *, page: Page, config: Any,
+                         nav: Navigation) -> Any:
         """Swap a runbook's one-line summary for its header card. Search indexes the line
         (severity, service, owner, alerts: what people search for); the card's escalation
         ladder is the same on every runbook of a team and is indexed once, on the contacts
         page, so "Grace" does not match every runbook and the index stays small."""
+        if self._full_content is not None:
+            page.content, self._full_content = self._full_content, None
         if self.dirty:
             self._seen[page.file.src_uri] = (page.title, dict(page.meta))
         summary = self.summaries.pop(page.file.src_uri, None)
@@ -328,6 +347,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
             if card is not None:
                 page.content = page.content.replace(summary, card, 1)
         return context
+
+    on_page_context = CombinedEvent(_on_page_context_search, _on_page_context)
 
     def _page_context(self, files: Files, page: Page) -> RenderContext:
         assert self.context is not None
