@@ -5,6 +5,7 @@ rotations inside the contacts file, and a verdict that never depends on the day 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tempfile
 from pathlib import Path
 
@@ -19,8 +20,9 @@ from opsbook.run import check_paths
 
 
 def check(root: Path, rotations: str, today: str = "2026-11-15",
-          contacts: str | None = None) -> list[Diagnostic]:
-    files = {**EXAMPLE_HANDBOOK, **dict(EXAMPLE_CONTEXT), "docs/rotations.md": rotations}
+          contacts: str | None = None, extra: dict[str, str] | None = None) -> list[Diagnostic]:
+    files = {**EXAMPLE_HANDBOOK, **dict(EXAMPLE_CONTEXT), "docs/rotations.md": rotations,
+             **(extra or {})}
     if contacts is not None:
         files["docs/contacts-oncall.md"] = contacts
     for name, text in files.items():
@@ -185,3 +187,124 @@ def test_any_rotation_is_checked_without_a_traceback(text: str) -> None:
         assert diagnostic.path == "docs/rotations.md", diagnostic
         assert diagnostic.rule.startswith(("OB8", "OB007")), diagnostic
         assert 1 <= diagnostic.line <= lines
+
+
+def test_a_layer_member_outside_the_team_is_a_warning_and_cover_is_not(tmp_path: Path) -> None:
+    contacts = ('---\nkind: contacts\npeople:\n  - id: jonas\n    name: Jonas Weber\n'
+                '    phone: "+44 20 7946 0321"\n  - id: mei\n    name: Mei Tanaka\n'
+                '    phone: "+1 202-555-0126"\n---\n')
+    layers = ("      - name: primary\n        members: [amara, jonas]\n"
+              "      - name: secondary\n        members: [mei, amara, mei]\n")
+    overrides = ("    overrides:\n      - layer: primary\n        from: 2026-12-01T10:00\n"
+                 "        until: 2026-12-02T10:00\n        person: mei\n")
+    # The example team lists amara only here: jonas and mei are both outside it, each reported
+    # once, at their first place in a layer; the override naming mei is cover, not membership.
+    text = rotation(layers, overrides).replace("payments\n", "payments\n", 1)
+    files = {"docs/contacts.md": EXAMPLE_HANDBOOK["docs/contacts.md"]}
+    result = [(rule, line, message) for rule, line, message
+              in found(check(tmp_path, text, contacts=contacts, extra=files))
+              if rule == "OB810"]
+    assert [(rule, line) for rule, line, _ in result] == [("OB810", 10), ("OB810", 12)]
+    assert '"jonas", who is not among the members of team payments (amara)' in result[0][2]
+    # A team that does not list its members is not second-guessed.
+    unlisted = {"docs/contacts.md": EXAMPLE_HANDBOOK["docs/contacts.md"].replace(
+        "    members: [amara]\n", "")}
+    assert [d for d in check(tmp_path / "unlisted", text, contacts=contacts, extra=unlisted)
+            if d.rule == "OB810"] == []
+
+
+PLATFORM_TEAM = (
+    "---\nkind: contacts\nteams:\n  - id: platform\n    name: Platform\n"
+    '    channel: "#platform-oncall"\n    members: [jonas, lea]\n    escalation:\n'
+    "      - after: 0m\n        notify: [lea]\n---\n")
+
+
+def platform_rotation(members: str, start: str = "2026-11-03") -> str:
+    return ("---\nkind: rotations\nrotations:\n  - team: platform\n"
+            "    timezone: Europe/Berlin\n    handoff: tuesday 10:00\n"
+            f"    start: {start}\n    layers:\n      - name: primary\n"
+            f"        members: [{members}]\n---\n# Platform rota\n")
+
+
+def test_two_teams_rotas_that_page_one_person_at_once(tmp_path: Path) -> None:
+    extra = {"docs/contacts-platform.md": PLATFORM_TEAM,
+             "docs/rotations-platform.md": platform_rotation("lea, jonas")}
+    # payments: amara, jonas by week from Monday; platform: lea, jonas from Tuesday. Jonas's
+    # weeks meet; reported once, on the rotation that comes second, with the first as related.
+    result = [d for d in check(tmp_path, GOOD, extra=extra) if d.rule == "OB811"]
+    # (the week of 2026-11-09: payments primary from Monday, platform primary from Tuesday)
+    assert [(d.path, d.line) for d in result] == [("docs/rotations.md", 11)]
+    assert result[0].message == (
+        '"jonas" is on call as primary of the payments rotation and as primary of the platform '
+        "rotation from Tue 2026-11-10 09:00 Europe/London")
+    assert [(r.path, r.line) for r in result[0].related] == [
+        ("docs/rotations-platform.md", 10)]
+    free = {**extra, "docs/rotations-platform.md": platform_rotation("lea")}
+    assert [d for d in check(tmp_path / "free", GOOD, extra=free) if d.rule == "OB811"] == []
+
+
+def test_a_warm_check_follows_an_edit_of_another_rota(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OB809 and OB811 on one rotation file depend on the others: the check cache re-checks
+    the site when any rota changes, so a warm run finds what a cold one finds."""
+    from opsbook.run import CheckRequest, cache, chunks
+    from opsbook.run import check as check_request
+
+    monkeypatch.setattr(chunks, "CHUNK_FILES", 7)
+    monkeypatch.setattr(chunks, "CHUNKED_FROM", 14)
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    root = tmp_path / "h"
+    runbooks = {
+        f"runbooks/payments/payments-case-{n:02d}.md": EXAMPLE_HANDBOOK[
+            "runbooks/payments/payments-down.md"].replace("payments-down", f"payments-case-{n:02d}")
+        .replace("[PaymentsDown]", f"[PaymentsCase{n:02d}]")
+        for n in range(16)
+    }
+    files = {**EXAMPLE_HANDBOOK, **dict(EXAMPLE_CONTEXT), **runbooks,
+             "docs/contacts-platform.md": PLATFORM_TEAM, "docs/rotations.md": GOOD,
+             "docs/rotations-platform.md": platform_rotation("lea")}
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    for path in root.rglob("*.md"):
+        os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    request = CheckRequest(config_file=root / "mkdocs.yml", today=dt.date(2026, 11, 15),
+                           cache=True)
+    cold = CheckRequest(config_file=root / "mkdocs.yml", today=dt.date(2026, 11, 15))
+    assert check_request(request).diagnostics == check_request(cold).diagnostics
+    seen: set[str] = set()
+    for name, old, new in [
+        ("docs/rotations-platform.md", "[lea]", "[lea, jonas]"),  # OB811 appears
+        ("docs/rotations.md", "[amara, jonas]", "[amara, lea]"),  # ... and moves
+        ("docs/rotations-platform.md", "[lea, jonas]", "[lea]"),
+    ]:
+        path = root / name
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        warm = check_request(request).diagnostics
+        assert warm == check_request(cold).diagnostics, name
+        seen.update(d.rule for d in warm)
+    assert "OB811" in seen
+
+
+def test_a_site_merged_from_one_file_projects_holds_what_a_whole_build_holds() -> None:
+    """Chunks check projects merged from one-file projects: every list a check reads must
+    come through the merge (rotations once did not, and chunks lost every OB8 finding)."""
+    import dataclasses
+
+    from opsbook.model.project import build_project, load_project, site_files
+    from opsbook.run.chunks import merge_projects
+    from opsbook.settings import load_config
+    from tests.support.repo import REPO_ROOT
+
+    config = load_config(REPO_ROOT / "mkdocs.yml")
+    whole = load_project(config, site_files(config))
+    parts = [build_project(config, [document]) for document in whole.documents]
+    merged = merge_projects(config, parts)
+    assert whole.rotations, "the reference handbook has rotations"
+    for spec in dataclasses.fields(whole):
+        built, joined = getattr(whole, spec.name), getattr(merged, spec.name)
+        if isinstance(built, list):
+            assert [repr(item) for item in joined] == [repr(item) for item in built], spec.name
+    assert [sheet.origin for sheet in merged.contacts.sheets] == [
+        sheet.origin for sheet in whole.contacts.sheets]

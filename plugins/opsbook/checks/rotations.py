@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
+from opsbook.checks.examples import EXAMPLE_HANDBOOK
 from opsbook.checks.placeholders import value_placeholder
 from opsbook.checks.rule import Family, Input, Rule
 from opsbook.diagnostics import Diagnostic, Level, Position, Related
@@ -52,7 +53,9 @@ GOOD = _HEAD + _SCHEDULE + _LAYERS + _TAIL
 """The example handbook's rotations file: every OB8 rule's good example (or close to it)."""
 
 EXAMPLE_PATH = "docs/rotations.md"
-EXAMPLE_CONTEXT = ((
+_EXAMPLE_CONTACTS = EXAMPLE_HANDBOOK["docs/contacts.md"].replace(
+    "members: [amara]", "members: [amara, jonas, lea, noor]")
+EXAMPLE_CONTEXT = (("docs/contacts.md", _EXAMPLE_CONTACTS), (
     "docs/contacts-oncall.md",
     '---\n'
     'kind: contacts\n'
@@ -70,7 +73,31 @@ EXAMPLE_CONTEXT = ((
     '    email: noor@example.com\n'
     '    timezone: Europe/London\n'
     '---\n',
-),)
+))
+_SECOND_TEAM = (
+    "docs/contacts-platform.md",
+    '---\n'
+    'kind: contacts\n'
+    'teams:\n'
+    '  - id: platform\n'
+    '    name: Platform\n'
+    '    channel: "#platform-oncall"\n'
+    '    members: [jonas, lea]\n'
+    '    escalation:\n'
+    '      - after: 0m\n'
+    '        notify: [lea]\n'
+    '---\n',
+)
+_SECOND_ROTATION = (
+    '  - team: platform\n'
+    '    timezone: Europe/Berlin\n'
+    '    handoff: tuesday 10:00\n'
+    '    length: weekly\n'
+    '    start: 2026-11-03\n'
+    '    layers:\n'
+    '      - name: primary\n'
+    '        members: [{member}]\n'
+)
 _OVERRIDES = (
     '    overrides:\n'
     '      - layer: primary\n'
@@ -195,8 +222,48 @@ DUPLICATE = Rule(
     example_context=EXAMPLE_CONTEXT,
 )
 
+OUTSIDE_TEAM = Rule(
+    "OB810", "rotation-member-outside-team", Level.WARNING,
+    "A rotation layer takes turns with someone the team's `members:` does not list.",
+    "The team's member list and its rota are written in different places and drift apart: "
+    "someone who left the team stays on its rota, or a newcomer is paged before the contacts "
+    "page (and everything generated from it) knows they are on the team. Only checked for "
+    "teams that list their members; cover by someone from elsewhere belongs in `overrides:`.",
+    GOOD.replace("members: [jonas, amara]", "members: [mei, amara]"),
+    GOOD,
+    "add the person to the team's `members:` in the contacts, or take them off the layer "
+    "(an override for a one-off cover)",
+    reads=frozenset({Input.CONTACTS}),
+    example_path=EXAMPLE_PATH,
+    example_context=(*EXAMPLE_CONTEXT, (
+        "docs/contacts-guest.md",
+        '---\n'
+        'kind: contacts\n'
+        'people:\n'
+        '  - id: mei\n'
+        '    name: Mei Tanaka\n'
+        '    phone: "+1 202-555-0126"\n'
+        '    timezone: America/New_York\n'
+        '---\n',
+    )),
+)
+TWO_TEAMS = Rule(
+    "OB811", "on-call-for-two-teams", Level.WARNING,
+    "Someone is on call for two teams' rotations at the same time.",
+    "Each team's rota looks fine on its own, but the person carrying both pagers answers one "
+    "incident while the other team's page waits; when both fire from one outage, one of them "
+    "is not answered at all. Rotas written by different teams meet only here.",
+    GOOD.replace(_TAIL, _SECOND_ROTATION.format(member="jonas") + _TAIL),
+    GOOD.replace(_TAIL, _SECOND_ROTATION.format(member="lea") + _TAIL),
+    "shift one rotation's member order so the turns do not meet, or merge the two rotations "
+    "into one with a layer per team if one person really does carry both",
+    reads=frozenset({Input.ROTATIONS}),
+    example_path=EXAMPLE_PATH,
+    example_context=(*EXAMPLE_CONTEXT, _SECOND_TEAM),
+)
+
 RULES = (GAP, DOUBLE_BOOKED, UNKNOWN_MEMBER, NO_PHONE, NIGHT_HANDOFF, OVERLAPPING_OVERRIDES,
-         INVALID, UNKNOWN_TEAM, DUPLICATE)
+         INVALID, UNKNOWN_TEAM, DUPLICATE, OUTSIDE_TEAM, TWO_TEAMS)
 
 NIGHT_START = 22 * 60
 NIGHT_END = 7 * 60
@@ -367,6 +434,63 @@ def _people(rotation: Rotation, project: Project) -> Iterator[Diagnostic]:
                               f'"{person_id}" is on the {rotation.team} rotation but has {what}')
 
 
+def _outside_team(rotation: Rotation, project: Project) -> Iterator[Diagnostic]:
+    team = project.contacts.teams.get(rotation.team)
+    if team is None or not team.members:
+        return  # no team (OB808), or one that does not say who is in it
+    roster = set(team.members)
+    reported: set[str] = set()
+    for li, layer in enumerate(rotation.layers):
+        for mi, member in enumerate(layer.members):
+            if member in roster or member in reported or member not in project.contacts.people:
+                continue  # an unknown id is OB803's
+            reported.add(member)
+            path, position = _where(rotation, "layers", li, "members", mi)
+            yield OUTSIDE_TEAM.at(
+                path, position,
+                f'layer "{layer.name}" of the {rotation.team} rotation takes turns with '
+                f'"{member}", who is not among the members of team {rotation.team} '
+                f"({', '.join(team.members)})")
+
+
+def _two_teams(schedules: list[tuple[Rotation, list[Shift]]], project: Project
+               ) -> Iterator[Diagnostic]:
+    """Each person on call in two rotations at once, once per pair of rotations, reported at
+    the later rotation (in the handbook's order) with the earlier one as related."""
+    reported: set[tuple[str, int, int]] = set()
+    for later_index, (later, later_shifts) in enumerate(schedules):
+        if later.origin is None or not project.wants(later.origin.display_path):
+            continue
+        mine: dict[str, list[Shift]] = {}
+        for shift in later_shifts:
+            if shift.person is not None:
+                mine.setdefault(shift.person, []).append(shift)
+        for earlier_index, (earlier, earlier_shifts) in enumerate(schedules[:later_index]):
+            if earlier.team == later.team:
+                continue  # OB809
+            for other in earlier_shifts:
+                for shift in mine.get(other.person or "", ()):
+                    key = (shift.person or "", earlier_index, later_index)
+                    if key in reported or not (shift.start < other.end
+                                               and other.start < shift.end):
+                        continue
+                    reported.add(key)
+                    found = _override_of(later, shift)
+                    keys = (("overrides", found[0], "person") if found is not None
+                            else _member_key(later, shift.layer, shift.person))
+                    path, position = _where(later, *keys)
+                    where, first = _where(earlier, *_member_key(earlier, other.layer,
+                                                                other.person))
+                    start = max(shift.start, other.start)
+                    yield TWO_TEAMS.at(
+                        path, position,
+                        f'"{shift.person}" is on call as {shift.layer} of the {later.team} '
+                        f"rotation and as {other.layer} of the {earlier.team} rotation from "
+                        f"{_local(start, later.zone)} {later.timezone}",
+                        related=(Related(where, first.line,
+                                         f"the {earlier.team} rotation's {other.layer}"),))
+
+
 def _nights(rotation: Rotation, shifts: list[Shift], people: dict[str, Person]
             ) -> Iterator[Diagnostic]:
     reported: set[tuple[str, tuple[str | int, ...]]] = set()
@@ -456,18 +580,26 @@ def check_rotations(project: Project) -> Iterator[Diagnostic]:
     if not project.rotations:
         return
     people = project.contacts.people
+    schedules: list[tuple[Rotation, list[Shift]]] = []
+    for rotation in project.rotations:
+        if rotation.valid and rotation.origin is not None:
+            # every rotation, not only the wanted ones: OB811 compares each with the others
+            schedules.append((rotation, _schedule(rotation)))
+    shifts_of = {id(rotation): shifts for rotation, shifts in schedules}
     for rotation in project.rotations:
         if rotation.origin is None or not project.wants(rotation.origin.display_path):
             continue
         yield from _problems(rotation)
         yield from _people(rotation, project)
+        yield from _outside_team(rotation, project)
         yield from _overlapping_overrides(rotation)
         if not rotation.valid:
             continue  # a schedule from replaced values would only add noise
-        shifts = _schedule(rotation)
+        shifts = shifts_of[id(rotation)]
         yield from _gaps(rotation, shifts)
         yield from _double_booked(rotation, shifts)
         yield from _nights(rotation, shifts, people)
+    yield from _two_teams(schedules, project)
     yield from _teams(project)
 
 

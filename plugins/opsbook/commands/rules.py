@@ -39,7 +39,9 @@ def run_explain(args: argparse.Namespace) -> int:
         import difflib
 
         names = [r.id for r in ALL_RULES] + [r.name for r in ALL_RULES]
-        close = difflib.get_close_matches(wanted, names, n=1)
+        # An id typed short (OB11) means a rule it begins; otherwise the nearest spelling.
+        close = [r.id for r in ALL_RULES if r.id.startswith(wanted.upper())][:1] \
+            or difflib.get_close_matches(wanted, names, n=1)
         hint = f' (did you mean "{close[0]}"?)' if close else "; `opsbook rules` lists them"
         raise UsageError(f"no rule {wanted!r}{hint}")
     print(explain(rule, family_title(rule)))

@@ -67,7 +67,9 @@ from opsbook.settings import OpsbookConfig
 
 CACHE_DIR_ENV = "OPSBOOK_CACHE_DIR"
 FORMAT = 1
-CONTEXT_KINDS = frozenset({"severity-matrix", "contacts"})
+CONTEXT_KINDS = frozenset({"severity-matrix", "contacts", "rotations"})
+"""Kinds of file whose content other files' findings read (a rotation's OB809 and OB811
+compare it with the other rotation files): a change to one re-checks the whole site."""
 RACY_NS = 2_000_000_000
 """A file modified this close to the start of the run that cached it may have changed again
 within the file system's timestamp granularity: its stat alone is not trusted."""
@@ -404,7 +406,7 @@ def _recheck(
         facts[index] = fact
     after = list(facts.values())
     if any(fact.kind in CONTEXT_KINDS for fact in (*before, *after)):
-        return None  # the matrix or the contacts changed: every file may read them
+        return None  # the matrix, contacts or a rota changed: other files read them
     services_before = {raw[4] for raw in manifest.raw.values()} - {""}
     services_after = ({raw[4] for raw in entries.values()}
                       | {fact.service for fact in after}) - {""}

@@ -81,6 +81,7 @@ def merge_projects(config: OpsbookConfig, parts: Iterable[Project]) -> Project:
         merged.matrices.extend(part.matrices)
         merged.contacts.sheets.extend(part.contacts.sheets)
         merged.runbooks.extend(part.runbooks)
+        merged.rotations.extend(part.rotations)
         merged.schema_problems.extend(part.schema_problems)
         merged.unknown_kinds.extend(part.unknown_kinds)
         merged.kinds.update(part.kinds)
@@ -134,6 +135,10 @@ class Shard:
                     facts.context.append((index, "severity-matrix"))
                 if part.contacts.sheets:
                     facts.context.append((index, "contacts"))
+                elif part.rotations:
+                    # OB809 and OB811 compare every rotation with the others: a rotations
+                    # file goes into each chunk like the contacts.
+                    facts.context.append((index, "rotations"))
                 for runbook in part.runbooks:
                     facts.runbooks.append(RunbookFacts(
                         index, order, runbook.id,
