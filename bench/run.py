@@ -444,9 +444,11 @@ def bench_site(bench: Bench, count: int) -> None:
         return
     if no_plugin.ok:
         ratio = with_plugin.best / no_plugin.best
-        bench.rows.append(Row(f"4. build {count} runbooks: plugin overhead",
+        # opsbook's site holds the same runbooks as plain Material's, plus the generated pages;
+        # it must still build in half the time (issue "Speed, round two").
+        bench.rows.append(Row(f"4. build {count} runbooks vs plain Material",
                               _seconds(with_plugin.best), _seconds(no_plugin.best) + " plain",
-                              f"{(ratio - 1) * 100:+.0f}%", "<= +10%", _verdict(ratio <= 1.10)))
+                              f"{ratio:.2f}x plain", "<= 0.5x", _verdict(ratio <= 0.5)))
     else:
         bench.rows.append(_fail_row("4. plain build", no_plugin.samples[-1].stderr_tail))
     bench.rows.append(Row(f"4. build {count} runbooks: time", _seconds(with_plugin.best),

@@ -26,6 +26,7 @@ from tests.support.ci import (
 )
 
 BAD = "runbooks/payments/payments-webhook-backlog.md"
+RULES = "alerts/larkspur.rules.yml"
 GOOD = "runbooks/payments/payments-processor-errors.md"
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 
@@ -68,6 +69,10 @@ def handbook_repo(tmp_path_factory: pytest.TempPathFactory, tool_repo: Path) -> 
         ),
         encoding="utf-8",
     )
+    rules = root / RULES  # and a rule file whose first runbook_url leads nowhere
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        "bookings-api/bookings-api-high-error-rate.html", "bookings-api/gone.html", 1),
+        encoding="utf-8")
     GitRepo.create(root)
     return root
 
@@ -95,6 +100,16 @@ def test_the_published_hook_fails_on_a_placeholder_and_passes_on_a_good_file(
                          handbook_repo, home)
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert "Passed" in passing.stdout
+
+    # The hook takes YAML too: a rule file of `alert_rules` is checked, other YAML passes.
+    rules = pre_commit(["run", "opsbook-check", "--files", RULES, "mkdocs.yml",
+                        ".github/CODEOWNERS"], handbook_repo, home)
+    output = rules.stdout + rules.stderr
+    assert rules.returncode == 1, output
+    assert f"{RULES}:23:" in output and "OB706" in output, output
+    yaml_only = pre_commit(["run", "opsbook-check", "--files", "mkdocs.yml"], handbook_repo,
+                           home)
+    assert yaml_only.returncode == 0, yaml_only.stdout + yaml_only.stderr
 
 
 def test_this_repositorys_hooks_run_opsbook_and_ruff(tmp_path: Path) -> None:
