@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -95,29 +96,59 @@ def test_the_warm_cache_follows_runbook_and_rule_file_edits(
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     for path in root.rglob("*.md"):
         os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    # An unknown severity label on the orphaned alert: OB708 counts only answered alerts.
+    _edit(root / RULES, "      - alert: OrphanedAlert\n        expr: up == 0\n",
+          "      - alert: OrphanedAlert\n        expr: up == 0\n        labels:\n"
+          "          severity: page\n")
     request = CheckRequest(config_file=root / "mkdocs.yml", today=TODAY, cache=True)
     assert check(request).diagnostics == _plain(root)
     assert _warm(root, request) == _plain(root)
     runbooks = _generated(root)
     webhook = root / "runbooks" / "payments" / "payments-webhook-backlog.md"
+    failover = root / "runbooks" / "database" / "db-primary-failover.md"
+    other_alert = re.search(r"alerts: \[(\w+)", runbooks[3].read_text(encoding="utf-8"))
+    assert other_alert is not None
     edits = [
         # a runbook stops answering an alert of a rule file: that rule is now an orphan
         lambda: _edit(webhook, "alerts: [PaymentsWebhookQueueBacklog]", "alerts: []"),
         # ... and takes it back, misspelt (a runbook alert with no rule)
         lambda: _edit(webhook, "alerts: []", "alerts: [PaymentsWebhookQueueBacklogg]"),
-        # a runbook's severity moves away from its rules' labels
-        lambda: _edit(root / "runbooks" / "database" / "db-primary-failover.md",
-                      "severity: SEV1", "severity: SEV3"),
-        # a generated runbook claims the orphaned alert
+        # a runbook's severity moves away from its rules' labels (OB707 appears) ...
+        lambda: _edit(failover, "severity: SEV1", "severity: SEV3"),
+        # ... and back (it goes)
+        lambda: _edit(failover, "severity: SEV3", "severity: SEV1"),
+        # a generated runbook claims the orphaned alert (OB703 goes, its unknown label's
+        # OB708 comes) ...
         lambda: _edit(runbooks[20], "alerts: [", "alerts: [OrphanedAlert, "),
+        # ... a second runbook claims it too (the first claim still answers it) ...
+        lambda: _edit(runbooks[30], "alerts: [", "alerts: [OrphanedAlert, "),
+        # ... the first lets it go (the second answers it now) ...
+        lambda: _edit(runbooks[20], "alerts: [OrphanedAlert, ", "alerts: ["),
+        # ... and the second (no runbook answers it: OB703 again, OB708 goes)
+        lambda: _edit(runbooks[30], "alerts: [OrphanedAlert, ", "alerts: ["),
+        # a runbook claims an alert another runbook answers
+        lambda: _edit(runbooks[22], "alerts: [", f"alerts: [{other_alert.group(1)}, "),
         # an edit that touches no alert
         lambda: _edit(runbooks[21], "## Symptoms", "## Symptoms\n\nSee the dashboard."),
+        # a runbook goes
+        lambda: runbooks[22].unlink(),
     ]
-    for edit in edits:
+    seen = {d.rule for d in _plain(root)}
+    for number, edit in enumerate(edits):
         edit()
         warm = _warm(root, request)
-        assert warm is not None and warm == _plain(root)
-        assert check(request).diagnostics == _plain(root)
+        assert warm is not None and warm == _plain(root), number
+        seen.update(d.rule for d in warm)
+        if number % 2:  # the next warm check starts from the cache this one left
+            assert check(request).diagnostics == _plain(root)
+    assert _warm(root, request) == _plain(root)
+    assert seen >= {"OB703", "OB704", "OB705", "OB706", "OB707", "OB708"}
+    # Stored rule files that are not what they should be are parsed again.
+    stored = sorted((tmp_path / "cache").glob("rules-*.json"))
+    assert stored
+    stored[0].write_text('{"names": ["x"], "lines": [1], "rules": ["[]"]}', encoding="utf-8")
+    stored[-1].write_text("not json", encoding="utf-8")
+    _edit(runbooks[23], "alerts: [", "alerts: [OrphanedAlert, ")
     assert _warm(root, request) == _plain(root)
     # A changed rule file sends the check to the whole site, which fills the cache again.
     _edit(root / RULES, "OrphanedAlert", "OrphanedAlertRenamed")
@@ -138,3 +169,25 @@ def test_a_few_files_of_a_large_site_are_checked_in_the_narrow_scope(
         run = check(CheckRequest(tuple(wanted), config_file, today=TODAY))
         shown = {path.relative_to(site).as_posix() for path in wanted}
         assert run.diagnostics == [d for d in _plain(site) if d.path in shown]
+
+
+def test_a_stored_rule_file_reads_back_as_parsed(site: Path) -> None:
+    import json
+
+    from opsbook.checks.alerts import alert_at
+    from opsbook.model.alerts import AlertRules, StoredRuleFile, load_rule_file
+
+    for path in sorted((site / "alerts").rglob("*.yml")):
+        parsed = load_rule_file(path, "shown")
+        stored = StoredRuleFile.from_json(json.loads(json.dumps(StoredRuleFile.of(parsed)
+                                                                .to_json())))
+        back = stored.rule_file(path, "shown")
+        assert back == replace(parsed, rules=[replace(rule, marks=None)
+                                              for rule in parsed.rules])
+        some = {rule.name.lower() for rule in parsed.rules[::3]}
+        assert stored.rule_file(path, "shown", some).rules == [
+            rule for rule in back.rules if rule.name.lower() in some]
+        lines = path.read_text(encoding="utf-8").count("\n") + 2
+        rules = AlertRules([parsed])
+        assert [stored.alert_at(line) for line in range(lines)] == [
+            alert_at(rules, "shown", line) for line in range(lines)]

@@ -7,10 +7,13 @@ critical threshold): they are kept apart, each with its own file and line.
 
 from __future__ import annotations
 
+import bisect
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from opsbook.diagnostics import Position
 from opsbook.load.alerts import ParsedRule, RuleMarks, expand_globs, parse_rule_file
@@ -121,15 +124,26 @@ def _from_parsed(parsed: ParsedRule, path: Path, shown: str) -> AlertRule:
     )
 
 
-def load_rule_file(path: Path, shown: str, root: Path | None = None) -> AlertRuleFile:
-    """One rule file; what cannot be read or parsed is recorded as problems, never raised."""
-    rule_file = AlertRuleFile(path, shown)
+def outside_rule_file(path: Path, shown: str, root: Path | None) -> AlertRuleFile | None:
+    """A rule file that is a link out of the project at ``root``: not read, a problem."""
     if root is not None and path.is_symlink():
         target = outside_target(path, root)
         if target is not None:
-            rule_file.problems.append(outside_problem(path, target))
-            return rule_file
-    data = read_source(path)
+            return AlertRuleFile(path, shown, problems=[outside_problem(path, target)])
+    return None
+
+
+def load_rule_file(path: Path, shown: str, root: Path | None = None) -> AlertRuleFile:
+    """One rule file; what cannot be read or parsed is recorded as problems, never raised."""
+    outside = outside_rule_file(path, shown, root)
+    if outside is not None:
+        return outside
+    return rule_file_from(path, shown, read_source(path))
+
+
+def rule_file_from(path: Path, shown: str, data: bytes | LoadProblem) -> AlertRuleFile:
+    """The rule file ``path`` whose bytes are ``data`` (what :func:`read_source` returned)."""
+    rule_file = AlertRuleFile(path, shown)
     if isinstance(data, LoadProblem):
         rule_file.problems.append(data)
         return rule_file
@@ -151,16 +165,24 @@ def alert_rule_paths(config: OpsbookConfig) -> tuple[list[Path], list[str]]:
     return expand_globs(config.root, config.alert_rules)
 
 
-def load_alert_rules(config: OpsbookConfig, base: Path | None = None) -> AlertRules:
+def load_alert_rules(
+    config: OpsbookConfig, base: Path | None = None,
+    found: tuple[list[Path], list[str]] | None = None,
+    load_file: Callable[[Path, str], AlertRuleFile] | None = None,
+) -> AlertRules:
+    """The rule files `alert_rules` names (``found``: the files and unmatched patterns, when the
+    caller globbed them already), each loaded by ``load_file(path, shown)`` (by default
+    :func:`load_rule_file`)."""
     fallback = config.root
-    paths, unmatched = alert_rule_paths(config)
+    paths, unmatched = found if found is not None else alert_rule_paths(config)
     config_file = find_config(config.root)
     shown_config = (display_path_for(config_file, base, fallback) if config_file is not None
                     else "mkdocs.yml")
     rules = AlertRules(config_display_path=shown_config)
     for path in paths:
-        rules.files.append(load_rule_file(path, display_path_for(path, base, fallback),
-                                          config.root))
+        shown = display_path_for(path, base, fallback)
+        rules.files.append(load_file(path, shown) if load_file is not None
+                           else load_rule_file(path, shown, config.root))
     lines = _config_lines(config_file)
     for pattern in unmatched:
         rules.unmatched.append((pattern, _pattern_position(lines, pattern)))
@@ -187,3 +209,111 @@ def _pattern_position(lines: list[str], pattern: str) -> Position:
         if column != -1 and (number > option or ":" in lines[number][:column]):
             return Position(number + 1, column + 1)
     return Position(option + 1, 1)
+
+
+# --- a rule file's content as JSON (the check cache keeps it by the hash of the file) ---------
+
+
+def _positions_json(positions: dict[str, Position]) -> dict[str, list[int]]:
+    return {key: [position.line, position.column] for key, position in positions.items()}
+
+
+def _positions(raw: Any) -> dict[str, Position]:
+    return {str(key): Position(int(line), int(column)) for key, (line, column) in raw.items()}
+
+
+def _rule_json(rule: AlertRule) -> str:
+    return json.dumps([
+        rule.name, rule.expr, rule.duration, rule.labels, rule.annotations, rule.position.line,
+        rule.position.column, rule.group, _positions_json(rule.label_positions),
+        _positions_json(rule.annotation_positions),
+    ], separators=(",", ":"))
+
+
+def _strings(raw: Any) -> dict[str, str]:
+    return {str(key): str(value) for key, value in raw.items()}
+
+
+@dataclass
+class StoredRuleFile:
+    """What a rule file's bytes say, JSON-safe and apart from where the file is: each rule's
+    (lower-cased) alert name and line, and the rule itself as JSON text, decoded only when
+    asked for — a warm check needs the rules of the few alerts a changed runbook claims.
+    The marks `opsbook alerts sync` edits at are not kept: no check reads them."""
+
+    names: list[str]
+    lines: list[int]
+    rules: list[str]
+    recording_rules: int = 0
+    problems: list[LoadProblem] = field(default_factory=list)
+    suppressions: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    _in_order: bool | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, rule_file: AlertRuleFile) -> StoredRuleFile:
+        return cls([rule.name.strip().lower() for rule in rule_file.rules],
+                   [rule.position.line for rule in rule_file.rules],
+                   [_rule_json(rule) for rule in rule_file.rules], rule_file.recording_rules,
+                   list(rule_file.problems), dict(rule_file.suppressions))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "names": self.names, "lines": self.lines, "rules": self.rules,
+            "recording_rules": self.recording_rules,
+            "problems": [[p.rule, p.line, p.column, p.message, p.hint] for p in self.problems],
+            "suppressions": [[line, list(rules)] for line, rules in self.suppressions.items()],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> StoredRuleFile:
+        """Raises ValueError (or TypeError, KeyError, AttributeError) on a foreign shape."""
+        names, lines, rules = data["names"], data["lines"], data["rules"]
+        if not (isinstance(names, list) and isinstance(lines, list) and isinstance(rules, list)
+                and len(names) == len(lines) == len(rules)
+                and all(isinstance(name, str) for name in names)
+                and all(type(line) is int for line in lines)
+                and all(isinstance(rule, str) for rule in rules)):
+            raise ValueError("not a stored rule file")
+        return cls(
+            names, lines, rules, int(data["recording_rules"]),
+            [LoadProblem(str(rule), int(line), int(column), str(message), str(hint))
+             for rule, line, column, message, hint in data["problems"]],
+            {int(line): tuple(str(rule) for rule in rules)
+             for line, rules in data["suppressions"]},
+        )
+
+    def rule_file(self, path: Path, shown: str, keep: Collection[str] | None = None,
+                  ) -> AlertRuleFile:
+        """The rule file at ``path``, shown as ``shown``, with the rules of the alerts ``keep``
+        names (lower-cased; None: every rule). A file with problems keeps every rule: whether
+        it has any decides OB704."""
+        if self.problems:
+            keep = None
+        rules = [self._rule(index, path, shown) for index, name in enumerate(self.names)
+                 if keep is None or name in keep]
+        return AlertRuleFile(path, shown, rules, self.recording_rules, list(self.problems),
+                             dict(self.suppressions))
+
+    def _rule(self, index: int, path: Path, shown: str) -> AlertRule:
+        (name, expr, duration, labels, annotations, line, column, group, label_positions,
+         annotation_positions) = json.loads(self.rules[index])
+        if self.names[index] != str(name).strip().lower():
+            raise ValueError("not a stored rule file")
+        return AlertRule(str(name), str(expr), str(duration), _strings(labels),
+                         _strings(annotations), path, shown, Position(int(line), int(column)),
+                         str(group), _positions(label_positions), _positions(annotation_positions))
+
+    def alert_at(self, line: int) -> str | None:
+        """The (lower-cased) alert of the rule holding ``line``: the last rule starting at or
+        before it (as :func:`opsbook.checks.alerts.alert_at` finds it)."""
+        if self._in_order is None:
+            self._in_order = all(a <= b for a, b in zip(self.lines, self.lines[1:],
+                                                        strict=False))
+        if self._in_order:
+            index = bisect.bisect_right(self.lines, line)
+            return self.names[index - 1] if index else None
+        found = None
+        for name, start in zip(self.names, self.lines, strict=True):
+            if start <= line:
+                found = name
+        return found

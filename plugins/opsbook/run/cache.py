@@ -28,8 +28,13 @@ unchanged; otherwise its bytes are hashed and compared. Then, from the rule regi
   name with a changed runbook (before or after the change) is re-checked, with every other
   file claiming one of its names loaded beside it, so "first" and "second" stay right;
 - the rule files of `alert_rules` (hashed like CODEOWNERS): when one changed, came or went,
-  the whole site is checked again, and so it is when a changed runbook claims (or claimed) an
-  alert they define; the findings on the rule files are kept with those about no site file;
+  the whole site is checked again. Their findings are kept with those about no site file;
+  the ones about an alert a changed runbook claims (or claimed) are worked out again, from
+  every runbook claiming it (loaded beside) and the rules of that alert alone — each rule
+  file's content is stored next to the manifest under its hash (``rules-*.json``, the rules
+  as JSON text decoded one by one when asked for), so a warm check parses no YAML. When such
+  an alert came to be answered by any runbook or stopped being, what belongs to no alert
+  (OB708 counts answered alerts only) is worked out again from every rule;
 - other rules that read runbooks (a macro naming a service): when the set of services changes,
   the whole site is checked again; a re-checked file with such a finding the narrow scope
   cannot vouch for also sends the check to the whole site.
@@ -40,33 +45,44 @@ reader sees one whole run's cache or another's, never a mix; the last writer win
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from opsbook import __version__
 from opsbook.checks import run_checks
-from opsbook.checks.alerts import PER_ALERT, UNKNOWN_SEVERITY_LABEL, alert_at
+from opsbook.checks.alerts import PER_ALERT, UNMATCHED_PATTERN
 from opsbook.diagnostics import Diagnostic, Level, Related, sort_diagnostics
 from opsbook.load.codeowners import CODEOWNERS_LOCATIONS, find_codeowners, repository_root
 from opsbook.load.confine import outside_problem, outside_target
 from opsbook.load.document import Document, display_path_for, parse_document, read_source
 from opsbook.load.problems import LoadProblem
-from opsbook.model.alerts import alert_rule_paths, load_alert_rules
+from opsbook.model.alerts import (
+    AlertRuleFile,
+    AlertRules,
+    AlertScope,
+    StoredRuleFile,
+    alert_rule_paths,
+    load_alert_rules,
+    load_rule_file,
+    outside_rule_file,
+    rule_file_from,
+)
 from opsbook.model.project import Project, build_project
 from opsbook.run.request import CheckRequest, CheckRun
 from opsbook.run.scope import vouched_for
 from opsbook.settings import OpsbookConfig
 
 CACHE_DIR_ENV = "OPSBOOK_CACHE_DIR"
-FORMAT = 1
+FORMAT = 2
 CONTEXT_KINDS = frozenset({"severity-matrix", "contacts", "rotations"})
 """Kinds of file whose content other files' findings read (a rotation's OB809 and OB811
 compare it with the other rotation files): a change to one re-checks the whole site."""
@@ -88,6 +104,7 @@ class FileFacts:
     service: str = ""
     macros: bool = False
     findings: list[Diagnostic] = field(default_factory=list)
+    alerts: tuple[str, ...] = ()  # the alerts its runbook answers (stripped, lower-cased)
 
 
 def digest_of(data: bytes | LoadProblem) -> str:
@@ -108,14 +125,17 @@ def facts_of(part: Project, document: Document, data: bytes | LoadProblem,
              stat: Stat | None) -> FileFacts:
     """The facts of ``document``, loaded alone into ``part`` from ``data``."""
     names: set[str] = set()
+    alerts: set[str] = set()
     service = ""
     for runbook in part.runbooks:
         names.add(runbook.id.lower())
         names.update(alert.lower() for alert in runbook.alerts)
+        alerts.update(alert.strip().lower() for alert in runbook.alerts)
         service = service or runbook.service
     return FileFacts(
         stat or (-1, -1, -1), digest_of(data), part.document_kind(document),
         tuple(sorted(names)), service, document.text is not None and "{{" in document.text,
+        alerts=tuple(sorted(alerts)),
     )
 
 
@@ -143,6 +163,7 @@ def load_with_facts(
 _DEPENDENCIES = ("phonenumbers", "yaml")
 
 
+@functools.cache  # the source files of a running opsbook do not change under it
 def _code_stamp() -> str:
     """opsbook's version, the stat of its source files, Python's version and the stat of the
     deciding libraries' entry files (found, not imported): a changed check (an upgrade, or an
@@ -199,16 +220,88 @@ def codeowners_digest(config: OpsbookConfig) -> str:
     return stamp.hexdigest()
 
 
+@dataclass
+class RuleFiles:
+    """The rule files `alert_rules` matches, read once: their bytes decide the cache's key for
+    them (:attr:`digest`) and, parsed, the alert rules a check compares the runbooks with."""
+
+    config: OpsbookConfig
+    paths: list[Path]
+    unmatched: list[str]
+    data: list[bytes | LoadProblem | None]  # None: a link out of the project (not read)
+    digests: list[str]
+
+    @classmethod
+    def read(cls, config: OpsbookConfig) -> RuleFiles | None:
+        """None when the site has no `alert_rules`."""
+        if not (config.site and config.alert_rules):
+            return None
+        paths, unmatched = alert_rule_paths(config)
+        data: list[bytes | LoadProblem | None] = [
+            None if outside_rule_file(path, "", config.root) is not None else read_source(path)
+            for path in paths
+        ]
+        return cls(config, paths, unmatched, data,
+                   ["outside" if item is None else digest_of(item) for item in data])
+
+    @property
+    def digest(self) -> str:
+        """A hash of the files' names and bytes (and of the patterns matching nothing)."""
+        stamp = hashlib.blake2b(repr(self.unmatched).encode(), digest_size=16)
+        for path, digest in zip(self.paths, self.digests, strict=True):
+            stamp.update(f"\0{path}\0".encode("utf-8", "surrogateescape"))
+            stamp.update(digest.encode())
+        return stamp.hexdigest()
+
+    def load(self, base: Path | None, directory: Path | None,
+             keep: Collection[str] | None = None) -> tuple[AlertRules, list[StoredRuleFile | None]]:
+        """The alert rules, each file parsed or (kept in ``directory`` by its hash) decoded,
+        with the rules of the alerts ``keep`` names (None: all); and each file's stored form
+        (None for a file that was not read)."""
+        stored: list[StoredRuleFile | None] = []
+        by_path = dict(zip(self.paths, zip(self.data, self.digests, strict=True), strict=True))
+
+        def load_file(path: Path, shown: str) -> AlertRuleFile:
+            data, digest = by_path[path]
+            if data is None or isinstance(data, LoadProblem):
+                stored.append(None)
+                return load_rule_file(path, shown, self.config.root) if data is None \
+                    else rule_file_from(path, shown, data)
+            place = None if directory is None else directory / f"rules-{_rules_key(digest)}.json"
+            kept = None if place is None else read_stored_rules(place)
+            if kept is None:
+                rule_file = rule_file_from(path, shown, data)
+                kept = StoredRuleFile.of(rule_file)
+                if place is not None:
+                    _write_json(place, kept.to_json())
+                stored.append(kept)
+                return rule_file
+            stored.append(kept)
+            return kept.rule_file(path, shown, keep)
+
+        rules = load_alert_rules(self.config, base, (self.paths, self.unmatched), load_file)
+        return rules, stored
+
+
+def _rules_key(digest: str) -> str:
+    """A stored rule file's name: the file's hash and opsbook's (a new parser, a new key)."""
+    key = hashlib.blake2b(digest_size=16)
+    key.update(f"{FORMAT}\0{_code_stamp()}\0{digest}".encode())
+    return key.hexdigest()
+
+
+def read_stored_rules(path: Path) -> StoredRuleFile | None:
+    try:
+        with path.open("rb") as handle:
+            return StoredRuleFile.from_json(json.loads(handle.read()))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
 def alert_rules_digest(config: OpsbookConfig) -> str:
     """A hash of the rule files `alert_rules` matches (names and bytes); "" without any."""
-    if not (config.site and config.alert_rules):
-        return ""
-    paths, unmatched = alert_rule_paths(config)
-    stamp = hashlib.blake2b(repr(unmatched).encode(), digest_size=16)
-    for path in paths:
-        stamp.update(f"\0{path}\0".encode("utf-8", "surrogateescape"))
-        stamp.update(digest_of(read_source(path)).encode())
-    return stamp.hexdigest()
+    rule_files = RuleFiles.read(config)
+    return "" if rule_files is None else rule_files.digest
 
 
 # --- the file on disk ------------------------------------------------------------------------
@@ -227,15 +320,18 @@ def _decode_diagnostic(item: list[Any]) -> Diagnostic:
 
 def _encode_facts(fact: FileFacts) -> list[Any]:
     return [list(fact.stat), fact.digest, fact.kind, list(fact.names), fact.service, fact.macros,
-            [_encode_diagnostic(d) for d in fact.findings]]
+            [_encode_diagnostic(d) for d in fact.findings], list(fact.alerts)]
+
+
+ALERTS = 7  # where an encoded entry keeps FileFacts.alerts
 
 
 def _decode_facts(raw: list[Any]) -> FileFacts:
-    (size, mtime, inode), digest, kind, names, service, macros, findings = raw
+    (size, mtime, inode), digest, kind, names, service, macros, findings, alerts = raw
     return FileFacts(
         (int(size), int(mtime), int(inode)), str(digest), None if kind is None else str(kind),
         tuple(str(name) for name in names), str(service), bool(macros),
-        [_decode_diagnostic(item) for item in findings],
+        [_decode_diagnostic(item) for item in findings], tuple(str(alert) for alert in alerts),
     )
 
 
@@ -269,7 +365,7 @@ class Manifest:
             raise ValueError("not a cache file of this format")
         files = data["files"]
         if not isinstance(files, dict) or not all(
-            isinstance(raw, list) and len(raw) == 7 for raw in files.values()
+            isinstance(raw, list) and len(raw) == 8 for raw in files.values()
         ):
             raise ValueError("not a cache file of this format")
         return cls(int(data["started_ns"]), str(data["codeowners"]), bool(data["has_matrix"]),
@@ -286,6 +382,10 @@ def read_manifest(path: Path) -> Manifest | None:
 
 
 def write_manifest(path: Path, manifest: Manifest) -> None:
+    _write_json(path, manifest.to_json())
+
+
+def _write_json(path: Path, data: Any) -> None:
     """Atomically (a temporary file renamed over the old one); silently skipped when the
     directory cannot be written: a cache must never fail a check."""
     try:
@@ -293,7 +393,7 @@ def write_manifest(path: Path, manifest: Manifest) -> None:
         ignore = path.parent / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# opsbook's check cache: safe to delete\n*\n", encoding="utf-8")
-        text = json.dumps(manifest.to_json(), separators=(",", ":"))
+        text = json.dumps(data, separators=(",", ":"))
         handle, temporary = tempfile.mkstemp(prefix=".check-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
@@ -312,9 +412,11 @@ def write_manifest(path: Path, manifest: Manifest) -> None:
 def record(
     path: Path, config: OpsbookConfig, files: Sequence[Path], facts: dict[int, FileFacts],
     shown: dict[int, str], diagnostics: Iterable[Diagnostic], started_ns: int,
+    rule_files: RuleFiles | None = None,
 ) -> None:
     """Write the manifest of a whole-site run: ``facts`` and ``shown`` (the display path) for
-    every index of ``files``, and the run's findings."""
+    every index of ``files``, and the run's findings; ``rule_files``: the rule files as the run
+    read them (read again when not given)."""
     by_path: dict[str, list[Diagnostic]] = {}
     for diagnostic in diagnostics:
         by_path.setdefault(diagnostic.path, []).append(diagnostic)
@@ -325,8 +427,24 @@ def record(
         raw[str(file)] = _encode_facts(fact)
     other = [d for found in by_path.values() for d in found]
     has_matrix = any(fact.kind == "severity-matrix" for fact in facts.values())
+    if rule_files is None:
+        rule_files = RuleFiles.read(config)
     write_manifest(path, Manifest(started_ns, codeowners_digest(config), has_matrix, other, raw,
-                                  alert_rules_digest(config)))
+                                  "" if rule_files is None else rule_files.digest))
+    _forget_other_rule_files(path.parent, rule_files)
+
+
+def _forget_other_rule_files(directory: Path, rule_files: RuleFiles | None) -> None:
+    """Stored rule files of contents the site no longer has are deleted (another handbook
+    sharing the directory only loses speed)."""
+    current = {f"rules-{_rules_key(digest)}.json"
+               for digest in (rule_files.digests if rule_files is not None else ())}
+    try:
+        for stale in directory.glob("rules-*.json"):
+            if stale.name not in current:
+                stale.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _fresh(path: Path, raw: list[Any], started_ns: int) -> tuple[bool, list[Any] | None]:
@@ -350,16 +468,19 @@ def _findings(raw: list[Any]) -> list[Diagnostic]:
 
 def check_warm(
     path: Path, config: OpsbookConfig, request: CheckRequest, files: Sequence[Path],
-    started_ns: int,
+    started_ns: int, rule_files: RuleFiles | None = None,
 ) -> CheckRun | None:
     """The whole-site check from the manifest at ``path`` and the files that changed since;
-    None when there is no usable manifest or the change needs the whole site checked."""
+    None when there is no usable manifest or the change needs the whole site checked.
+    ``rule_files``: the rule files as read for this run (read here when not given)."""
     manifest = read_manifest(path)
     if manifest is None or not manifest.has_matrix:
         return None  # no matrix: OB206 lands on the site's first runbook, whichever it is
     if codeowners_digest(config) != manifest.codeowners:
         return None
-    if alert_rules_digest(config) != manifest.alert_rules:
+    if rule_files is None:
+        rule_files = RuleFiles.read(config)
+    if ("" if rule_files is None else rule_files.digest) != manifest.alert_rules:
         return None  # a rule file changed, came or went: every runbook may read it
     keys = [str(file) for file in files]
     entries: dict[int, list[Any]] = {}  # unchanged files: index -> cached entry
@@ -384,13 +505,13 @@ def check_warm(
                                          raw={keys[i]: entries[i] for i in range(len(keys))}))
         return CheckRun(sort_diagnostics(found), len(files), [], config.fail_on)
     return _recheck(path, manifest, config, request, files, keys, entries, changed, gone,
-                    started_ns)
+                    started_ns, rule_files)
 
 
 def _recheck(
     path: Path, manifest: Manifest, config: OpsbookConfig, request: CheckRequest,
     files: Sequence[Path], keys: list[str], entries: dict[int, list[Any]], changed: list[int],
-    gone: Iterable[str], started_ns: int,
+    gone: Iterable[str], started_ns: int, rule_files: RuleFiles | None,
 ) -> CheckRun | None:
     fallback = config.root if config.site else None
     before = [_decode_facts(manifest.raw[key]) for key in gone]
@@ -414,21 +535,17 @@ def _recheck(
         return None  # a macro elsewhere may name a service that came or went
 
     # Unchanged files that share a name with a changed runbook are re-checked, beside every
-    # file that claims one of their names.
+    # file that claims one of their names (or one of the alerts a changed runbook claims or
+    # claimed: the first of them answers the alert).
     terms = {name for fact in (*before, *after) for name in fact.names}
-    alert_rules = load_alert_rules(config, request.base) if config.site and config.alert_rules \
-        else None
-    # Alerts of the rule files that a changed runbook claims or claimed: their findings on the
-    # rule files are checked again (all their claimants are loaded below), the others kept.
-    alerts = terms.intersection(alert_rules.by_name()) if alert_rules is not None else set()
-    if alerts and any(d.rule == UNKNOWN_SEVERITY_LABEL.id for d in manifest.other):
-        return None  # reported once per value and file, across alerts: only a whole pass
+    claimed = {alert for fact in (*before, *after) for alert in fact.alerts}
     affected = [index for index, raw in entries.items() if not terms.isdisjoint(raw[3])]
     terms.update(name for index in affected for name in entries[index][3])
     wanted_indices = set(changed) | set(affected)
     extra = [index for index, raw in entries.items()
              if index not in wanted_indices
-             and (raw[2] in CONTEXT_KINDS or not terms.isdisjoint(raw[3]))]
+             and (raw[2] in CONTEXT_KINDS or not terms.isdisjoint(raw[3])
+                  or not claimed.isdisjoint(raw[ALERTS]))]
     for index in (*affected, *extra):
         shown = display_path_for(files[index], request.base, fallback)
         document, _part, fact = load_with_facts(config, files[index], shown)
@@ -440,27 +557,22 @@ def _recheck(
     project = build_project(config, [loaded[index] for index in sorted(loaded)])
     if config.site:
         project.codeowners = find_codeowners(config.root, request.base, fallback)
-    project.alert_rules = alert_rules
     wanted = {loaded[index].display_path: index for index in wanted_indices}
-    rule_paths = ({rule_file.display_path for rule_file in alert_rules.files}
-                  if alert_rules is not None else set())
-    project.wanted_paths = frozenset(wanted) | (frozenset(rule_paths) if alerts else frozenset())
+    other = manifest.other
+    renewed = None
+    if rule_files is not None:
+        alert_rules, renewed = _alert_part(path, config, request, rule_files, entries, before,
+                                           after, claimed, project)
+        project.alert_rules = alert_rules
+        project.wanted_paths = frozenset(wanted) | alert_rules_wanted(alert_rules)
+    else:
+        project.wanted_paths = frozenset(wanted)
     checked = run_checks(project, request.select, request.ignore)
     found = [d for d in checked if d.path in wanted]
     if not vouched_for(found):
         return None
-    other = manifest.other
-    if alerts:
-        assert alert_rules is not None
-
-        def renewed(d: Diagnostic) -> bool:
-            return (d.path in rule_paths and d.rule in PER_ALERT
-                    and alert_at(alert_rules, d.path, d.line) in alerts)
-
-        fresh = [d for d in checked if d.path in rule_paths]
-        if any(d.rule == UNKNOWN_SEVERITY_LABEL.id for d in fresh):
-            return None
-        other = [d for d in other if not renewed(d)] + [d for d in fresh if renewed(d)]
+    if renewed is not None:
+        other = [d for d in other if not renewed(d)] + [d for d in checked if renewed(d)]
     for diagnostic in found:
         facts[wanted[diagnostic.path]].findings.append(diagnostic)
     raw_entries = {keys[index]: entries[index] for index in entries}
@@ -471,6 +583,63 @@ def _recheck(
                   for d in _findings(raw)]
     everything += found + other
     return CheckRun(sort_diagnostics(everything), len(files), [], config.fail_on)
+
+
+def alert_rules_wanted(rules: AlertRules) -> frozenset[str]:
+    """The paths whose findings a re-check with ``rules`` (scoped) renews."""
+    scope = rules.scope
+    if scope is None or not (scope.report or scope.first):
+        return frozenset()
+    paths = {rule_file.display_path for rule_file in rules.files}
+    if scope.first:
+        paths.add(rules.config_display_path)
+    return frozenset(paths)
+
+
+def _alert_part(
+    path: Path, config: OpsbookConfig, request: CheckRequest, rule_files: RuleFiles,
+    entries: dict[int, list[Any]], before: list[FileFacts], after: list[FileFacts],
+    claimed: set[str], project: Project,
+) -> tuple[AlertRules, Callable[[Diagnostic], bool]]:
+    """The alert rules for a re-check, scoped to the alerts whose findings on the rule files
+    can have changed: those a changed runbook claims or claimed (every claimant of them is in
+    ``project``). When one of them came to be answered or stopped being answered by any
+    runbook, what belongs to no alert (OB708 counts only answered alerts) is renewed too, from
+    every rule. Also: which findings of the manifest the re-check renews."""
+    # The rules of every alert a loaded runbook answers: OB704 asks whether they exist.
+    keep = claimed | {alert.strip().lower() for runbook in project.runbooks
+                      for alert in runbook.alerts}
+    alert_rules, stored = rule_files.load(request.base, path.parent, keep)
+    defined = {name for kept in stored if kept is not None for name in kept.names}
+    alerts = claimed & defined
+
+    def answered_by_unchanged(alert: str) -> bool:
+        return any(alert in raw[ALERTS] for raw in entries.values())
+
+    first = any(
+        any(alert in fact.alerts for fact in before) != any(alert in fact.alerts for fact in after)
+        and not answered_by_unchanged(alert)
+        for alert in alerts
+    )
+    answered: frozenset[str] = frozenset()
+    if first:
+        alert_rules, stored = rule_files.load(request.base, path.parent)
+        answered = frozenset({alert for raw in entries.values() for alert in raw[ALERTS]}
+                             | {alert for fact in after for alert in fact.alerts})
+    alert_rules.scope = AlertScope(frozenset(alerts), answered, first)
+    kept_at = {rule_file.display_path: kept
+               for rule_file, kept in zip(alert_rules.files, stored, strict=True)}
+    config_path = alert_rules.config_display_path
+
+    def renewed(d: Diagnostic) -> bool:
+        if d.path in kept_at:
+            if d.rule in PER_ALERT:
+                kept = kept_at[d.path]
+                return kept is not None and kept.alert_at(d.line) in alerts
+            return first
+        return first and d.path == config_path and d.rule == UNMATCHED_PATTERN.id
+
+    return alert_rules, renewed
 
 
 def now_ns() -> int:

@@ -24,9 +24,9 @@ from opsbook.checks import run_checks
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.document import resolve_folders
 from opsbook.model.project import Project, expand_paths, load_project, site_files
-from opsbook.run.cache import cache_file, check_warm, now_ns, record
+from opsbook.run.cache import RuleFiles, cache_file, check_warm, now_ns, record
 from opsbook.run.changes import ChangeSet, check_changed, keep_changed
-from opsbook.run.chunks import check_in_chunks
+from opsbook.run.chunks import CHUNKED_FROM, check_in_chunks
 from opsbook.run.request import CheckRequest, CheckRun
 from opsbook.run.scope import indices_of, narrow_project, vouched_for
 from opsbook.settings import OpsbookConfig, find_config, load_config
@@ -92,19 +92,25 @@ def check_whole(
     cache for the next run)."""
     started = now_ns()
     stored = cache_file(config, request) if request.cache else None
+    rule_files = RuleFiles.read(config) if stored is not None else None
     if stored is not None:
-        warm = check_warm(stored, config, request, files, started)
+        warm = check_warm(stored, config, request, files, started, rule_files)
         if warm is not None:
             return warm
+    alert_rules = None
+    if stored is not None and rule_files is not None and len(files) >= CHUNKED_FROM:
+        # Parsed from the bytes the cache's key is made of, and kept by their hash for the
+        # warm checks to come.
+        alert_rules, _stored = rule_files.load(request.base, stored.parent)
     chunked = check_in_chunks(
-        config, files, request.select, request.ignore, request.base, request.jobs
+        config, files, request.select, request.ignore, request.base, request.jobs, alert_rules
     )
     if chunked is None:
         return None
     if stored is not None:
         facts = {index: fact for index, (_shown, fact) in chunked.files.items()}
         shown = {index: path for index, (path, _fact) in chunked.files.items()}
-        record(stored, config, files, facts, shown, chunked.diagnostics, started)
+        record(stored, config, files, facts, shown, chunked.diagnostics, started, rule_files)
     return CheckRun(chunked.diagnostics, len(files), [], config.fail_on)
 
 

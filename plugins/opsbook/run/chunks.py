@@ -338,16 +338,20 @@ def check_in_chunks(
     ignore: tuple[str, ...] = (),
     base: Path | None = None,
     jobs: int | None = None,
+    alert_rules: AlertRules | None = None,
 ) -> Chunked | None:
     """The findings of ``run_checks`` on the site made of ``files`` (in site order), checked in
     chunks on ``jobs`` processes; None when the site is too small to gain from it, or has no
-    severity matrix (the caller then checks it in one pass)."""
+    severity matrix (the caller then checks it in one pass). ``alert_rules``: the site's rule
+    files when the caller has loaded them."""
     if len(files) < CHUNKED_FROM:
         return None
     forget_resolved_folders()  # as every load does
     chunk_count = -(-len(files) // CHUNK_FILES)
     jobs = max(1, min(jobs or jobs_wanted(), chunk_count))
-    rules = load_alert_rules(config, base) if config.site and config.alert_rules else None
+    rules = alert_rules
+    if rules is None and config.site and config.alert_rules:
+        rules = load_alert_rules(config, base)
     if jobs > 1 and hasattr(os, "fork"):
         from opsbook import checks  # noqa: F401  (imported once, before the workers fork)
 
