@@ -79,6 +79,34 @@ def test_chunks_find_what_a_plain_check_finds(site: Path, jobs: int) -> None:
     assert check_site_in_chunks(config, site_files(config), jobs=jobs) == _plain(site)
 
 
+@pytest.mark.usefixtures("small_chunks")
+def test_chunks_report_unknown_severity_labels_of_alerts_answered_anywhere(
+    site: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "handbook"
+    shutil.copytree(site, root, symlinks=True)
+    rules = root / "alerts" / "generated-000.rules.yml"
+    text = rules.read_text(encoding="utf-8")
+    # Unknown values (one twice, in rules answered by runbooks of different chunks), a
+    # templated one, and an unknown value on an alert nobody answers.
+    for number, value in ((3, "page"), (30, "page"), (50, "Page"), (60, "'{{ $labels.x }}'")):
+        text = _nth_severity(text, number, value)
+    text += ("      - alert: NobodyAnswersThis\n        expr: up == 0\n"
+             "        labels: {severity: unheard-of}\n")
+    rules.write_text(text, encoding="utf-8")
+    config = replace(load_config(root / "mkdocs.yml"), today=TODAY)
+    plain = _plain(root)
+    assert [d.rule for d in plain].count("OB708") == 1  # once per value and file
+    for jobs in (1, 2):
+        assert check_site_in_chunks(config, site_files(config), jobs=jobs) == plain
+
+
+def _nth_severity(text: str, number: int, value: str) -> str:
+    found = list(re.finditer(r"severity: (\w+)", text))
+    match = found[number]
+    return text[: match.start(1)] + value + text[match.end(1):]
+
+
 def _warm(root: Path, request: CheckRequest) -> list[Diagnostic] | None:
     config = replace(load_config(root / "mkdocs.yml"), today=TODAY)
     stored = cache.cache_file(config, request)

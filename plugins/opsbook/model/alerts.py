@@ -234,6 +234,12 @@ def _strings(raw: Any) -> dict[str, str]:
     return {str(key): str(value) for key, value in raw.items()}
 
 
+def _index(value: Any, size: int) -> int:
+    if type(value) is not int or not 0 <= value < size:
+        raise ValueError("not a stored rule file")
+    return value
+
+
 @dataclass
 class StoredRuleFile:
     """What a rule file's bytes say, JSON-safe and apart from where the file is: each rule's
@@ -247,14 +253,22 @@ class StoredRuleFile:
     recording_rules: int = 0
     problems: list[LoadProblem] = field(default_factory=list)
     suppressions: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # Each severity label and value written (as severity_labels gives them), with the indices
+    # of the rules carrying it: which rules an unknown value (OB708) concerns, without them.
+    severities: list[tuple[str, str, list[int]]] = field(default_factory=list)
     _in_order: bool | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, rule_file: AlertRuleFile) -> StoredRuleFile:
+        severities: dict[tuple[str, str], list[int]] = {}
+        for index, rule in enumerate(rule_file.rules):
+            for label, value, _position in rule.severity_labels():
+                severities.setdefault((label, value), []).append(index)
         return cls([rule.name.strip().lower() for rule in rule_file.rules],
                    [rule.position.line for rule in rule_file.rules],
                    [_rule_json(rule) for rule in rule_file.rules], rule_file.recording_rules,
-                   list(rule_file.problems), dict(rule_file.suppressions))
+                   list(rule_file.problems), dict(rule_file.suppressions),
+                   [(label, value, indices) for (label, value), indices in severities.items()])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -262,6 +276,7 @@ class StoredRuleFile:
             "recording_rules": self.recording_rules,
             "problems": [[p.rule, p.line, p.column, p.message, p.hint] for p in self.problems],
             "suppressions": [[line, list(rules)] for line, rules in self.suppressions.items()],
+            "severities": [[label, value, indices] for label, value, indices in self.severities],
         }
 
     @classmethod
@@ -280,6 +295,8 @@ class StoredRuleFile:
              for rule, line, column, message, hint in data["problems"]],
             {int(line): tuple(str(rule) for rule in rules)
              for line, rules in data["suppressions"]},
+            [(str(label), str(value), [_index(index, len(names)) for index in indices])
+             for label, value, indices in data["severities"]],
         )
 
     def rule_file(self, path: Path, shown: str, keep: Collection[str] | None = None,
@@ -317,3 +334,61 @@ class StoredRuleFile:
             if start <= line:
                 found = name
         return found
+
+
+@dataclass
+class StoredRules:
+    """A site's rule files in their stored form, from which :class:`AlertRules` with the rules
+    of some alerts are made on demand: a chunk of a large site, or a warm check, needs only the
+    alerts its runbooks answer, and ~1 KB per rule adds up in every process of a large site."""
+
+    files: list[tuple[Path, str, StoredRuleFile | AlertRuleFile]]  # unread files: as loaded
+    unmatched: list[tuple[str, Position]] = field(default_factory=list)
+    config_display_path: str = "mkdocs.yml"
+
+    @classmethod
+    def load(
+        cls, config: OpsbookConfig, base: Path | None, found: tuple[list[Path], list[str]],
+        load_file: Callable[[Path, str], StoredRuleFile | AlertRuleFile],
+    ) -> StoredRules:
+        files: list[tuple[Path, str, StoredRuleFile | AlertRuleFile]] = []
+
+        def record(path: Path, shown: str) -> AlertRuleFile:
+            files.append((path, shown, load_file(path, shown)))
+            return AlertRuleFile(path, shown)
+
+        skeleton = load_alert_rules(config, base, found, record)
+        return cls(files, skeleton.unmatched, skeleton.config_display_path)
+
+    def defined(self) -> set[str]:
+        """Every (lower-cased) alert name a rule defines."""
+        names: set[str] = set()
+        for _path, _shown, item in self.files:
+            if isinstance(item, StoredRuleFile):
+                names.update(item.names)
+        return names
+
+    def labelled(self, values: Callable[[str], bool]) -> set[str]:
+        """The (lower-cased) alerts with a rule whose severity label has a value ``values``
+        accepts (stored files only: the others have no rules)."""
+        names: set[str] = set()
+        for _path, _shown, item in self.files:
+            if isinstance(item, StoredRuleFile):
+                for _label, value, indices in item.severities:
+                    if values(value):
+                        names.update(item.names[index] for index in indices)
+        return names
+
+    def stored(self, shown: str) -> StoredRuleFile | None:
+        for _path, display_path, item in self.files:
+            if display_path == shown:
+                return item if isinstance(item, StoredRuleFile) else None
+        return None
+
+    def rules(self, keep: Collection[str] | None = None) -> AlertRules:
+        """The alert rules with the rules of the alerts ``keep`` names (None: every rule)."""
+        return AlertRules(
+            [item.rule_file(path, shown, keep) if isinstance(item, StoredRuleFile) else item
+             for path, shown, item in self.files],
+            list(self.unmatched), self.config_display_path,
+        )

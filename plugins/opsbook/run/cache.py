@@ -52,14 +52,14 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from opsbook import __version__
 from opsbook.checks import run_checks
-from opsbook.checks.alerts import PER_ALERT, UNMATCHED_PATTERN
+from opsbook.checks.alerts import PER_ALERT, UNMATCHED_PATTERN, is_templated
 from opsbook.diagnostics import Diagnostic, Level, Related, sort_diagnostics
 from opsbook.load.codeowners import CODEOWNERS_LOCATIONS, find_codeowners, repository_root
 from opsbook.load.confine import outside_problem, outside_target
@@ -70,8 +70,8 @@ from opsbook.model.alerts import (
     AlertRules,
     AlertScope,
     StoredRuleFile,
+    StoredRules,
     alert_rule_paths,
-    load_alert_rules,
     load_rule_file,
     outside_rule_file,
     rule_file_from,
@@ -253,34 +253,38 @@ class RuleFiles:
             stamp.update(digest.encode())
         return stamp.hexdigest()
 
-    def load(self, base: Path | None, directory: Path | None,
-             keep: Collection[str] | None = None) -> tuple[AlertRules, list[StoredRuleFile | None]]:
-        """The alert rules, each file parsed or (kept in ``directory`` by its hash) decoded,
-        with the rules of the alerts ``keep`` names (None: all); and each file's stored form
-        (None for a file that was not read)."""
-        stored: list[StoredRuleFile | None] = []
+    def load(self, base: Path | None, directory: Path | None) -> StoredRules:
+        """The rule files, each parsed or (kept in ``directory`` by its hash) read back in the
+        stored form; a parsed one is then kept there."""
         by_path = dict(zip(self.paths, zip(self.data, self.digests, strict=True), strict=True))
 
-        def load_file(path: Path, shown: str) -> AlertRuleFile:
+        def load_file(path: Path, shown: str) -> StoredRuleFile | AlertRuleFile:
             data, digest = by_path[path]
             if data is None or isinstance(data, LoadProblem):
-                stored.append(None)
                 return load_rule_file(path, shown, self.config.root) if data is None \
                     else rule_file_from(path, shown, data)
             place = None if directory is None else directory / f"rules-{_rules_key(digest)}.json"
             kept = None if place is None else read_stored_rules(place)
             if kept is None:
-                rule_file = rule_file_from(path, shown, data)
-                kept = StoredRuleFile.of(rule_file)
+                kept = StoredRuleFile.of(rule_file_from(path, shown, data))
                 if place is not None:
                     _write_json(place, kept.to_json())
-                stored.append(kept)
-                return rule_file
-            stored.append(kept)
-            return kept.rule_file(path, shown, keep)
+            return kept
 
-        rules = load_alert_rules(self.config, base, (self.paths, self.unmatched), load_file)
-        return rules, stored
+        return StoredRules.load(self.config, base, (self.paths, self.unmatched), load_file)
+
+
+def alerts_to_keep(rules: StoredRules, scope: AlertScope, project: Project) -> set[str]:
+    """The alerts whose rules a check of ``project`` with ``scope`` reads: those it reports
+    on, those its runbooks answer (OB704 asks whether they exist) and, where it reports what
+    belongs to no alert, those with a severity label the matrix does not know (OB708)."""
+    keep = set(scope.report) | {alert.strip().lower() for runbook in project.runbooks
+                                for alert in runbook.alerts}
+    matrix = project.matrix
+    if scope.first and matrix is not None:
+        keep |= rules.labelled(lambda value: not is_templated(value)
+                               and matrix.lookup(value) is None)
+    return keep
 
 
 def _rules_key(digest: str) -> str:
@@ -609,9 +613,8 @@ def _alert_part(
     # The rules of every alert a loaded runbook answers: OB704 asks whether they exist.
     keep = claimed | {alert.strip().lower() for runbook in project.runbooks
                       for alert in runbook.alerts}
-    alert_rules, stored = rule_files.load(request.base, path.parent, keep)
-    defined = {name for kept in stored if kept is not None for name in kept.names}
-    alerts = claimed & defined
+    stored = rule_files.load(request.base, path.parent)
+    alerts = claimed & stored.defined()
 
     def answered_by_unchanged(alert: str) -> bool:
         return any(alert in raw[ALERTS] for raw in entries.values())
@@ -623,12 +626,12 @@ def _alert_part(
     )
     answered: frozenset[str] = frozenset()
     if first:
-        alert_rules, stored = rule_files.load(request.base, path.parent)
         answered = frozenset({alert for raw in entries.values() for alert in raw[ALERTS]}
                              | {alert for fact in after for alert in fact.alerts})
-    alert_rules.scope = AlertScope(frozenset(alerts), answered, first)
-    kept_at = {rule_file.display_path: kept
-               for rule_file, kept in zip(alert_rules.files, stored, strict=True)}
+    scope = AlertScope(frozenset(alerts), answered, first)
+    alert_rules = stored.rules(keep | alerts_to_keep(stored, scope, project))
+    alert_rules.scope = scope
+    kept_at = {shown: stored.stored(shown) for _path, shown, _item in stored.files}
     config_path = alert_rules.config_display_path
 
     def renewed(d: Diagnostic) -> bool:

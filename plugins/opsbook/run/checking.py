@@ -101,7 +101,7 @@ def check_whole(
     if stored is not None and rule_files is not None and len(files) >= CHUNKED_FROM:
         # Parsed from the bytes the cache's key is made of, and kept by their hash for the
         # warm checks to come.
-        alert_rules, _stored = rule_files.load(request.base, stored.parent)
+        alert_rules = rule_files.load(request.base, stored.parent)
     chunked = check_in_chunks(
         config, files, request.select, request.ignore, request.base, request.jobs, alert_rules
     )

@@ -20,16 +20,16 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from opsbook.diagnostics import Diagnostic, sort_diagnostics
 from opsbook.load.codeowners import CodeOwners, find_codeowners
 from opsbook.load.document import display_path_for, forget_resolved_folders
-from opsbook.model.alerts import AlertRules, AlertScope, load_alert_rules
+from opsbook.model.alerts import AlertScope, StoredRules
 from opsbook.model.project import Project, document_order
-from opsbook.run.cache import FileFacts, load_with_facts
+from opsbook.run.cache import FileFacts, RuleFiles, alerts_to_keep, load_with_facts
 from opsbook.settings import OpsbookConfig
 
 CHUNK_FILES = 1000
@@ -94,7 +94,7 @@ class Shard:
     def __init__(
         self, config: OpsbookConfig, files: list[Path], chunks: list[int],
         select: tuple[str, ...], ignore: tuple[str, ...], base: Path | None,
-        alert_rules: AlertRules | None = None,
+        alert_rules: StoredRules | None = None,
     ) -> None:
         self.config = config
         self.files = files
@@ -103,8 +103,9 @@ class Shard:
         self.ignore = ignore
         self.base = base
         self.fallback = config.root if config.site else None
-        # The rule files of `alert_rules`, read once (before the workers fork): every chunk's
-        # runbooks are compared with them; the first chunk reports on the files themselves.
+        # The rule files of `alert_rules`, read once (before the workers fork) in their compact
+        # stored form: every chunk's runbooks are compared with the rules of the alerts they
+        # answer; the first chunk, which reports on the files themselves, with every rule.
         self.alert_rules = alert_rules
         self.parts: dict[int, Project] = {}  # file index -> one-file project
         self.file_facts: dict[int, tuple[str, FileFacts]] = {}
@@ -174,9 +175,12 @@ class Shard:
             wanted = set(own_paths)
             if self.alert_rules is not None:
                 scope = scopes.get(chunk) if scopes is not None else None
-                project.alert_rules = replace(self.alert_rules, scope=scope)
-                wanted.add(self.alert_rules.config_display_path)
-                wanted.update(rule_file.display_path for rule_file in self.alert_rules.files)
+                keep = None if scope is None else alerts_to_keep(self.alert_rules, scope, project)
+                rules = self.alert_rules.rules(keep)
+                rules.scope = scope
+                project.alert_rules = rules
+                wanted.add(rules.config_display_path)
+                wanted.update(rule_file.display_path for rule_file in rules.files)
             project.wanted_paths = frozenset(wanted)
             loaded_paths = {document.display_path for document in project.documents}
             found.extend(
@@ -229,14 +233,14 @@ def plan_extras(
 
 
 def alert_scopes(
-    facts: list[ShardFacts], chunk_count: int, rules: AlertRules | None
+    facts: list[ShardFacts], chunk_count: int, rules: StoredRules | None
 ) -> dict[int, AlertScope] | None:
     """Which chunk reports the findings on the rule files of which alert: the chunk holding
     the runbook that answers it (the first claim), so no chunk needs runbooks of others;
     alerts nobody answers, and what belongs to no alert, go to the first chunk."""
     if rules is None:
         return None
-    defined = set(rules.by_name())
+    defined = rules.defined()
     first_alert: dict[str, tuple[Order, int]] = {}
     for shard in facts:
         for runbook in shard.runbooks:
@@ -338,7 +342,7 @@ def check_in_chunks(
     ignore: tuple[str, ...] = (),
     base: Path | None = None,
     jobs: int | None = None,
-    alert_rules: AlertRules | None = None,
+    alert_rules: StoredRules | None = None,
 ) -> Chunked | None:
     """The findings of ``run_checks`` on the site made of ``files`` (in site order), checked in
     chunks on ``jobs`` processes; None when the site is too small to gain from it, or has no
@@ -350,8 +354,9 @@ def check_in_chunks(
     chunk_count = -(-len(files) // CHUNK_FILES)
     jobs = max(1, min(jobs or jobs_wanted(), chunk_count))
     rules = alert_rules
-    if rules is None and config.site and config.alert_rules:
-        rules = load_alert_rules(config, base)
+    if rules is None:
+        rule_files = RuleFiles.read(config)
+        rules = None if rule_files is None else rule_files.load(base, None)
     if jobs > 1 and hasattr(os, "fork"):
         from opsbook import checks  # noqa: F401  (imported once, before the workers fork)
 
