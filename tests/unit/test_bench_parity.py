@@ -6,6 +6,7 @@ relates files to each other, spread over chunks of 7 files."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from dataclasses import replace
@@ -244,6 +245,15 @@ def test_a_stale_or_foreign_cache_file_is_ignored(cached_site: Path) -> None:
     assert check(request).diagnostics == _plain(root)
     stored.write_bytes(b"\x80not json")
     assert check(request).diagnostics == _plain(root)
+    # This format's shape with a column cut short, a finding of a row that is not there, a
+    # name that is not text, a finding that is not one: ignored, and written anew.
+    good = json.loads(stored.read_text(encoding="utf-8"))
+    for key, value in (("stats", good["stats"][:-1]), ("findings", [[len(good["paths"]), []]]),
+                       ("names", [[1]] * len(good["paths"])), ("findings", [[0, [["x"]]]])):
+        stored.write_text(json.dumps({**good, key: value}), encoding="utf-8")
+        assert _warm_answer(root, request) is None
+        assert check(request).diagnostics == _plain(root)
+        assert _warm_answer(root, request) == _plain(root)
     # Another date is another cache: a review deadline may have passed.
     later = replace(request, today=TODAY + dt.timedelta(days=400))
     config = replace(load_config(root / "mkdocs.yml"), today=later.today)

@@ -12,7 +12,8 @@ versions of Python and of the libraries whose data decides findings, the setting
 date), the selected and ignored rules, and the directory paths are shown
 relative to. For every site file it holds the file's stat, a BLAKE2 hash of its bytes, the
 facts other files' checks read from it (its kind; the ids, alert names and service of its
-runbook; whether it calls macros) and its findings. JSON, never pickle: the cache lives in the
+runbook; whether it calls macros) and its findings, one JSON list per fact in site order (a
+warm check of 10,000 files decodes a dozen long lists, not 10,000 short ones). JSON, never pickle: the cache lives in the
 handbook's folder, where anyone who can open a pull request can put a file, and loading it must
 not run code. A file that does not parse as the expected shape is ignored.
 
@@ -53,7 +54,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ from opsbook.run.scope import vouched_for
 from opsbook.settings import OpsbookConfig
 
 CACHE_DIR_ENV = "OPSBOOK_CACHE_DIR"
-FORMAT = 2
+FORMAT = 3
 CONTEXT_KINDS = frozenset({"severity-matrix", "contacts", "rotations"})
 """Kinds of file whose content other files' findings read (a rotation's OB809 and OB811
 compare it with the other rotation files): a change to one re-checks the whole site."""
@@ -322,59 +323,116 @@ def _decode_diagnostic(item: list[Any]) -> Diagnostic:
                       str(hint), tuple(Related(str(p), int(n), str(m)) for p, n, m in related))
 
 
-def _encode_facts(fact: FileFacts) -> list[Any]:
-    return [list(fact.stat), fact.digest, fact.kind, list(fact.names), fact.service, fact.macros,
-            [_encode_diagnostic(d) for d in fact.findings], list(fact.alerts)]
-
-
-ALERTS = 7  # where an encoded entry keeps FileFacts.alerts
-
-
-def _decode_facts(raw: list[Any]) -> FileFacts:
-    (size, mtime, inode), digest, kind, names, service, macros, findings, alerts = raw
-    return FileFacts(
-        (int(size), int(mtime), int(inode)), str(digest), None if kind is None else str(kind),
-        tuple(str(name) for name in names), str(service), bool(macros),
-        [_decode_diagnostic(item) for item in findings], tuple(str(alert) for alert in alerts),
-    )
+def _strs(raw: Any) -> list[str]:
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise ValueError("not a cache file of this format")
+    return raw
 
 
 @dataclass
 class Manifest:
-    """A cache file. Its entries stay as JSON decoded them until one is used: a warm check of
-    10,000 files that changed one touches a handful."""
+    """A cache file: the run's findings about no site file, and for every site file (in site
+    order, one JSON list per fact: ten thousand small lists decode and encode slowly) its path,
+    stat, digest and facts; findings only for the files that have some."""
 
     started_ns: int  # when the run that wrote it began
     codeowners: str
     has_matrix: bool
     other: list[Diagnostic]  # findings about no site file (CODEOWNERS, rule files)
-    raw: dict[str, list[Any]]  # path -> encoded FileFacts
-    alert_rules: str = ""  # alert_rules_digest of the run
+    alert_rules: str = ""  # RuleFiles.digest of the run
+    paths: list[str] = field(default_factory=list)
+    stats: list[int] = field(default_factory=list)  # size, mtime in ns, inode: 3 per file
+    digests: list[str] = field(default_factory=list)
+    kinds: list[str | None] = field(default_factory=list)
+    names: list[list[str]] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    macros: list[bool] = field(default_factory=list)
+    alerts: list[list[str]] = field(default_factory=list)
+    findings: dict[int, list[Any]] = field(default_factory=dict)  # row -> encoded findings
 
-    def facts(self, path: str) -> FileFacts | None:
-        raw = self.raw.get(path)
-        return None if raw is None else _decode_facts(raw)
+    def add(self, path: str, fact: FileFacts) -> None:
+        self.paths.append(path)
+        self.stats.extend(fact.stat)
+        self.digests.append(fact.digest)
+        self.kinds.append(fact.kind)
+        self.names.append(list(fact.names))
+        self.services.append(fact.service)
+        self.macros.append(fact.macros)
+        self.alerts.append(list(fact.alerts))
+        if fact.findings:
+            self.findings[len(self.paths) - 1] = [_encode_diagnostic(d) for d in fact.findings]
+
+    def copy_row(self, source: Manifest, row: int, stat: Stat | None = None) -> None:
+        """Row ``row`` of ``source`` (with a new stat when given) as this one's next row."""
+        self.paths.append(source.paths[row])
+        self.stats.extend(stat if stat is not None else source.stats[3 * row : 3 * row + 3])
+        self.digests.append(source.digests[row])
+        self.kinds.append(source.kinds[row])
+        self.names.append(source.names[row])
+        self.services.append(source.services[row])
+        self.macros.append(source.macros[row])
+        self.alerts.append(source.alerts[row])
+        if row in source.findings:
+            self.findings[len(self.paths) - 1] = source.findings[row]
+
+    def renewed(self, started_ns: int, other: list[Diagnostic]) -> Manifest:
+        """An empty manifest with this one's keys, for a run that began at ``started_ns``."""
+        return Manifest(started_ns, self.codeowners, self.has_matrix, other, self.alert_rules)
+
+    def facts(self, row: int) -> FileFacts:
+        size, mtime, inode = self.stats[3 * row : 3 * row + 3]
+        return FileFacts((size, mtime, inode), self.digests[row], self.kinds[row],
+                         tuple(self.names[row]), self.services[row], self.macros[row],
+                         self.row_findings(row), tuple(self.alerts[row]))
+
+    def row_findings(self, row: int) -> list[Diagnostic]:
+        return [_decode_diagnostic(item) for item in self.findings.get(row, ())]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT, "started_ns": self.started_ns, "codeowners": self.codeowners,
-            "has_matrix": self.has_matrix,
-            "other": [_encode_diagnostic(d) for d in self.other], "files": self.raw,
-            "alert_rules": self.alert_rules,
+            "has_matrix": self.has_matrix, "alert_rules": self.alert_rules,
+            "other": [_encode_diagnostic(d) for d in self.other],
+            "paths": self.paths, "stats": self.stats, "digests": self.digests,
+            "kinds": self.kinds, "names": self.names, "services": self.services,
+            "macros": self.macros, "alerts": self.alerts,
+            "findings": [[row, found] for row, found in self.findings.items()],
         }
 
     @classmethod
     def from_json(cls, data: Any) -> Manifest:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError("not a cache file of this format")
-        files = data["files"]
-        if not isinstance(files, dict) or not all(
-            isinstance(raw, list) and len(raw) == 8 for raw in files.values()
-        ):
+        paths = _strs(data["paths"])
+        count = len(paths)
+        stats, kinds, macros = data["stats"], data["kinds"], data["macros"]
+        names, alerts = data["names"], data["alerts"]
+        if not (isinstance(stats, list) and len(stats) == 3 * count
+                and all(type(value) is int for value in stats)
+                and isinstance(kinds, list) and len(kinds) == count
+                and all(kind is None or isinstance(kind, str) for kind in kinds)
+                and isinstance(macros, list) and len(macros) == count
+                and all(type(value) is bool for value in macros)
+                and isinstance(names, list) and len(names) == count
+                and isinstance(alerts, list) and len(alerts) == count):
             raise ValueError("not a cache file of this format")
+        for column in (names, alerts):
+            for item in column:
+                _strs(item)
+        digests, services = _strs(data["digests"]), _strs(data["services"])
+        if not len(digests) == len(services) == count:
+            raise ValueError("not a cache file of this format")
+        findings: dict[int, list[Any]] = {}
+        for row, found in data["findings"]:
+            if type(row) is not int or not 0 <= row < count:
+                raise ValueError("not a cache file of this format")
+            for item in found:
+                _decode_diagnostic(item)  # the shape is checked now, not when shown
+            findings[row] = found
         return cls(int(data["started_ns"]), str(data["codeowners"]), bool(data["has_matrix"]),
-                   [_decode_diagnostic(item) for item in data["other"]], files,
-                   str(data.get("alert_rules", "")))
+                   [_decode_diagnostic(item) for item in data["other"]],
+                   str(data["alert_rules"]), paths, stats, digests, kinds, names, services,
+                   macros, alerts, findings)
 
 
 def read_manifest(path: Path) -> Manifest | None:
@@ -424,17 +482,17 @@ def record(
     by_path: dict[str, list[Diagnostic]] = {}
     for diagnostic in diagnostics:
         by_path.setdefault(diagnostic.path, []).append(diagnostic)
-    raw: dict[str, list[Any]] = {}
-    for index, file in enumerate(files):
-        fact = facts[index]
-        fact.findings = by_path.pop(shown[index], [])
-        raw[str(file)] = _encode_facts(fact)
+    for index in range(len(files)):
+        facts[index].findings = by_path.pop(shown[index], [])
     other = [d for found in by_path.values() for d in found]
     has_matrix = any(fact.kind == "severity-matrix" for fact in facts.values())
     if rule_files is None:
         rule_files = RuleFiles.read(config)
-    write_manifest(path, Manifest(started_ns, codeowners_digest(config), has_matrix, other, raw,
-                                  "" if rule_files is None else rule_files.digest))
+    manifest = Manifest(started_ns, codeowners_digest(config), has_matrix, other,
+                        "" if rule_files is None else rule_files.digest)
+    for index, file in enumerate(files):
+        manifest.add(str(file), facts[index])
+    write_manifest(path, manifest)
     _forget_other_rule_files(path.parent, rule_files)
 
 
@@ -449,25 +507,6 @@ def _forget_other_rule_files(directory: Path, rule_files: RuleFiles | None) -> N
                 stale.unlink(missing_ok=True)
     except OSError:
         pass
-
-
-def _fresh(path: Path, raw: list[Any], started_ns: int) -> tuple[bool, list[Any] | None]:
-    """Whether the file still holds what ``raw`` (its cached entry) was made from, and the
-    entry with a new stat when only its stat changed."""
-    stat = stat_of(path)
-    if stat is None:
-        return False, None
-    cached = raw[0]
-    if (stat[0] == cached[0] and stat[1] == cached[1] and stat[2] == cached[2]
-            and stat[1] < started_ns - RACY_NS):
-        return True, None
-    if digest_of(read_source(path)) != raw[1]:
-        return False, None
-    return True, [list(stat), *raw[1:]]
-
-
-def _findings(raw: list[Any]) -> list[Diagnostic]:
-    return [_decode_diagnostic(item) for item in raw[6]] if raw[6] else []
 
 
 def check_warm(
@@ -487,44 +526,62 @@ def check_warm(
     if ("" if rule_files is None else rule_files.digest) != manifest.alert_rules:
         return None  # a rule file changed, came or went: every runbook may read it
     keys = [str(file) for file in files]
-    entries: dict[int, list[Any]] = {}  # unchanged files: index -> cached entry
+    if keys == manifest.paths:
+        rows: Sequence[int | None] = range(len(keys))
+    else:
+        where = {key: row for row, key in enumerate(manifest.paths)}
+        rows = [where.get(key) for key in keys]
+    entries: dict[int, int] = {}  # unchanged files: index -> row of the manifest
+    restated: dict[int, Stat] = {}  # unchanged files whose stat changed: index -> new stat
     changed: list[int] = []
-    refreshed = False
-    for index, key in enumerate(keys):
-        raw = manifest.raw.get(key)
-        same, updated = (False, None) if raw is None else _fresh(files[index], raw,
-                                                                    manifest.started_ns)
-        if not same:
+    stats, digests = manifest.stats, manifest.digests
+    trusted = manifest.started_ns - RACY_NS
+    for index, row in enumerate(rows):
+        if row is None:
             changed.append(index)
             continue
-        assert raw is not None
-        if updated is not None:
-            raw, refreshed = updated, True
-        entries[index] = raw
-    gone = manifest.raw.keys() - set(keys)
+        try:
+            info = os.stat(keys[index])
+        except OSError:
+            changed.append(index)
+            continue
+        at = 3 * row
+        if (info.st_size == stats[at] and info.st_mtime_ns == stats[at + 1]
+                and info.st_ino == stats[at + 2] and info.st_mtime_ns < trusted):
+            entries[index] = row
+        elif digest_of(read_source(files[index])) == digests[row]:
+            entries[index] = row
+            restated[index] = (info.st_size, info.st_mtime_ns, info.st_ino)
+        else:
+            changed.append(index)
+    gone = sorted(set(range(len(manifest.paths))) - {row for row in rows if row is not None})
     if not changed and not gone:
-        found = [d for raw in entries.values() for d in _findings(raw)] + manifest.other
-        if refreshed:  # hashed again only because of their stat: not next time
-            write_manifest(path, replace(manifest, started_ns=started_ns,
-                                         raw={keys[i]: entries[i] for i in range(len(keys))}))
-        return CheckRun(sort_diagnostics(found), len(files), [], config.fail_on)
-    return _recheck(path, manifest, config, request, files, keys, entries, changed, gone,
-                    started_ns, rule_files)
+        found = [d for row in manifest.findings for d in manifest.row_findings(row)]
+        if restated:  # hashed again only because of their stat: not next time
+            fresh = manifest.renewed(started_ns, manifest.other)
+            for index, row in entries.items():
+                fresh.copy_row(manifest, row, restated.get(index))
+            write_manifest(path, fresh)
+        return CheckRun(sort_diagnostics(found + manifest.other), len(files), [],
+                        config.fail_on)
+    return _recheck(path, manifest, config, request, files, keys, rows, entries, restated,
+                    changed, gone, started_ns, rule_files)
 
 
 def _recheck(
     path: Path, manifest: Manifest, config: OpsbookConfig, request: CheckRequest,
-    files: Sequence[Path], keys: list[str], entries: dict[int, list[Any]], changed: list[int],
-    gone: Iterable[str], started_ns: int, rule_files: RuleFiles | None,
+    files: Sequence[Path], keys: list[str], rows: Sequence[int | None], entries: dict[int, int],
+    restated: dict[int, Stat], changed: list[int], gone: list[int], started_ns: int,
+    rule_files: RuleFiles | None,
 ) -> CheckRun | None:
     fallback = config.root if config.site else None
-    before = [_decode_facts(manifest.raw[key]) for key in gone]
+    before = [manifest.facts(row) for row in gone]
     loaded: dict[int, Document] = {}
     facts: dict[int, FileFacts] = {}
     for index in changed:
-        raw = manifest.raw.get(keys[index])
-        if raw is not None:
-            before.append(_decode_facts(raw))
+        row = rows[index]
+        if row is not None:
+            before.append(manifest.facts(row))
         shown = display_path_for(files[index], request.base, fallback)
         document, _part, fact = load_with_facts(config, files[index], shown)
         loaded[index] = document
@@ -532,8 +589,9 @@ def _recheck(
     after = list(facts.values())
     if any(fact.kind in CONTEXT_KINDS for fact in (*before, *after)):
         return None  # the matrix, contacts or a rota changed: other files read them
-    services_before = {raw[4] for raw in manifest.raw.values()} - {""}
-    services_after = ({raw[4] for raw in entries.values()}
+    services = manifest.services
+    services_before = set(services) - {""}
+    services_after = ({services[row] for row in entries.values()}
                       | {fact.service for fact in after}) - {""}
     if services_before != services_after:
         return None  # a macro elsewhere may name a service that came or went
@@ -541,19 +599,20 @@ def _recheck(
     # Unchanged files that share a name with a changed runbook are re-checked, beside every
     # file that claims one of their names (or one of the alerts a changed runbook claims or
     # claimed: the first of them answers the alert).
+    names, kinds, alerts = manifest.names, manifest.kinds, manifest.alerts
     terms = {name for fact in (*before, *after) for name in fact.names}
     claimed = {alert for fact in (*before, *after) for alert in fact.alerts}
-    affected = [index for index, raw in entries.items() if not terms.isdisjoint(raw[3])]
-    terms.update(name for index in affected for name in entries[index][3])
+    affected = [index for index, row in entries.items() if not terms.isdisjoint(names[row])]
+    terms.update(name for index in affected for name in names[entries[index]])
     wanted_indices = set(changed) | set(affected)
-    extra = [index for index, raw in entries.items()
+    extra = [index for index, row in entries.items()
              if index not in wanted_indices
-             and (raw[2] in CONTEXT_KINDS or not terms.isdisjoint(raw[3])
-                  or not claimed.isdisjoint(raw[ALERTS]))]
+             and (kinds[row] in CONTEXT_KINDS or not terms.isdisjoint(names[row])
+                  or not claimed.isdisjoint(alerts[row]))]
     for index in (*affected, *extra):
         shown = display_path_for(files[index], request.base, fallback)
         document, _part, fact = load_with_facts(config, files[index], shown)
-        if fact.digest != entries[index][1]:
+        if fact.digest != manifest.digests[entries[index]]:
             return None  # changed while we looked: start again from the files
         loaded[index] = document
         if index in wanted_indices:
@@ -565,7 +624,8 @@ def _recheck(
     other = manifest.other
     renewed = None
     if rule_files is not None:
-        alert_rules, renewed = _alert_part(path, config, request, rule_files, entries, before,
+        unchanged_alerts = [alerts[row] for row in entries.values()]
+        alert_rules, renewed = _alert_part(path, request, rule_files, unchanged_alerts, before,
                                            after, claimed, project)
         project.alert_rules = alert_rules
         project.wanted_paths = frozenset(wanted) | alert_rules_wanted(alert_rules)
@@ -579,13 +639,17 @@ def _recheck(
         other = [d for d in other if not renewed(d)] + [d for d in checked if renewed(d)]
     for diagnostic in found:
         facts[wanted[diagnostic.path]].findings.append(diagnostic)
-    raw_entries = {keys[index]: entries[index] for index in entries}
-    raw_entries.update((keys[index], _encode_facts(facts[index])) for index in wanted_indices)
-    write_manifest(path, replace(manifest, started_ns=started_ns, raw=raw_entries,
-                                 other=other))
-    everything = [d for index, raw in entries.items() if index not in wanted_indices
-                  for d in _findings(raw)]
-    everything += found + other
+    fresh = manifest.renewed(started_ns, other)
+    everything = found + other
+    for index, key in enumerate(keys):
+        if index in wanted_indices:
+            fresh.add(key, facts[index])
+        else:
+            row = entries[index]
+            fresh.copy_row(manifest, row, restated.get(index))
+            if row in manifest.findings:
+                everything.extend(manifest.row_findings(row))
+    write_manifest(path, fresh)
     return CheckRun(sort_diagnostics(everything), len(files), [], config.fail_on)
 
 
@@ -601,9 +665,8 @@ def alert_rules_wanted(rules: AlertRules) -> frozenset[str]:
 
 
 def _alert_part(
-    path: Path, config: OpsbookConfig, request: CheckRequest, rule_files: RuleFiles,
-    entries: dict[int, list[Any]], before: list[FileFacts], after: list[FileFacts],
-    claimed: set[str], project: Project,
+    path: Path, request: CheckRequest, rule_files: RuleFiles, unchanged: list[list[str]],
+    before: list[FileFacts], after: list[FileFacts], claimed: set[str], project: Project,
 ) -> tuple[AlertRules, Callable[[Diagnostic], bool]]:
     """The alert rules for a re-check, scoped to the alerts whose findings on the rule files
     can have changed: those a changed runbook claims or claimed (every claimant of them is in
@@ -617,7 +680,7 @@ def _alert_part(
     alerts = claimed & stored.defined()
 
     def answered_by_unchanged(alert: str) -> bool:
-        return any(alert in raw[ALERTS] for raw in entries.values())
+        return any(alert in answers for answers in unchanged)
 
     first = any(
         any(alert in fact.alerts for fact in before) != any(alert in fact.alerts for fact in after)
@@ -626,7 +689,7 @@ def _alert_part(
     )
     answered: frozenset[str] = frozenset()
     if first:
-        answered = frozenset({alert for raw in entries.values() for alert in raw[ALERTS]}
+        answered = frozenset({alert for answers in unchanged for alert in answers}
                              | {alert for fact in after for alert in fact.alerts})
     scope = AlertScope(frozenset(alerts), answered, first)
     alert_rules = stored.rules(keep | alerts_to_keep(stored, scope, project))
