@@ -276,3 +276,24 @@ def test_progress_on_a_terminal_is_one_redrawn_line() -> None:
     assert "[------------------------] 0/2 laid out, 0 pages" in text
     assert "[########################] 2/2 laid out, 7 pages" in text
     assert text.endswith("\r\033[K")
+
+
+# -- reuse keys -------------------------------------------------------------------------------
+def test_a_key_holds_an_image_by_its_bytes_not_by_the_scratch_build_it_is_in(
+        tmp_path: Path) -> None:
+    """`opsbook pdf` builds the site into a new scratch directory every run: a document that
+    shows an image must keep its key, unless the image's bytes change."""
+    from opsbook.pdf.reuse import Reuse
+
+    def key(build: str) -> str:
+        site = tmp_path / build
+        image = site / "img" / "diagram.png"
+        return Reuse(tmp_path / "out", (), site_dir=site).key(
+            f'<p>See <img src="{image.as_uri()}"></p>')
+
+    for build in ("first", "second"):
+        (tmp_path / build / "img").mkdir(parents=True)
+        (tmp_path / build / "img" / "diagram.png").write_bytes(b"\x89PNG same")
+    assert key("first") == key("second")
+    (tmp_path / "second" / "img" / "diagram.png").write_bytes(b"\x89PNG changed")
+    assert key("first") != key("second")

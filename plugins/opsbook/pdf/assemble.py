@@ -1,6 +1,7 @@
-"""Put the separately laid-out parts of the handbook together into one PDF (pypdf).
+"""Put separately laid-out parts together into one PDF (pypdf): the handbook, and each
+runbook's own PDF (its one part, the same layout as its part of the handbook).
 
-Each part was laid out on its own (see :mod:`opsbook.pdf.parts`) and written without what
+Each part was laid out on its own (see :mod:`opsbook.pdf.printing`) and written without what
 only makes sense in the whole document; this adds it back, from the layout data WeasyPrint
 gave for each part: "page x of y" in every footer (in the document's font: WeasyPrint sets a
 sample footer once, whose glyphs spell every page's), the outline (bookmarks nested exactly as

@@ -1,8 +1,9 @@
 """Print documents: the handbook and one document per runbook, as HTML for WeasyPrint.
 
 Pure functions over the content model and the pages MkDocs rendered. What goes where is
-decided by :func:`plan_handbook`; :func:`handbook_html` and :func:`runbook_html` wrap the
-rewritten pages in the print templates of this package.
+decided by :func:`plan_handbook` and :func:`handbook_parts`; :class:`HandbookWriter` and
+:func:`runbook_html` wrap the rewritten pages in the print templates of this package. A
+runbook has one print document, which is both its own PDF and its part of the handbook.
 """
 
 from __future__ import annotations
@@ -123,6 +124,13 @@ def runbook_page(runbook: Runbook, pages: dict[Path, RenderedPage]) -> RenderedP
     return page
 
 
+def owning_team(project: Project, runbook: Runbook) -> str:
+    """The display name of the team that owns a runbook (or its service), "" when unknown."""
+    contacts = project.contacts
+    team = contacts.teams.get(runbook.owner) or contacts.team_for_service(runbook.service)
+    return team.name if team else ""
+
+
 def plan_handbook(project: Project, pages: dict[Path, RenderedPage],
                   rotas: Mapping[str, str] | None = None) -> HandbookPlan:
     """Order the handbook: home page, severity matrix, contacts, communication templates,
@@ -147,12 +155,10 @@ def plan_handbook(project: Project, pages: dict[Path, RenderedPage],
         else rank[s.kind],
         s.page.nav_position, s.page.src_uri,
     ))
-    teams = project.contacts.teams
     groups: dict[str, ServiceGroup] = {}
     for runbook in sorted(project.runbooks, key=lambda r: (r.service, r.title.lower(), r.id)):
         if runbook.service not in groups:
-            team = teams.get(runbook.owner) or project.contacts.team_for_service(runbook.service)
-            groups[runbook.service] = ServiceGroup(runbook.service, team.name if team else "")
+            groups[runbook.service] = ServiceGroup(runbook.service, owning_team(project, runbook))
         groups[runbook.service].runbooks.append(
             RunbookEntry(runbook, runbook_page(runbook, pages))
         )
@@ -220,18 +226,10 @@ class HandbookPart:
     alerts: bool = False
 
 
-def whole_handbook(plan: HandbookPlan) -> HandbookPart:
-    """All of the handbook as one part."""
-    return HandbookPart(
-        "handbook", front=True, sections=tuple(plan.sections),
-        groups=tuple((group, tuple(group.runbooks), True) for group in plan.services),
-        opens_runbooks=bool(plan.services), alerts=True,
-    )
-
-
 def handbook_parts(plan: HandbookPlan) -> list[HandbookPart]:
     """The handbook in document order: front matter, one part per site page, one per
-    runbook (the first of a service also carries the service's heading), the alert index."""
+    runbook (laid out as the runbook's own document; the first of a service opens the
+    service's outline entry and anchor), the alert index."""
     parts = [HandbookPart("front", front=True)]
     parts += [HandbookPart(f"page:{section.anchor}", sections=(section,))
               for section in plan.sections]
@@ -248,7 +246,8 @@ def handbook_parts(plan: HandbookPlan) -> list[HandbookPart]:
 
 
 class HandbookWriter:
-    """The handbook's print HTML, whole or by part; pages are rewritten once."""
+    """The print HTML of the handbook's parts that are not runbooks (those are laid out as
+    the runbooks' own documents, see :func:`runbook_html`); pages are rewritten once."""
 
     def __init__(self, plan: HandbookPlan, settings: PrintSettings, site: BuiltSite) -> None:
         self.plan, self.settings = plan, settings
@@ -256,14 +255,14 @@ class HandbookWriter:
         anchors.update({site_path(e.page.url): e.anchor for e in plan.runbooks})
         targets = LinkTargets(anchors, settings.site_url, site.site_dir)
         pages = [(s.anchor, s.page) for s in plan.sections]
-        pages += [(e.anchor, e.page) for e in plan.runbooks]
         self.body = {anchor: fill_rota_slots(_rewritten(page, targets), plan.rotas)
                      for anchor, page in pages}
         self.own_title = {anchor for anchor, page in pages if _has_own_title(page)}
 
     def html(self, part: HandbookPart, *, numbered_later: bool = True) -> str:
-        """The part's document. Page numbers of links are left out (see
-        :func:`fill_page_numbers`); "page x of y" too when ``numbered_later``."""
+        """The part's document (front matter, site pages, alert index; not its runbooks).
+        Page numbers of links are left out (see :func:`fill_page_numbers`); "page x of y"
+        too when ``numbered_later``."""
         return _render(
             "handbook.html", settings=self.settings, title=self.settings.site_name,
             plan=self.plan, part=part, body=self.body, own_title=self.own_title,
@@ -297,15 +296,14 @@ def fill_page_numbers(html: str, numbers: Mapping[str, int]) -> str:
     return _LOCAL_LINK.sub(fill, html)
 
 
-def handbook_html(plan: HandbookPlan, settings: PrintSettings, site: BuiltSite) -> str:
-    """The whole handbook as one document (its links carry no page numbers)."""
-    return HandbookWriter(plan, settings, site).html(whole_handbook(plan), numbered_later=False)
-
-
 def runbook_html(
     runbook: Runbook, page: RenderedPage, settings: PrintSettings, site: BuiltSite,
-    rotas: Mapping[str, str] | None = None,
+    rotas: Mapping[str, str] | None = None, *, team: str = "", numbered_later: bool = False,
 ) -> str:
+    """A runbook's print document: its own PDF, and the same layout is its part of the
+    handbook. ``team`` is the owning team's name (shown with the service, as the handbook
+    groups runbooks); with ``numbered_later`` "page x of y" is left out, to be stamped on
+    each of the two documents (opsbook.pdf.assemble)."""
     entry = RunbookEntry(runbook, page)
     targets = LinkTargets({site_path(page.url): entry.anchor}, settings.site_url, site.site_dir)
     return _render(
@@ -313,9 +311,10 @@ def runbook_html(
         settings=settings,
         title=runbook.title,
         entry=entry,
+        team=team,
         body={entry.anchor: fill_rota_slots(_rewritten(page, targets), rotas or {})},
         own_title={entry.anchor} if _has_own_title(page) else set(),
-        numbered_later=False, plain_first_page=True,
+        numbered_later=numbered_later, plain_first_page=True,
     )
 
 

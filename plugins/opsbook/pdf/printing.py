@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +19,15 @@ from opsbook.pdf.compose import (
     HandbookPlan,
     HandbookWriter,
     PrintSettings,
+    ServiceGroup,
     fill_page_numbers,
     handbook_parts,
+    owning_team,
     page_refs,
     plan_handbook,
     printed_rotas,
     runbook_html,
     runbook_page,
-    whole_handbook,
 )
 from opsbook.pdf.engine import (
     STYLESHEET,
@@ -33,13 +36,13 @@ from opsbook.pdf.engine import (
     PrintResult,
     Progress,
     footer_sample,
-    render_all,
 )
 from opsbook.pdf.reuse import Reuse
 
 HANDBOOK_JOB = "handbook"
 HANDBOOK_FILE = "handbook.pdf"
 RUNBOOKS_DIR = "runbooks"
+RUNBOOKS_ANCHOR = "obp-runbooks"  # the contents' "Runbooks" entry
 
 
 def pdf_file_name(runbook_id: str) -> str:
@@ -99,7 +102,8 @@ def plan_print(
     handbook: bool = True,
     runbook_ids: Sequence[str] | None = None,
 ) -> PrintPlan:
-    """The handbook (if asked) and the runbooks (all, or those named)."""
+    """The handbook (if asked) and the runbooks (all, or those named). A runbook's job is its
+    own PDF's document, "page x of y" left to be stamped (see :func:`print_plan`)."""
     wanted = set(runbook_ids) if runbook_ids is not None else None
     rotas = printed_rotas(project, settings)
     jobs = []
@@ -107,38 +111,20 @@ def plan_print(
         if wanted is not None and runbook.id not in wanted:
             continue
         page = runbook_page(runbook, site.pages)
-        jobs.append(PrintJob(runbook.id, runbook_html(runbook, page, settings, site, rotas),
-                             output_dir / runbook_pdf_path(runbook.id), site.site_dir,
-                             site.stylesheets))
+        html = runbook_html(runbook, page, settings, site, rotas,
+                            team=owning_team(project, runbook), numbered_later=True)
+        jobs.append(PrintJob(runbook.id, html, output_dir / runbook_pdf_path(runbook.id),
+                             site.site_dir, site.stylesheets))
     book = plan_handbook(project, site.pages, rotas) if handbook else None
     return PrintPlan(site, settings, output_dir, jobs, book)
 
 
-def plan_jobs(
-    project: Project,
-    site: BuiltSite,
-    settings: PrintSettings,
-    output_dir: Path,
-    *,
-    handbook: bool = True,
-    runbook_ids: Sequence[str] | None = None,
-) -> list[PrintJob]:
-    """One whole document per PDF, the handbook laid out in one piece (no reuse, no parts):
-    what :func:`print_plan` makes, the plain way; for tests that inspect a whole layout."""
-    plan = plan_print(project, site, settings, output_dir, handbook=handbook,
-                      runbook_ids=runbook_ids)
-    jobs = list(plan.runbooks)
-    if plan.handbook is not None:
-        html = HandbookWriter(plan.handbook, settings, site).html(
-            whole_handbook(plan.handbook), numbered_later=False)
-        jobs.insert(0, PrintJob(HANDBOOK_JOB, html, output_dir / HANDBOOK_FILE, site.site_dir,
-                                site.stylesheets))
-    return jobs
-
-
-# At most this many rounds of laying out parts whose page numbers moved; two or three settle
-# them (a cold run: site pages, then runbooks, then contents and alert index).
+# At most this many rounds of laying out parts whose page numbers moved; two settle them on a
+# cold run (everything, then the contents, the alert index and pages that show numbers).
 MAX_ROUNDS = 6
+
+Layouts = dict[str, tuple[str, dict[str, Any]]]
+"""Laid-out documents by name: (their key, their layout data)."""
 
 
 def print_plan(
@@ -153,33 +139,43 @@ def print_plan(
     """Print what ``plan`` asks for, laying out only what changed since the last run in the
     same output directory, on ``workers`` processes.
 
-    The handbook is laid out in parts (see :func:`handbook_parts`) that are kept between runs
-    and put together with pypdf. A part shows page numbers of other parts (contents, alert
-    index, "(p. 12)" after internal links); they are written into its HTML, so they are part
-    of its key. Parts are laid out in rounds until every part was laid out with the page
-    numbers the assembled document has: a cold run lays out the front matter and site pages
-    first (whose page numbers the runbooks' header cards show), then the runbooks, then
-    whatever shows numbers that moved; a warm run starts from the last run's numbers and
-    usually lays out only the parts that changed.
+    Each runbook is laid out ONCE: the layout is kept as a part (without "page x of y") and
+    written, with its own "page x of y", outline and links stamped on, as the runbook's PDF;
+    the handbook uses the same part, numbered as pages of the handbook. The handbook's other
+    parts (front matter, each site page, the alert index; see :func:`handbook_parts`) are laid
+    out on their own too; all are put together with pypdf. A part that shows page numbers of
+    others (contents, alert index, "(p. 12)" after a site page's internal links) has them
+    written into its HTML, so they are part of its key; such parts are laid out in rounds
+    until they show the numbers the assembled document has. A warm run starts from the last
+    run's numbers and usually lays out only what changed.
     """
     started = time.perf_counter()
-    reuse = Reuse(plan.output_dir, (*plan.site.stylesheets, STYLESHEET), state_dir)
+    reuse = Reuse(plan.output_dir, (*plan.site.stylesheets, STYLESHEET), state_dir,
+                  site_dir=plan.site.site_dir)
     results: list[PrintResult] = []
     runbook_jobs: list[PrintJob] = []
     keys: dict[str, str] = {}
+    runbooks: Layouts = {}
     for job in plan.runbooks:
         key = reuse.key(job.html)
         keys[job.name] = key
         entry = reuse.current(job.output, key)
-        if entry is not None:
+        kept = reuse.part(key) if entry is not None else None
+        if entry is not None and kept is not None:
             results.append(PrintResult(job.name, job.output, int(entry.get("pages", 0)),
                                        reused=True))
+            runbooks[job.name] = (key, kept)
         else:
-            runbook_jobs.append(job)
+            runbook_jobs.append(replace(job, output=reuse.part_path(key), part=True,
+                                        standalone=job.output))
 
     def finished(result: PrintResult) -> None:
-        if not result.error and result.name in keys and not result.name.startswith(PART):
-            reuse.record(result.output, keys[result.name], result.pages)
+        if (not result.error and result.layout is not None and result.name in keys
+                and not result.name.startswith(PART)):
+            key = keys[result.name]
+            reuse.keep_part(key, result.layout)
+            reuse.record(result.output, key, result.pages)
+            runbooks[result.name] = (key, result.layout)
         if on_done:
             on_done(result)
 
@@ -190,9 +186,8 @@ def print_plan(
                 on_queued(len(runbook_jobs))
             results += printer.map(runbook_jobs, finished)
         else:
-            known = {result.name: result.pages for result in results if result.reused}
             results += _print_handbook(plan, plan.handbook, reuse, printer, runbook_jobs,
-                                       finished, on_queued, known)
+                                       finished, on_queued, runbooks)
     reuse.save(prune_parts=plan.handbook is not None)
     return PrintRun(results, time.perf_counter() - started)
 
@@ -208,33 +203,30 @@ def _print_handbook(
     runbook_jobs: list[PrintJob],
     finished: Callable[[PrintResult], None],
     on_queued: Callable[[int], None] | None,
-    runbook_pages: dict[str, int] | None = None,
+    runbooks: Layouts,
 ) -> list[PrintResult]:
     started, started_cpu = time.perf_counter(), time.process_time()
-    # Pages of each runbook's own PDF: until its part of the handbook is laid out, the part
-    # is taken to be as long (it usually is), so that a cold run lays out the contents and
-    # the alert index once with the runbooks' page numbers instead of once per round.
-    runbook_pages = dict(runbook_pages or {})
     writer = HandbookWriter(book, plan.settings, plan.site)
     parts = handbook_parts(book)
-    sources = {part.name: writer.html(part) for part in parts}
+    # The runbooks' parts are their own layouts (``runbooks``, filled in as they are laid
+    # out); the other parts are laid out from the handbook's template.
+    sources = {part.name: writer.html(part) for part in parts if not part.groups}
     refs = {name: page_refs(html) for name, html in sources.items()}
-    laid_out: dict[str, tuple[str, dict[str, Any]]] = {}  # part name -> (key, layout)
+    laid_out: Layouts = {}  # part name -> (key, layout)
     numbers = dict(reuse.page_numbers)
     results: list[PrintResult] = []
     failures: list[PrintResult] = []
-    cold = reuse.cold or not numbers
-    rounds = 0
     pending_runbooks = runbook_jobs
+    rounds = 0
     while True:
         rounds += 1
         jobs: list[PrintJob] = []
         job_keys: dict[str, str] = {}
         for index, part in enumerate(parts):
-            if cold and rounds == 1 and part.groups:
-                break  # the front matter and site pages first: the runbooks show their pages
+            if part.groups:
+                continue
             if (index == len(parts) - 1 and index and part.name not in laid_out
-                    and refs[part.name] - numbers.keys() and jobs):
+                    and refs[part.name] - numbers.keys() and (jobs or pending_runbooks)):
                 continue  # the last part (alert index) waits for every page it names
             html = fill_page_numbers(sources[part.name], numbers)
             key = reuse.key(html)
@@ -249,7 +241,7 @@ def _print_handbook(
                                  plan.site.site_dir, plan.site.stylesheets, part=True))
         todo = jobs + pending_runbooks
         pending_runbooks = []
-        if not todo and not (cold and rounds == 1):
+        if not todo:
             break
         if on_queued:
             on_queued(len(todo))
@@ -262,21 +254,24 @@ def _print_handbook(
                 laid_out[result.name.removeprefix(PART)] = (job_keys[result.name], result.layout)
             else:
                 results.append(result)
-                if not result.error:
-                    runbook_pages[result.name] = result.pages
+                if result.error:
+                    failures.append(result)
         if failures:
             break
-        numbers = page_numbers(_in_order(parts, laid_out, reuse, runbook_pages))
+        numbers = page_numbers(_in_order(parts, laid_out, runbooks, reuse, estimate=True))
         if rounds >= MAX_ROUNDS:
             break
     output = plan.output_dir / HANDBOOK_FILE
     if failures:
         first = failures[0]
         return [*results, PrintResult(HANDBOOK_JOB, output, error=f"{first.name}: {first.error}")]
-    ordered = _in_order(parts, laid_out, reuse)
+    ordered = _in_order(parts, laid_out, runbooks, reuse)
     reuse.page_numbers = numbers
-    reuse.used_parts = {key for key, _layout in laid_out.values()}
-    key = reuse.key("\0".join(part.pdf.name for part in ordered) + _version("pypdf"))
+    reuse.used_parts |= {key for key, _layout in (*laid_out.values(), *runbooks.values())}
+    digest = hashlib.sha256(_version("pypdf").encode())
+    for laid in ordered:  # the parts, and how each is placed (outline entries, anchors)
+        digest.update(json.dumps([laid.pdf.name, laid.layout], sort_keys=True).encode())
+    key = digest.hexdigest()[:40]
     entry = reuse.current(output, key)
     if entry is not None:
         results.append(PrintResult(HANDBOOK_JOB, output, int(entry.get("pages", 0)),
@@ -294,47 +289,57 @@ def _print_handbook(
     return [*results, result]
 
 
-def _in_order(parts: list[HandbookPart], laid_out: dict[str, tuple[str, dict[str, Any]]],
-              reuse: Reuse, runbook_pages: dict[str, int] | None = None) -> list[LaidOutPart]:
+def _in_order(parts: list[HandbookPart], laid_out: Layouts, runbooks: Layouts, reuse: Reuse,
+              *, estimate: bool = False) -> list[LaidOutPart]:
     """The parts laid out so far, in document order, up to the first one not laid out yet.
 
-    With ``runbook_pages``, a runbook's part not laid out yet stands in with as many pages as
-    the runbook's own PDF and the anchors it opens with (the runbook, its service, the
-    "Runbooks" title): page numbers estimated from it are only used to lay out the parts
-    that show them, which are laid out again if the estimate was wrong."""
+    With ``estimate``, the alert index (the last part, whose length moves no page number)
+    stands in with one page until it is laid out, so that the page numbers it shows are known
+    before it is."""
     ordered = []
     for part in parts:
-        if part.name in laid_out:
+        if part.groups:
+            _group, (entry,), _opens = part.groups[0]
+            found = runbooks.get(entry.runbook.id)
+            if found is None:
+                break
+            key, layout = found
+            ordered.append(LaidOutPart(part.name, reuse.part_path(key),
+                                       in_handbook(layout, part)))
+        elif part.name in laid_out:
             key, layout = laid_out[part.name]
             ordered.append(LaidOutPart(part.name, reuse.part_path(key), layout))
-            continue
-        estimate = _estimated_layout(part, runbook_pages or {})
-        if estimate is None:
+        elif estimate and part.alerts:
+            ordered.append(LaidOutPart(part.name, Path(), {
+                "sizes": [[0, 0]], "anchors": {"obp-alerts": [0, 0, 0]}, "links": [],
+                "bookmarks": []}))
+        else:
             break
-        ordered.append(LaidOutPart(part.name, Path(), estimate))
     return ordered
 
 
-def _estimated_layout(part: HandbookPart, runbook_pages: dict[str, int]) -> dict[str, Any] | None:
-    """A stand-in layout for a runbook's part, from the page count of its own PDF, or for the
-    alert index, the last part (its length moves no page number); None for other parts or
-    when that PDF was not printed in this run."""
-    if part.alerts and not part.groups:
-        return {"sizes": [[0, 0]], "anchors": {"obp-alerts": [0, 0, 0]}, "links": [],
-                "bookmarks": []}
-    if len(part.groups) != 1 or len(part.groups[0][1]) != 1:
-        return None
+def service_label(group: ServiceGroup) -> str:
+    """A service's entry in the handbook's outline and contents."""
+    return f"{group.service} — owned by {group.team}" if group.team else group.service
+
+
+def in_handbook(layout: dict[str, Any], part: HandbookPart) -> dict[str, Any]:
+    """A runbook's own layout as its part of the handbook: its outline one level below its
+    service's entry, itself below "Runbooks" (the first runbook of a service opens the
+    service's entry and anchor, the very first one those of "Runbooks")."""
     group, (entry,), opens_group = part.groups[0]
-    pages = runbook_pages.get(entry.runbook.id, 0)
-    if pages < 1:
-        return None
-    anchors: dict[str, list[float]] = {}
+    index, x, y = layout["anchors"].get(entry.anchor, [0, 0, 0])
+    anchors = dict(layout["anchors"])
+    opened: list[list[Any]] = []
     if part.opens_runbooks:
-        anchors["obp-runbooks"] = [0, 0, 0]
+        anchors.setdefault(RUNBOOKS_ANCHOR, [index, x, y])
+        opened.append([index, 1, "Runbooks", x, y, "open"])
     if opens_group:
-        anchors[group.anchor] = [0, 0, 0]
-    anchors[entry.anchor] = [0, 0, 0]
-    return {"sizes": [[0, 0]] * pages, "anchors": anchors, "links": [], "bookmarks": []}
+        anchors.setdefault(group.anchor, [index, x, y])
+        opened.append([index, 2, service_label(group), x, y, "open"])
+    bookmarks = [[page, level + 2, label, bx, by, state]
+                 for page, level, label, bx, by, state in layout["bookmarks"]]
+    return {**layout, "anchors": anchors, "bookmarks": opened + bookmarks}
 
 
 def _version(distribution: str) -> str:
@@ -344,14 +349,3 @@ def _version(distribution: str) -> str:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return "unknown"
-
-
-def run_jobs(
-    jobs: list[PrintJob],
-    workers: int,
-    on_progress: Progress | None = None,
-    on_done: Callable[[PrintResult], None] | None = None,
-) -> PrintRun:
-    started = time.perf_counter()
-    results = render_all(jobs, workers, on_progress, on_done)
-    return PrintRun(results, time.perf_counter() - started)

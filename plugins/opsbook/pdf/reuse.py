@@ -32,7 +32,7 @@ CACHE_DIR = ".opsbook-pdf"
 MANIFEST = "manifest.json"
 PARTS = "parts"
 # Bump when the meaning of a key or the layout data of a part changes.
-FORMAT = 1
+FORMAT = 2
 
 _LOCAL_SRC = re.compile(r'\ssrc="(file:[^"]+)"')
 
@@ -75,8 +75,11 @@ class Reuse:
     """The manifest of one output directory, read at the start of a run, saved at its end."""
 
     def __init__(self, output_dir: Path, stylesheets: tuple[Path, ...],
-                 root: Path | None = None) -> None:
+                 root: Path | None = None, *, site_dir: Path | None = None) -> None:
         self.output_dir = output_dir
+        # `opsbook pdf` builds the site into a new scratch directory each run, and images are
+        # file: URLs into it: keyed by their bytes (below), not by where this run put them.
+        self.site_uri = site_dir.resolve().as_uri() + "/" if site_dir is not None else ""
         self.root = root or output_dir / CACHE_DIR
         self.parts_dir = self.root / PARTS
         salt = hashlib.sha256()
@@ -115,7 +118,8 @@ class Reuse:
     # -- keys -------------------------------------------------------------------------------
     def key(self, html: str) -> str:
         digest = hashlib.sha256(self.salt)
-        digest.update(html.encode("utf-8", "surrogatepass"))
+        text = html.replace(self.site_uri, "site:/") if self.site_uri else html
+        digest.update(text.encode("utf-8", "surrogatepass"))
         # Images are files of the built site: their bytes count, not only their names.
         for match in sorted(set(_LOCAL_SRC.findall(html))):
             digest.update(self._resource(match).encode())
