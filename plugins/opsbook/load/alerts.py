@@ -156,8 +156,9 @@ _NOT_A_RULE_FILE_HINT = (
 
 
 class _Reader:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, marks: bool = True) -> None:
         self.text = text
+        self.with_marks = marks
         self.locator = _Locator(text)
         self.result = ParsedRuleFile()
         self.count = 0
@@ -278,7 +279,8 @@ class _Reader:
             entries.get("annotations"), name, "annotations")
         self.result.rules.append(ParsedRule(
             name, expr, duration, labels, annotations, self.at(key), group,
-            label_positions, annotation_positions, self.marks(node, entries),
+            label_positions, annotation_positions,
+            self.marks(node, entries) if self.with_marks else None,
         ))
 
     def string_map(
@@ -388,10 +390,11 @@ def _text(entry: tuple[yaml.Node, yaml.Node] | None) -> str | None:
     return str(node.value)
 
 
-def parse_rule_file(text: str) -> ParsedRuleFile:
+def parse_rule_file(text: str, marks: bool = True) -> ParsedRuleFile:
     """Every alerting rule in ``text`` (the whole file), with what is wrong in its shape.
-    Offsets in the marks index ``text`` as given (CRLF line ends kept, if the caller kept them)."""
-    reader = _Reader(text)
+    Offsets in the marks index ``text`` as given (CRLF line ends kept, if the caller kept them);
+    ``marks=False``: none are worked out (a check reads none)."""
+    reader = _Reader(text, marks)
     reader.result.suppressions = find_suppressions(text)
     locator = reader.locator
     try:

@@ -141,8 +141,11 @@ def load_rule_file(path: Path, shown: str, root: Path | None = None) -> AlertRul
     return rule_file_from(path, shown, read_source(path))
 
 
-def rule_file_from(path: Path, shown: str, data: bytes | LoadProblem) -> AlertRuleFile:
-    """The rule file ``path`` whose bytes are ``data`` (what :func:`read_source` returned)."""
+def rule_file_from(
+    path: Path, shown: str, data: bytes | LoadProblem, marks: bool = True
+) -> AlertRuleFile:
+    """The rule file ``path`` whose bytes are ``data`` (what :func:`read_source` returned);
+    ``marks=False``: without the offsets `opsbook alerts sync` edits at."""
     rule_file = AlertRuleFile(path, shown)
     if isinstance(data, LoadProblem):
         rule_file.problems.append(data)
@@ -152,7 +155,7 @@ def rule_file_from(path: Path, shown: str, data: bytes | LoadProblem) -> AlertRu
     if decoded.text is None or hard:
         rule_file.problems.extend(hard or decoded.problems)
         return rule_file
-    parsed = parse_rule_file(decoded.text)
+    parsed = parse_rule_file(decoded.text, marks)
     rule_file.rules = [_from_parsed(rule, path, shown) for rule in parsed.rules]
     rule_file.recording_rules = parsed.recording_rules
     rule_file.problems = parsed.problems

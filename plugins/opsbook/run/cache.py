@@ -13,9 +13,10 @@ date), the selected and ignored rules, and the directory paths are shown
 relative to. For every site file it holds the file's stat, a BLAKE2 hash of its bytes, the
 facts other files' checks read from it (its kind; the ids, alert names and service of its
 runbook; whether it calls macros) and its findings, one JSON list per fact in site order (a
-warm check of 10,000 files decodes a dozen long lists, not 10,000 short ones). JSON, never pickle: the cache lives in the
-handbook's folder, where anyone who can open a pull request can put a file, and loading it must
-not run code. A file that does not parse as the expected shape is ignored.
+warm check of 10,000 files decodes a dozen long lists, not 10,000 short ones). JSON, never
+pickle: the cache lives in the handbook's folder, where anyone who can open a pull request can
+put a file, and loading it must not run code. A file that does not parse as the expected
+shape is ignored.
 
 How a warm check stays exact. A file whose stat is unchanged (and was not modified within the
 last two seconds before the cached run started, when a stat could miss an edit) is taken as
@@ -267,7 +268,7 @@ class RuleFiles:
             place = None if directory is None else directory / f"rules-{_rules_key(digest)}.json"
             kept = None if place is None else read_stored_rules(place)
             if kept is None:
-                kept = StoredRuleFile.of(rule_file_from(path, shown, data))
+                kept = StoredRuleFile.of(rule_file_from(path, shown, data, marks=False))
                 if place is not None:
                     _write_json(place, kept.to_json())
             return kept

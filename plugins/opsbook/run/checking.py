@@ -23,10 +23,11 @@ from pathlib import Path
 from opsbook.checks import run_checks
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.document import resolve_folders
+from opsbook.model.alerts import StoredRules
 from opsbook.model.project import Project, expand_paths, load_project, site_files
 from opsbook.run.cache import RuleFiles, cache_file, check_warm, now_ns, record
 from opsbook.run.changes import ChangeSet, check_changed, keep_changed
-from opsbook.run.chunks import CHUNKED_FROM, check_in_chunks
+from opsbook.run.chunks import check_in_chunks
 from opsbook.run.request import CheckRequest, CheckRun
 from opsbook.run.scope import indices_of, narrow_project, vouched_for
 from opsbook.settings import OpsbookConfig, find_config, load_config
@@ -97,13 +98,14 @@ def check_whole(
         warm = check_warm(stored, config, request, files, started, rule_files)
         if warm is not None:
             return warm
-    alert_rules = None
-    if stored is not None and rule_files is not None and len(files) >= CHUNKED_FROM:
-        # Parsed from the bytes the cache's key is made of, and kept by their hash for the
-        # warm checks to come.
-        alert_rules = rule_files.load(request.base, stored.parent)
+    load_rules = None
+    if stored is not None:
+        def load_rules() -> StoredRules | None:
+            # Parsed from the bytes the cache's key is made of, and kept by their hash for the
+            # warm checks to come.
+            return None if rule_files is None else rule_files.load(request.base, stored.parent)
     chunked = check_in_chunks(
-        config, files, request.select, request.ignore, request.base, request.jobs, alert_rules
+        config, files, request.select, request.ignore, request.base, request.jobs, load_rules
     )
     if chunked is None:
         return None

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,9 +103,9 @@ class Shard:
         self.ignore = ignore
         self.base = base
         self.fallback = config.root if config.site else None
-        # The rule files of `alert_rules`, read once (before the workers fork) in their compact
-        # stored form: every chunk's runbooks are compared with the rules of the alerts they
-        # answer; the first chunk, which reports on the files themselves, with every rule.
+        # The rule files of `alert_rules`, read once (by the parent, while the workers load
+        # their files) in their compact stored form: every chunk's runbooks are compared with
+        # the rules of the alerts they answer.
         self.alert_rules = alert_rules
         self.parts: dict[int, Project] = {}  # file index -> one-file project
         self.file_facts: dict[int, tuple[str, FileFacts]] = {}
@@ -121,12 +121,19 @@ class Shard:
             path = self.files[index]
             shown = display_path_for(path, self.base, self.fallback)
             _document, part, facts = load_with_facts(self.config, path, shown)
+            known = self.file_facts.get(index)
+            if known is not None and known[1].digest != facts.digest:
+                raise ChangedWhileChecking(path)  # its facts planned this check: not its text
             self.parts[index] = part
             self.file_facts.setdefault(index, (shown, facts))
         return part
 
     def facts(self) -> ShardFacts:
         facts = ShardFacts()
+        # Files are loaded again when their chunk is checked (a fifth of the work of loading
+        # and checking one): a worker holding all its files until every worker knows its
+        # facts held the whole site between them. Only the first chunk it checks is kept.
+        kept = set(self.chunk_indices(self.chunks[0])) if self.chunks else set()
         for chunk in self.chunks:
             for index in self.chunk_indices(chunk):
                 part = self.part(index)
@@ -148,6 +155,8 @@ class Shard:
                 if document.text is not None and "{{" in document.text:
                     facts.macro_chunks.add(chunk)
                 facts.files[index] = self.file_facts[index]
+                if index not in kept:
+                    del self.parts[index]
         return facts
 
     @property
@@ -258,11 +267,16 @@ def alert_scopes(
             for chunk, names in report.items()}
 
 
+class ChangedWhileChecking(Exception):
+    """A file's bytes changed between the two times a chunked check read it."""
+
+
 def _serve(connection: Any, shard: Shard) -> None:
-    """A worker process: load, report facts, receive the plan, check, report findings."""
+    """A worker process: load, report facts, receive the plan (and the rule files), check,
+    report findings."""
     try:
         connection.send(("facts", shard.facts()))
-        plan, scopes = connection.recv()
+        plan, scopes, shard.alert_rules = connection.recv()
         connection.send(("found", shard.check(plan, scopes)))
     except BaseException:  # reported to the parent, which checks in one process instead
         connection.send(("error", traceback.format_exc()))
@@ -284,9 +298,10 @@ def _receive(connection: Any) -> Any:
     return payload
 
 
-def _check_in_processes(shards: list[Shard], chunk_count: int, site: bool) -> (
-    tuple[list[Diagnostic], list[ShardFacts]] | None
-):
+def _check_in_processes(
+    shards: list[Shard], chunk_count: int, site: bool,
+    load_rules: Callable[[], StoredRules | None],
+) -> tuple[list[Diagnostic], list[ShardFacts]] | None:
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
@@ -298,15 +313,16 @@ def _check_in_processes(shards: list[Shard], chunk_count: int, site: bool) -> (
             process.start()
             child_end.close()
             workers.append((process, parent_end))
+        rules = load_rules()  # while the workers load their files
         facts = [_receive(connection) for _process, connection in workers]
         plan = plan_extras(facts, chunk_count, site)
         if plan is None:
             return None
-        scopes = alert_scopes(facts, chunk_count, shards[0].alert_rules)
+        scopes = alert_scopes(facts, chunk_count, rules)
         for shard, (_process, connection) in zip(shards, workers, strict=True):
             connection.send(({chunk: plan[chunk] for chunk in shard.chunks},
                              None if scopes is None else
-                             {chunk: scopes[chunk] for chunk in shard.chunks}))
+                             {chunk: scopes[chunk] for chunk in shard.chunks}, rules))
         found: list[Diagnostic] = []
         for _process, connection in workers:
             found.extend(_receive(connection))
@@ -342,42 +358,45 @@ def check_in_chunks(
     ignore: tuple[str, ...] = (),
     base: Path | None = None,
     jobs: int | None = None,
-    alert_rules: StoredRules | None = None,
+    load_rules: Callable[[], StoredRules | None] | None = None,
 ) -> Chunked | None:
     """The findings of ``run_checks`` on the site made of ``files`` (in site order), checked in
-    chunks on ``jobs`` processes; None when the site is too small to gain from it, or has no
-    severity matrix (the caller then checks it in one pass). ``alert_rules``: the site's rule
-    files when the caller has loaded them."""
+    chunks on ``jobs`` processes; None when the site is too small to gain from it, has no
+    severity matrix (the caller then checks it in one pass), or a file changed during the
+    check. ``load_rules``: how the site's rule files are read (parsed by default)."""
     if len(files) < CHUNKED_FROM:
         return None
     forget_resolved_folders()  # as every load does
     chunk_count = -(-len(files) // CHUNK_FILES)
     jobs = max(1, min(jobs or jobs_wanted(), chunk_count))
-    rules = alert_rules
-    if rules is None:
-        rule_files = RuleFiles.read(config)
-        rules = None if rule_files is None else rule_files.load(base, None)
+    if load_rules is None:
+        def load_rules() -> StoredRules | None:
+            rule_files = RuleFiles.read(config)
+            return None if rule_files is None else rule_files.load(base, None)
     if jobs > 1 and hasattr(os, "fork"):
         from opsbook import checks  # noqa: F401  (imported once, before the workers fork)
 
         shards = [
-            Shard(config, files, list(range(worker, chunk_count, jobs)), select, ignore, base,
-                  rules)
+            Shard(config, files, list(range(worker, chunk_count, jobs)), select, ignore, base)
             for worker in range(jobs)
         ]
         try:
-            answer = _check_in_processes(shards, chunk_count, config.site)
+            answer = _check_in_processes(shards, chunk_count, config.site, load_rules)
         except _WorkerFailed:
             pass  # e.g. out of memory: the single-process path below decides
         else:
             return None if answer is None else _gathered(*answer)
+    rules = load_rules()
     shard = Shard(config, files, list(range(chunk_count)), select, ignore, base, rules)
-    shard_facts = shard.facts()
-    plan = plan_extras([shard_facts], chunk_count, config.site)
-    if plan is None:
+    try:
+        shard_facts = shard.facts()
+        plan = plan_extras([shard_facts], chunk_count, config.site)
+        if plan is None:
+            return None
+        scopes = alert_scopes([shard_facts], chunk_count, rules)
+        return _gathered(shard.check(plan, scopes), [shard_facts])
+    except ChangedWhileChecking:
         return None
-    scopes = alert_scopes([shard_facts], chunk_count, rules)
-    return _gathered(shard.check(plan, scopes), [shard_facts])
 
 
 def check_site_in_chunks(
