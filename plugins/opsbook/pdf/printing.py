@@ -143,7 +143,7 @@ def print_plan(
     written, with its own "page x of y", outline and links stamped on, as the runbook's PDF;
     the handbook uses the same part, numbered as pages of the handbook. The handbook's other
     parts (front matter, each site page, the alert index; see :func:`handbook_parts`) are laid
-    out on their own too; all are put together with pypdf. A part that shows page numbers of
+    out on their own too; all are put together with pikepdf. A part that shows page numbers of
     others (contents, alert index, "(p. 12)" after a site page's internal links) has them
     written into its HTML, so they are part of its key; such parts are laid out in rounds
     until they show the numbers the assembled document has. A warm run starts from the last
@@ -268,7 +268,7 @@ def _print_handbook(
     ordered = _in_order(parts, laid_out, runbooks, reuse)
     reuse.page_numbers = numbers
     reuse.used_parts |= {key for key, _layout in (*laid_out.values(), *runbooks.values())}
-    digest = hashlib.sha256(_version("pypdf").encode())
+    digest = hashlib.sha256(_version("pikepdf").encode())
     for laid in ordered:  # the parts, and how each is placed (outline entries, anchors)
         digest.update(json.dumps([laid.pdf.name, laid.layout], sort_keys=True).encode())
     key = digest.hexdigest()[:40]

@@ -83,7 +83,7 @@ class Reuse:
         self.root = root or output_dir / CACHE_DIR
         self.parts_dir = self.root / PARTS
         salt = hashlib.sha256()
-        for text in (str(FORMAT), opsbook.__version__, _version("weasyprint")):
+        for text in (str(FORMAT), opsbook.__version__, _version("weasyprint"), _version("pikepdf")):
             salt.update(text.encode() + b"\0")
         for path in stylesheets:
             salt.update(_file_digest(path).encode() + b"\0")
