@@ -5,6 +5,7 @@ on both sides (rule files and runbooks) and edits that move them."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -172,12 +173,19 @@ def test_the_warm_cache_follows_runbook_and_rule_file_edits(
     assert _warm(root, request) == _plain(root)
     assert seen >= {"OB703", "OB704", "OB705", "OB706", "OB707", "OB708"}
     # Stored rule files that are not what they should be are parsed again.
-    stored = sorted((tmp_path / "cache").glob("rules-*.json"))
-    assert stored
-    stored[0].write_text('{"names": ["x"], "lines": [1], "rules": ["[]"]}', encoding="utf-8")
-    stored[-1].write_text("not json", encoding="utf-8")
-    _edit(runbooks[23], "alerts: [", "alerts: [OrphanedAlert, ")
-    assert _warm(root, request) == _plain(root)
+    for pattern, broken in (("rules-*.json", '{"names": ["x"], "lines": [1], "rules": []}'),
+                            ("rules-*.json", "not json"),
+                            ("rules-*.texts.json", '{"rules": ["[]", "[1]"]}'),
+                            ("rules-*.texts.json", '{"rules": "no"}')):
+        for stored in sorted((tmp_path / "cache").glob(pattern)):
+            if pattern == "rules-*.texts.json":  # each rule wrong, the index right
+                count = len(json.loads(stored.read_text(encoding="utf-8"))["rules"])
+                broken = broken if "no" in broken else json.dumps({"rules": ["[1]"] * count})
+            stored.write_text(broken, encoding="utf-8")
+        _edit(runbooks[23], "alerts: [", "alerts: [OrphanedAlert, ")
+        assert _warm(root, request) == _plain(root)
+        _edit(runbooks[23], "alerts: [OrphanedAlert, ", "alerts: [")
+        assert _warm(root, request) == _plain(root)
     # A changed rule file sends the check to the whole site, which fills the cache again.
     _edit(root / RULES, "OrphanedAlert", "OrphanedAlertRenamed")
     assert _warm(root, request) is None
@@ -199,16 +207,18 @@ def test_a_few_files_of_a_large_site_are_checked_in_the_narrow_scope(
         assert run.diagnostics == [d for d in _plain(site) if d.path in shown]
 
 
-def test_a_stored_rule_file_reads_back_as_parsed(site: Path) -> None:
+def test_a_stored_rule_file_reads_back_as_parsed(site: Path, tmp_path: Path) -> None:
     import json
 
     from opsbook.checks.alerts import alert_at
     from opsbook.model.alerts import AlertRules, StoredRuleFile, load_rule_file
 
+    texts = tmp_path / "texts.json"
     for path in sorted((site / "alerts").rglob("*.yml")):
         parsed = load_rule_file(path, "shown")
-        stored = StoredRuleFile.from_json(json.loads(json.dumps(StoredRuleFile.of(parsed)
-                                                                .to_json())))
+        kept = StoredRuleFile.of(parsed)
+        texts.write_text(json.dumps(kept.texts_json()), encoding="utf-8")
+        stored = StoredRuleFile.from_json(json.loads(json.dumps(kept.to_json())), texts)
         back = stored.rule_file(path, "shown")
         assert back == replace(parsed, rules=[replace(rule, marks=None)
                                               for rule in parsed.rules])

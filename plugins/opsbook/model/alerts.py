@@ -237,6 +237,10 @@ def _strings(raw: Any) -> dict[str, str]:
     return {str(key): str(value) for key, value in raw.items()}
 
 
+class StoredRulesError(ValueError):
+    """A stored rule file (the check cache's) that is not what was stored: parse the file."""
+
+
 def _index(value: Any, size: int) -> int:
     if type(value) is not int or not 0 <= value < size:
         raise ValueError("not a stored rule file")
@@ -252,13 +256,14 @@ class StoredRuleFile:
 
     names: list[str]
     lines: list[int]
-    rules: list[str]
+    rules: list[str] | None  # None: not read yet, from ``texts``
     recording_rules: int = 0
     problems: list[LoadProblem] = field(default_factory=list)
     suppressions: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # Each severity label and value written (as severity_labels gives them), with the indices
     # of the rules carrying it: which rules an unknown value (OB708) concerns, without them.
     severities: list[tuple[str, str, list[int]]] = field(default_factory=list)
+    texts: Path | None = field(default=None, compare=False)  # a JSON file of ``rules``
     _in_order: bool | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -274,33 +279,53 @@ class StoredRuleFile:
                    [(label, value, indices) for (label, value), indices in severities.items()])
 
     def to_json(self) -> dict[str, Any]:
+        """Everything but the rules themselves (:meth:`texts_json`)."""
         return {
-            "names": self.names, "lines": self.lines, "rules": self.rules,
+            "names": self.names, "lines": self.lines,
             "recording_rules": self.recording_rules,
             "problems": [[p.rule, p.line, p.column, p.message, p.hint] for p in self.problems],
             "suppressions": [[line, list(rules)] for line, rules in self.suppressions.items()],
             "severities": [[label, value, indices] for label, value, indices in self.severities],
         }
 
+    def texts_json(self) -> dict[str, Any]:
+        return {"rules": self._texts()}
+
     @classmethod
-    def from_json(cls, data: Any) -> StoredRuleFile:
-        """Raises ValueError (or TypeError, KeyError, AttributeError) on a foreign shape."""
-        names, lines, rules = data["names"], data["lines"], data["rules"]
-        if not (isinstance(names, list) and isinstance(lines, list) and isinstance(rules, list)
-                and len(names) == len(lines) == len(rules)
+    def from_json(cls, data: Any, texts: Path) -> StoredRuleFile:
+        """What :meth:`to_json` gave, the rules to be read from ``texts`` (what
+        :meth:`texts_json` gave) when asked for. Raises ValueError (or TypeError, KeyError,
+        AttributeError) on a foreign shape."""
+        names, lines = data["names"], data["lines"]
+        if not (isinstance(names, list) and isinstance(lines, list)
+                and len(names) == len(lines)
                 and all(isinstance(name, str) for name in names)
-                and all(type(line) is int for line in lines)
-                and all(isinstance(rule, str) for rule in rules)):
+                and all(type(line) is int for line in lines)):
             raise ValueError("not a stored rule file")
         return cls(
-            names, lines, rules, int(data["recording_rules"]),
+            names, lines, None, int(data["recording_rules"]),
             [LoadProblem(str(rule), int(line), int(column), str(message), str(hint))
              for rule, line, column, message, hint in data["problems"]],
             {int(line): tuple(str(rule) for rule in rules)
              for line, rules in data["suppressions"]},
             [(str(label), str(value), [_index(index, len(names)) for index in indices])
              for label, value, indices in data["severities"]],
+            texts,
         )
+
+    def _texts(self) -> list[str]:
+        if self.rules is None:
+            if self.texts is None:
+                raise StoredRulesError("no rules")
+            try:
+                rules = json.loads(self.texts.read_bytes())["rules"]
+            except (OSError, ValueError, TypeError, KeyError) as error:
+                raise StoredRulesError(str(error)) from None
+            if not (isinstance(rules, list) and len(rules) == len(self.names)
+                    and all(isinstance(rule, str) for rule in rules)):
+                raise StoredRulesError("not the stored rules of this file")
+            self.rules = rules
+        return self.rules
 
     def rule_file(self, path: Path, shown: str, keep: Collection[str] | None = None,
                   ) -> AlertRuleFile:
@@ -315,13 +340,17 @@ class StoredRuleFile:
                              dict(self.suppressions))
 
     def _rule(self, index: int, path: Path, shown: str) -> AlertRule:
-        (name, expr, duration, labels, annotations, line, column, group, label_positions,
-         annotation_positions) = json.loads(self.rules[index])
-        if self.names[index] != str(name).strip().lower():
-            raise ValueError("not a stored rule file")
-        return AlertRule(str(name), str(expr), str(duration), _strings(labels),
-                         _strings(annotations), path, shown, Position(int(line), int(column)),
-                         str(group), _positions(label_positions), _positions(annotation_positions))
+        try:
+            (name, expr, duration, labels, annotations, line, column, group, label_positions,
+             annotation_positions) = json.loads(self._texts()[index])
+            if self.names[index] != str(name).strip().lower():
+                raise ValueError("not a stored rule file")
+            return AlertRule(
+                str(name), str(expr), str(duration), _strings(labels), _strings(annotations),
+                path, shown, Position(int(line), int(column)), str(group),
+                _positions(label_positions), _positions(annotation_positions))
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            raise StoredRulesError(str(error)) from None
 
     def alert_at(self, line: int) -> str | None:
         """The (lower-cased) alert of the rule holding ``line``: the last rule starting at or

@@ -73,6 +73,7 @@ from opsbook.model.alerts import (
     AlertScope,
     StoredRuleFile,
     StoredRules,
+    StoredRulesError,
     alert_rule_paths,
     load_rule_file,
     outside_rule_file,
@@ -255,9 +256,12 @@ class RuleFiles:
             stamp.update(digest.encode())
         return stamp.hexdigest()
 
-    def load(self, base: Path | None, directory: Path | None) -> StoredRules:
-        """The rule files, each parsed or (kept in ``directory`` by its hash) read back in the
-        stored form; a parsed one is then kept there."""
+    def load(self, base: Path | None, directory: Path | None, reuse: bool = False,
+             ) -> StoredRules:
+        """The rule files, each parsed (then kept in ``directory`` by its hash) or, with
+        ``reuse``, read back from there. A stored file is read on trust (a warm check catches
+        :class:`StoredRulesError` when a rule it needs is not what was stored); a cold check
+        parses, and so mends what a bad stored file broke."""
         by_path = dict(zip(self.paths, zip(self.data, self.digests, strict=True), strict=True))
 
         def load_file(path: Path, shown: str) -> StoredRuleFile | AlertRuleFile:
@@ -265,11 +269,16 @@ class RuleFiles:
             if data is None or isinstance(data, LoadProblem):
                 return load_rule_file(path, shown, self.config.root) if data is None \
                     else rule_file_from(path, shown, data)
-            place = None if directory is None else directory / f"rules-{_rules_key(digest)}.json"
-            kept = None if place is None else read_stored_rules(place)
+            key = _rules_key(digest)
+            place = None if directory is None else directory / f"rules-{key}.json"
+            texts = None if directory is None else directory / f"rules-{key}.texts.json"
+            kept = None
+            if reuse and place is not None and texts is not None:
+                kept = read_stored_rules(place, texts)
             if kept is None:
                 kept = StoredRuleFile.of(rule_file_from(path, shown, data, marks=False))
-                if place is not None:
+                if place is not None and texts is not None:
+                    _write_json(texts, kept.texts_json())  # first: its index names it
                     _write_json(place, kept.to_json())
             return kept
 
@@ -296,10 +305,11 @@ def _rules_key(digest: str) -> str:
     return key.hexdigest()
 
 
-def read_stored_rules(path: Path) -> StoredRuleFile | None:
+def read_stored_rules(path: Path, texts: Path) -> StoredRuleFile | None:
+    """The index of a stored rule file, its rules (in ``texts``) read when asked for."""
     try:
         with path.open("rb") as handle:
-            return StoredRuleFile.from_json(json.loads(handle.read()))
+            return StoredRuleFile.from_json(json.loads(handle.read()), texts)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
@@ -500,8 +510,8 @@ def record(
 def _forget_other_rule_files(directory: Path, rule_files: RuleFiles | None) -> None:
     """Stored rule files of contents the site no longer has are deleted (another handbook
     sharing the directory only loses speed)."""
-    current = {f"rules-{_rules_key(digest)}.json"
-               for digest in (rule_files.digests if rule_files is not None else ())}
+    keys = {_rules_key(digest) for digest in (rule_files.digests if rule_files else ())}
+    current = {f"rules-{key}{suffix}" for key in keys for suffix in (".json", ".texts.json")}
     try:
         for stale in directory.glob("rules-*.json"):
             if stale.name not in current:
@@ -511,12 +521,13 @@ def _forget_other_rule_files(directory: Path, rule_files: RuleFiles | None) -> N
 
 
 def check_warm(
-    path: Path, config: OpsbookConfig, request: CheckRequest, files: Sequence[Path],
+    path: Path, config: OpsbookConfig, request: CheckRequest, listed: Sequence[Path | str],
     started_ns: int, rule_files: RuleFiles | None = None,
 ) -> CheckRun | None:
-    """The whole-site check from the manifest at ``path`` and the files that changed since;
-    None when there is no usable manifest or the change needs the whole site checked.
-    ``rule_files``: the rule files as read for this run (read here when not given)."""
+    """The whole-site check from the manifest at ``path`` and the files that changed since
+    (``listed``: the site's files, as site_files lists them); None when there is no usable
+    manifest or the change needs the whole site checked. ``rule_files``: the rule files as
+    read for this run (read here when not given)."""
     manifest = read_manifest(path)
     if manifest is None or not manifest.has_matrix:
         return None  # no matrix: OB206 lands on the site's first runbook, whichever it is
@@ -526,7 +537,8 @@ def check_warm(
         rule_files = RuleFiles.read(config)
     if ("" if rule_files is None else rule_files.digest) != manifest.alert_rules:
         return None  # a rule file changed, came or went: every runbook may read it
-    keys = [str(file) for file in files]
+    keys = [os.fspath(file) for file in listed]
+    files = _Paths(listed)
     if keys == manifest.paths:
         rows: Sequence[int | None] = range(len(keys))
     else:
@@ -569,9 +581,22 @@ def check_warm(
                     changed, gone, started_ns, rule_files)
 
 
+class _Paths:
+    """The Path of a listed file, made when asked for."""
+
+    def __init__(self, listed: Sequence[Path | str]) -> None:
+        self.listed = listed
+
+    def __getitem__(self, index: int) -> Path:
+        return Path(self.listed[index])
+
+    def __len__(self) -> int:
+        return len(self.listed)
+
+
 def _recheck(
     path: Path, manifest: Manifest, config: OpsbookConfig, request: CheckRequest,
-    files: Sequence[Path], keys: list[str], rows: Sequence[int | None], entries: dict[int, int],
+    files: _Paths, keys: list[str], rows: Sequence[int | None], entries: dict[int, int],
     restated: dict[int, Stat], changed: list[int], gone: list[int], started_ns: int,
     rule_files: RuleFiles | None,
 ) -> CheckRun | None:
@@ -626,8 +651,12 @@ def _recheck(
     renewed = None
     if rule_files is not None:
         unchanged_alerts = [alerts[row] for row in entries.values()]
-        alert_rules, renewed = _alert_part(path, request, rule_files, unchanged_alerts, before,
-                                           after, claimed, project)
+        try:
+            alert_rules, renewed = _alert_part(path, request, rule_files, unchanged_alerts,
+                                               before, after, claimed, project, reuse=True)
+        except StoredRulesError:  # a stored rule file is not what was stored: parse again
+            alert_rules, renewed = _alert_part(path, request, rule_files, unchanged_alerts,
+                                               before, after, claimed, project, reuse=False)
         project.alert_rules = alert_rules
         project.wanted_paths = frozenset(wanted) | alert_rules_wanted(alert_rules)
     else:
@@ -668,6 +697,7 @@ def alert_rules_wanted(rules: AlertRules) -> frozenset[str]:
 def _alert_part(
     path: Path, request: CheckRequest, rule_files: RuleFiles, unchanged: list[list[str]],
     before: list[FileFacts], after: list[FileFacts], claimed: set[str], project: Project,
+    reuse: bool,
 ) -> tuple[AlertRules, Callable[[Diagnostic], bool]]:
     """The alert rules for a re-check, scoped to the alerts whose findings on the rule files
     can have changed: those a changed runbook claims or claimed (every claimant of them is in
@@ -677,7 +707,7 @@ def _alert_part(
     # The rules of every alert a loaded runbook answers: OB704 asks whether they exist.
     keep = claimed | {alert.strip().lower() for runbook in project.runbooks
                       for alert in runbook.alerts}
-    stored = rule_files.load(request.base, path.parent)
+    stored = rule_files.load(request.base, path.parent, reuse)
     alerts = claimed & stored.defined()
 
     def answered_by_unchanged(alert: str) -> bool:
@@ -693,7 +723,7 @@ def _alert_part(
         answered = frozenset({alert for answers in unchanged for alert in answers}
                              | {alert for fact in after for alert in fact.alerts})
     scope = AlertScope(frozenset(alerts), answered, first)
-    alert_rules = stored.rules(keep | alerts_to_keep(stored, scope, project))
+    alert_rules = stored.rules(keep | alerts_to_keep(stored, scope, project))  # may raise
     alert_rules.scope = scope
     kept_at = {shown: stored.stored(shown) for _path, shown, _item in stored.files}
     config_path = alert_rules.config_display_path

@@ -16,6 +16,7 @@ Files outside the site are loose Markdown, checked with every rule that applies 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +25,13 @@ from opsbook.checks import run_checks
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.document import resolve_folders
 from opsbook.model.alerts import StoredRules
-from opsbook.model.project import Project, expand_paths, load_project, site_files
+from opsbook.model.project import (
+    Project,
+    expand_paths,
+    load_project,
+    site_file_names,
+    site_files,
+)
 from opsbook.run.cache import RuleFiles, cache_file, check_warm, now_ns, record
 from opsbook.run.changes import ChangeSet, check_changed, keep_changed
 from opsbook.run.chunks import check_in_chunks
@@ -78,26 +85,33 @@ def check_fast(
     """A large site: the whole of it in chunks, or the wanted files without the rest."""
     if request.changes is not None:
         return None
-    files = site_files(config)
     if wanted is None:
-        return check_whole(config, request, files)
+        return check_whole(config, request)
+    files = site_files(config)
     if len(files) < NARROW_FROM:
         return None
     return check_few_files(config, files, wanted, request)
 
 
-def check_whole(
-    config: OpsbookConfig, request: CheckRequest, files: list[Path]
-) -> CheckRun | None:
+def check_whole(config: OpsbookConfig, request: CheckRequest) -> CheckRun | None:
     """The whole site: from the cache and what changed since, else in chunks (which leaves a
     cache for the next run)."""
     started = now_ns()
     stored = cache_file(config, request) if request.cache else None
     rule_files = RuleFiles.read(config) if stored is not None else None
-    if stored is not None:
-        warm = check_warm(stored, config, request, files, started, rule_files)
-        if warm is not None:
-            return warm
+    if os.name == "posix":
+        names = site_file_names(config)  # a warm check needs no Path for unchanged files
+        if stored is not None:
+            warm = check_warm(stored, config, request, names, started, rule_files)
+            if warm is not None:
+                return warm
+        files = [Path(name) for name in names]
+    else:
+        files = site_files(config)
+        if stored is not None:
+            warm = check_warm(stored, config, request, files, started, rule_files)
+            if warm is not None:
+                return warm
     load_rules = None
     if stored is not None:
         def load_rules() -> StoredRules | None:
