@@ -163,8 +163,9 @@ def site_file_names(config: OpsbookConfig) -> list[str]:
             # string of the Path that iter_markdown_files makes of it.
             for current, folders, files in os.walk(directory, followlinks=False):
                 folders[:] = sorted(name for name in folders if not name.startswith("."))
-                names.extend(os.path.join(current, name) for name in files
-                             if name.endswith(MARKDOWN_SUFFIXES) and not name.startswith("."))
+                prefix = current if current.endswith("/") else current + "/"
+                names.extend([prefix + name for name in files
+                              if name.endswith(MARKDOWN_SUFFIXES) and not name.startswith(".")])
             names.extend(str(link) for link in escaping_links(directory, config.root))
     # Sorted by their parts, as the Paths are (absolute normalised paths split on "/" compare
     # as their parts do).

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import os
 import sys
@@ -340,6 +341,15 @@ def _strs(raw: Any) -> list[str]:
     return raw
 
 
+def _lists_of_strs(raw: Any, count: int) -> list[list[str]]:
+    """``raw`` if it is ``count`` lists of strings (str.join refuses anything else, fast)."""
+    if not (isinstance(raw, list) and len(raw) == count
+            and all(type(item) is list for item in raw)):
+        raise ValueError("not a cache file of this format")
+    "".join(itertools.chain.from_iterable(raw))  # TypeError unless every item is a str
+    return raw
+
+
 @dataclass
 class Manifest:
     """A cache file: the run's findings about no site file, and for every site file (in site
@@ -390,6 +400,29 @@ class Manifest:
         """An empty manifest with this one's keys, for a run that began at ``started_ns``."""
         return Manifest(started_ns, self.codeowners, self.has_matrix, other, self.alert_rules)
 
+    def updated(self, started_ns: int, other: list[Diagnostic], facts: dict[int, FileFacts],
+                restated: dict[int, Stat]) -> Manifest:
+        """This manifest's files, for a run that began at ``started_ns``: rows ``facts`` names
+        with those facts, rows ``restated`` names with that stat."""
+        fresh = Manifest(started_ns, self.codeowners, self.has_matrix, other, self.alert_rules,
+                         list(self.paths), list(self.stats), list(self.digests), list(self.kinds),
+                         list(self.names), list(self.services), list(self.macros),
+                         list(self.alerts), dict(self.findings))
+        for row, stat in restated.items():
+            fresh.stats[3 * row : 3 * row + 3] = stat
+        for row, fact in facts.items():
+            fresh.stats[3 * row : 3 * row + 3] = fact.stat
+            fresh.digests[row] = fact.digest
+            fresh.kinds[row] = fact.kind
+            fresh.names[row] = list(fact.names)
+            fresh.services[row] = fact.service
+            fresh.macros[row] = fact.macros
+            fresh.alerts[row] = list(fact.alerts)
+            fresh.findings.pop(row, None)
+            if fact.findings:
+                fresh.findings[row] = [_encode_diagnostic(d) for d in fact.findings]
+        return fresh
+
     def facts(self, row: int) -> FileFacts:
         size, mtime, inode = self.stats[3 * row : 3 * row + 3]
         return FileFacts((size, mtime, inode), self.digests[row], self.kinds[row],
@@ -417,19 +450,15 @@ class Manifest:
         paths = _strs(data["paths"])
         count = len(paths)
         stats, kinds, macros = data["stats"], data["kinds"], data["macros"]
-        names, alerts = data["names"], data["alerts"]
+        names = _lists_of_strs(data["names"], count)
+        alerts = _lists_of_strs(data["alerts"], count)
         if not (isinstance(stats, list) and len(stats) == 3 * count
                 and all(type(value) is int for value in stats)
                 and isinstance(kinds, list) and len(kinds) == count
                 and all(kind is None or isinstance(kind, str) for kind in kinds)
                 and isinstance(macros, list) and len(macros) == count
-                and all(type(value) is bool for value in macros)
-                and isinstance(names, list) and len(names) == count
-                and isinstance(alerts, list) and len(alerts) == count):
+                and all(type(value) is bool for value in macros)):
             raise ValueError("not a cache file of this format")
-        for column in (names, alerts):
-            for item in column:
-                _strs(item)
         digests, services = _strs(data["digests"]), _strs(data["services"])
         if not len(digests) == len(services) == count:
             raise ValueError("not a cache file of this format")
@@ -669,16 +698,22 @@ def _recheck(
         other = [d for d in other if not renewed(d)] + [d for d in checked if renewed(d)]
     for diagnostic in found:
         facts[wanted[diagnostic.path]].findings.append(diagnostic)
-    fresh = manifest.renewed(started_ns, other)
     everything = found + other
-    for index, key in enumerate(keys):
-        if index in wanted_indices:
-            fresh.add(key, facts[index])
-        else:
-            row = entries[index]
-            fresh.copy_row(manifest, row, restated.get(index))
-            if row in manifest.findings:
-                everything.extend(manifest.row_findings(row))
+    if isinstance(rows, range) and not gone:  # the same files: the columns, some rows anew
+        fresh = manifest.updated(started_ns, other, {index: facts[index]
+                                                     for index in wanted_indices}, restated)
+        everything.extend(d for row in manifest.findings if row not in wanted_indices
+                          for d in manifest.row_findings(row))
+    else:
+        fresh = manifest.renewed(started_ns, other)
+        for index, key in enumerate(keys):
+            if index in wanted_indices:
+                fresh.add(key, facts[index])
+            else:
+                row = entries[index]
+                fresh.copy_row(manifest, row, restated.get(index))
+                if row in manifest.findings:
+                    everything.extend(manifest.row_findings(row))
     write_manifest(path, fresh)
     return CheckRun(sort_diagnostics(everything), len(files), [], config.fail_on)
 
