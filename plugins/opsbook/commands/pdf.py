@@ -87,7 +87,7 @@ def _print(
     progress: ProgressDisplay,
 ) -> int:
     from opsbook.pdf.compose import PrintError
-    from opsbook.pdf.engine import available_cores
+    from opsbook.pdf.engine import Printer, available_cores
     from opsbook.pdf.printing import HANDBOOK_JOB, plan_print, print_plan
     from opsbook.pdf.site import SiteBuildError, build_site, settings_for
 
@@ -96,7 +96,12 @@ def _print(
         print(f"opsbook pdf: {output_dir} exists and is not a directory", file=sys.stderr)
         return EXIT_USAGE
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="opsbook-pdf-") as scratch:
+    workers = args.jobs if getattr(args, "jobs", None) else available_cores()
+    processes = max(1, workers)
+    # The layout processes start now: they load WeasyPrint and set up its fonts (a second)
+    # while this one builds the site.
+    with tempfile.TemporaryDirectory(prefix="opsbook-pdf-") as scratch, \
+            Printer(processes) as printer:
         progress.step("building the site")
         try:
             build = build_site(config_file, Path(scratch) / "site", redact=args.redact,
@@ -115,8 +120,6 @@ def _print(
         except PrintError as error:
             print(f"opsbook pdf: {error}", file=sys.stderr)
             return EXIT_FINDINGS
-        workers = args.jobs if getattr(args, "jobs", None) else available_cores()
-        processes = max(1, workers)
         progress.step(
             f"printing {_describe(plan.documents, not args.runbook)} on "
             f"{settings.paper.upper()} paper with {processes} process"
@@ -126,7 +129,7 @@ def _print(
         progress.start()
         try:
             run = print_plan(
-                plan, workers, on_queued=progress.queued,
+                plan, workers, printer=printer, on_queued=progress.queued,
                 on_done=lambda result: progress.finished(result.name, result.pages,
                                                          bool(result.error)),
             )

@@ -240,6 +240,10 @@ def _install_progress(sink: Any) -> None:
     logger.addHandler(_QueueHandler(sink))
 
 
+def _ready() -> None:
+    """A job that does nothing: the workers are started and set up."""
+
+
 def _worker_init(sink: Any) -> None:
     _install_progress(sink)
     _fonts()
@@ -274,6 +278,8 @@ class Printer:
                 self.workers, mp_context=get_context("fork"),
                 initializer=_worker_init, initargs=(self.sink,),
             )
+            # Forked workers all start on the first job: start them, and their set-up, now.
+            self.pool.submit(_ready)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -283,6 +289,13 @@ class Printer:
         self.pump.join(timeout=2)
         if self.workers == 1:
             _remove_progress()
+
+    def footer_sample(self, width: float, height: float, text: str) -> bytes:
+        """:func:`footer_sample`, set by a worker when there are some: they have WeasyPrint
+        loaded and its fonts set up, which would take this process a second."""
+        if self.pool is None:
+            return footer_sample(width, height, text)
+        return self.pool.submit(footer_sample, width, height, text).result()
 
     def map(self, jobs: Iterable[PrintJob],
             on_done: Callable[[PrintResult], None] | None = None) -> list[PrintResult]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -35,7 +36,6 @@ from opsbook.pdf.engine import (
     PrintJob,
     PrintResult,
     Progress,
-    footer_sample,
 )
 from opsbook.pdf.reuse import Reuse
 
@@ -135,9 +135,11 @@ def print_plan(
     on_done: Callable[[PrintResult], None] | None = None,
     on_progress: Progress | None = None,
     state_dir: Path | None = None,
+    printer: Printer | None = None,
 ) -> PrintRun:
     """Print what ``plan`` asks for, laying out only what changed since the last run in the
-    same output directory, on ``workers`` processes.
+    same output directory, on ``workers`` processes (those of ``printer`` when given: started
+    early, they were set up while the site was built).
 
     Each runbook is laid out ONCE: the layout is kept as a part (without "page x of y") and
     written, with its own "page x of y", outline and links stamped on, as the runbook's PDF;
@@ -179,8 +181,9 @@ def print_plan(
         if on_done:
             on_done(result)
 
-    workers = max(1, workers)
-    with Printer(workers, on_progress) as printer:
+    with contextlib.ExitStack() as stack:
+        if printer is None:
+            printer = stack.enter_context(Printer(max(1, workers), on_progress))
         if plan.handbook is None:
             if on_queued:
                 on_queued(len(runbook_jobs))
@@ -278,7 +281,7 @@ def _print_handbook(
                                    reused=True))
         return results
     try:
-        pages = assemble(ordered, output, footer_sample)
+        pages = assemble(ordered, output, printer.footer_sample)
     except Exception as error:  # a damaged kept part: say which, never a traceback
         return [*results, PrintResult(HANDBOOK_JOB, output,
                                       error=f"{type(error).__name__}: {error}")]
