@@ -597,6 +597,28 @@ def overflowing_boxes(document: Any) -> list[str]:
     return found
 
 
+def test_the_build_for_printing_captures_the_pages_the_site_shows(
+        handbook: Path, tmp_path: Path) -> None:
+    """`opsbook pdf` builds the site without Material's search index (nobody opens that
+    scratch site); the pages it prints from are those of a build with it, byte for byte."""
+    from opsbook.pdf.site import build_site
+
+    page = handbook / "docs" / "oncall.md"
+    # An attribute the search plugin takes out of the page it indexes.
+    page.write_text(page.read_text(encoding="utf-8") + "\nFound first by search.\n"
+                    '{ data-search-boost="2" }\n', encoding="utf-8")
+    config = handbook / "mkdocs.yml"
+    printed = build_site(config, tmp_path / "print").site.pages
+    shown = build_site(config, tmp_path / "site", search=True).site.pages
+    assert not (tmp_path / "print" / "search").exists()
+    assert (tmp_path / "site" / "search" / "search_index.json").is_file()
+    assert len(printed) == len(shown) > 10
+    for source, shown_page in shown.items():
+        assert printed[source] == shown_page, source
+    boosted = [shown_page for shown_page in shown.values() if "Found first" in shown_page.html]
+    assert len(boosted) == 1 and "data-search-boost" not in boosted[0].html
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_nothing_runs_off_the_page(handbook: Path, tmp_path: Path, paper: str) -> None:

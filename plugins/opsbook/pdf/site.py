@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -147,15 +148,36 @@ class SiteBuild:
     options: dict[str, Any]  # the plugin's `pdf` options
 
 
-def _capture_plugin(collector: PageCollector) -> Any:
+# What Material's search takes out of every page it indexes (its on_page_context).
+_SEARCH_ATTRIBUTE = re.compile(r'\s?data-search-\w+="[^"]+"')
+
+
+def _without_search(mkdocs_config: Any) -> bool:
+    """Turn Material's search off in a build made for printing: it indexes every page (a
+    sixth of the build) for a search box of a scratch site nobody opens. Whether it was on."""
+    plugins: Any = mkdocs_config.plugins
+    for plugin in plugins.values():
+        options: Any = getattr(plugin, "config", None)
+        if (type(plugin).__module__.startswith("material.plugins.search")
+                and hasattr(options, "get") and options.get("enabled", False)):
+            options["enabled"] = False
+            return True
+    return False
+
+
+def _capture_plugin(collector: PageCollector, search_off: bool = False) -> Any:
     """A plugin that only records rendered pages; added to a build made for printing, so
-    `opsbook pdf` needs nothing from the opsbook plugin but its configuration."""
+    `opsbook pdf` needs nothing from the opsbook plugin but its configuration. With
+    ``search_off``, it takes out of each page what the search plugin would have, so the pages
+    are those of the site."""
     from opsbook.engine import engine_module
 
     base_plugin: Any = engine_module("plugins").BasePlugin
 
     class CapturePages(base_plugin):  # type: ignore[misc]
         def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+            if search_off and page.content and "data-search-" in page.content:
+                page.content = _SEARCH_ATTRIBUTE.sub("", page.content)
             collector.collect(page)
             return output
 
@@ -181,9 +203,11 @@ def _quiet(logger_name: str) -> Iterator[None]:
 
 def build_site(
     config_file: Path, site_dir: Path, *, redact: bool = False, allow_findings: bool = False,
+    search: bool = False,
 ) -> SiteBuild:
     """Build the site with the engine's own API (MkDocs 1.x or ProperDocs, see
-    :mod:`opsbook.engine`) into ``site_dir`` and capture its pages."""
+    :mod:`opsbook.engine`) into ``site_dir`` and capture its pages; without its search index
+    unless ``search`` (the pages are the same)."""
     from opsbook.engine import EngineError, engine_exception, engine_module
 
     try:
@@ -207,7 +231,8 @@ def build_site(
     # This build only feeds `opsbook pdf`: it must not also print into its own site.
     plugin.config["pdf"]["enabled"] = False
     collector = PageCollector()
-    mkdocs_config.plugins["opsbook/pdf-capture"] = _capture_plugin(collector)
+    search_off = not search and _without_search(mkdocs_config)
+    mkdocs_config.plugins["opsbook/pdf-capture"] = _capture_plugin(collector, search_off)
     mkdocs_config.plugins.on_startup(command="build", dirty=False)
     try:
         # The findings were listed already (or printing was refused before this point).
