@@ -225,6 +225,53 @@ def test_a_warm_check_gives_the_cold_findings_after_each_edit(cached_site: Path)
 
 
 @pytest.mark.usefixtures("small_chunks")
+def test_the_files_are_listed_again_when_a_folder_changes(
+    cached_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.name != "posix":
+        pytest.skip("the manifest's listing is POSIX's")
+    root = cached_site
+    # Folders made a moment ago are trusted at once (else every folder here is "racy").
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    listings: list[int] = []
+    real_listing = cache.site_listing
+
+    def counted(config: object) -> object:
+        listings.append(1)
+        return real_listing(config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cache, "site_listing", counted)
+    request = CheckRequest(config_file=root / "mkdocs.yml", today=TODAY, cache=True)
+    assert check(request).diagnostics == _plain(root)  # cold
+    runbooks = _generated(root)
+    text = runbooks[3].read_text(encoding="utf-8")
+    name = _frontmatter_value(runbooks[3], "id")
+    edits = [
+        lambda: None,
+        # a runbook in a folder that is there, in a new folder, deeper, hidden, gone, moved
+        lambda: (runbooks[0].parent / "brand-new.md").write_text(
+            text.replace(name, "brand-new"), encoding="utf-8"),
+        lambda: (root / "runbooks" / "newteam").mkdir(),
+        lambda: (root / "runbooks" / "newteam" / "x.md").write_text(
+            text.replace(name, "x-one"), encoding="utf-8"),
+        lambda: (root / "runbooks" / "newteam" / "deeper").mkdir(),
+        lambda: (root / "runbooks" / "newteam" / "deeper" / "y.md").write_text(
+            text.replace(name, "y-one"), encoding="utf-8"),
+        lambda: (root / "runbooks" / "newteam" / ".z.md").write_text(text, encoding="utf-8"),
+        lambda: runbooks[5].unlink(),
+        lambda: runbooks[6].rename(root / "runbooks" / "newteam" / runbooks[6].name),
+        lambda: (root / "docs" / "page.md").write_text("# A page\n", encoding="utf-8"),
+        lambda: None,
+    ]
+    for number, edit in enumerate(edits):
+        listings.clear()
+        edit()
+        assert check(request).diagnostics == _plain(root), number
+        # Nothing changed: the manifest's list is the list.
+        assert bool(listings) == (number not in (0, len(edits) - 1)), number
+
+
+@pytest.mark.usefixtures("small_chunks")
 def test_a_changed_matrix_or_contact_sheet_checks_the_whole_site(cached_site: Path) -> None:
     root = cached_site
     request = CheckRequest(config_file=root / "mkdocs.yml", today=TODAY, cache=True)

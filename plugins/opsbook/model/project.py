@@ -149,31 +149,86 @@ def site_files(config: OpsbookConfig) -> list[Path]:
     return sorted(dict.fromkeys(files), key=_PATH_ORDER)
 
 
-def site_file_names(config: OpsbookConfig) -> list[str]:
-    """:func:`site_files` as strings, in the same order, on POSIX: made without a `Path` per
-    file until one is asked for (a warm check of 10,000 files compares names and stats)."""
-    from opsbook.load.confine import escaping_links, outside_target
+@dataclass
+class Listing:
+    """The site's files as :func:`site_files` lists them (as names), and what the listing
+    read: each folder with its stat, taken before the folder was read (a file added, removed
+    or renamed since, or a change of the folder's mode, changes its ctime), and whether a
+    symbolic link was met (a link's target can move without any folder of the site
+    changing)."""
+
+    names: list[str]
+    folders: list[tuple[str, int, int]]  # path, ctime in ns, inode
+    links: bool
+
+
+def site_listing(config: OpsbookConfig) -> Listing:
+    """:func:`site_files` as a :class:`Listing` (POSIX): one pass over the folders, no `Path`
+    per file — a warm check of 10,000 files compares names and stats."""
+    from opsbook.load.confine import outside_target
 
     names: list[str] = []
+    folders: list[tuple[str, int, int]] = []
+    links = False
+
+    def stat_folder(folder: str) -> bool:
+        try:
+            info = os.stat(folder)
+        except OSError:
+            return False
+        folders.append((folder, info.st_ctime_ns, info.st_ino))
+        return True
+
     for directory in (config.docs_dir, config.runbooks_dir):
-        if directory.is_symlink() and outside_target(directory, config.root) is not None:
-            names.append(str(directory))
-        elif directory.is_dir():
-            # os.walk joins the names to str(directory), a normalised path: each name is the
-            # string of the Path that iter_markdown_files makes of it.
-            for current, folders, files in os.walk(directory, followlinks=False):
-                folders[:] = sorted(name for name in folders if not name.startswith("."))
-                prefix = current if current.endswith("/") else current + "/"
-                names.extend([prefix + name for name in files
-                              if name.endswith(MARKDOWN_SUFFIXES) and not name.startswith(".")])
-            names.extend(str(link) for link in escaping_links(directory, config.root))
-    # Sorted by their parts, as the Paths are (absolute normalised paths split on "/" compare
-    # as their parts do).
-    return sorted(dict.fromkeys(names), key=_split)
+        stat_folder(str(directory.parent))  # where the folder would appear, or go
+        if directory.is_symlink():
+            links = True
+            if outside_target(directory, config.root) is not None:
+                names.append(str(directory))  # the whole folder lives elsewhere: not read
+                continue
+        if not directory.is_dir():
+            continue
+        # What os.walk (no links followed) and escaping_links find: Markdown files in the
+        # folders (hidden ones skipped) and links that lead outside the project.
+        pending = [str(directory)]
+        while pending:
+            folder = pending.pop()
+            if not stat_folder(folder):
+                continue
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue  # as os.walk does (made readable, its ctime changes)
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                link = entry.is_symlink()
+                if link:
+                    links = True
+                    if outside_target(Path(entry.path), config.root) is not None:
+                        names.append(entry.path)
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if not link:
+                        pending.append(entry.path)
+                elif name.endswith(MARKDOWN_SUFFIXES):
+                    names.append(entry.path)
+    # Sorted by their parts, as the Paths are: with "/" as the lowest character, absolute
+    # normalised paths compare as their parts do.
+    return Listing(sorted(dict.fromkeys(names), key=_by_parts), folders, links)
 
 
-def _split(name: str) -> list[str]:
-    return name.split("/")
+def site_file_names(config: OpsbookConfig) -> list[str]:
+    """:func:`site_files` as strings, in the same order (POSIX)."""
+    return site_listing(config).names
+
+
+def _by_parts(name: str) -> str:
+    return name.replace("/", "\0")
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:

@@ -80,13 +80,13 @@ from opsbook.model.alerts import (
     outside_rule_file,
     rule_file_from,
 )
-from opsbook.model.project import Project, build_project
+from opsbook.model.project import Listing, Project, build_project, site_listing
 from opsbook.run.request import CheckRequest, CheckRun
 from opsbook.run.scope import vouched_for
 from opsbook.settings import OpsbookConfig
 
 CACHE_DIR_ENV = "OPSBOOK_CACHE_DIR"
-FORMAT = 3
+FORMAT = 4
 CONTEXT_KINDS = frozenset({"severity-matrix", "contacts", "rotations"})
 """Kinds of file whose content other files' findings read (a rotation's OB809 and OB811
 compare it with the other rotation files): a change to one re-checks the whole site."""
@@ -370,6 +370,10 @@ class Manifest:
     macros: list[bool] = field(default_factory=list)
     alerts: list[list[str]] = field(default_factory=list)
     findings: dict[int, list[Any]] = field(default_factory=dict)  # row -> encoded findings
+    # The folders the listing of ``paths`` read (path, ctime in ns, inode: 3 per folder) and
+    # whether it met a link: unchanged folders and no link, and the listing is ``paths``.
+    folders: list[Any] = field(default_factory=list)
+    links: bool = True
 
     def add(self, path: str, fact: FileFacts) -> None:
         self.paths.append(path)
@@ -407,7 +411,7 @@ class Manifest:
         fresh = Manifest(started_ns, self.codeowners, self.has_matrix, other, self.alert_rules,
                          list(self.paths), list(self.stats), list(self.digests), list(self.kinds),
                          list(self.names), list(self.services), list(self.macros),
-                         list(self.alerts), dict(self.findings))
+                         list(self.alerts), dict(self.findings), self.folders, self.links)
         for row, stat in restated.items():
             fresh.stats[3 * row : 3 * row + 3] = stat
         for row, fact in facts.items():
@@ -441,6 +445,7 @@ class Manifest:
             "kinds": self.kinds, "names": self.names, "services": self.services,
             "macros": self.macros, "alerts": self.alerts,
             "findings": [[row, found] for row, found in self.findings.items()],
+            "folders": self.folders, "links": self.links,
         }
 
     @classmethod
@@ -469,10 +474,33 @@ class Manifest:
             for item in found:
                 _decode_diagnostic(item)  # the shape is checked now, not when shown
             findings[row] = found
+        folders = data["folders"]
+        if not (isinstance(folders, list) and len(folders) % 3 == 0
+                and all(isinstance(value, str) for value in folders[::3])
+                and all(type(value) is int for value in folders[1::3])
+                and all(type(value) is int for value in folders[2::3])):
+            raise ValueError("not a cache file of this format")
         return cls(int(data["started_ns"]), str(data["codeowners"]), bool(data["has_matrix"]),
                    [_decode_diagnostic(item) for item in data["other"]],
                    str(data["alert_rules"]), paths, stats, digests, kinds, names, services,
-                   macros, alerts, findings)
+                   macros, alerts, findings, folders, data["links"] is not False)
+
+    def listing_holds(self) -> bool:
+        """Whether the site's files are still ``paths``: no link met, and every folder read
+        unchanged (and not changed within the timestamps' granularity before the run)."""
+        if self.links or not self.folders:
+            return False
+        trusted = self.started_ns - RACY_NS
+        folders = self.folders
+        for at in range(0, len(folders), 3):
+            try:
+                info = os.stat(folders[at])
+            except OSError:
+                return False
+            if (info.st_ctime_ns != folders[at + 1] or info.st_ino != folders[at + 2]
+                    or info.st_ctime_ns >= trusted):
+                return False
+        return True
 
 
 def read_manifest(path: Path) -> Manifest | None:
@@ -514,11 +542,11 @@ def _write_json(path: Path, data: Any) -> None:
 def record(
     path: Path, config: OpsbookConfig, files: Sequence[Path], facts: dict[int, FileFacts],
     shown: dict[int, str], diagnostics: Iterable[Diagnostic], started_ns: int,
-    rule_files: RuleFiles | None = None,
+    rule_files: RuleFiles | None = None, listing: Listing | None = None,
 ) -> None:
     """Write the manifest of a whole-site run: ``facts`` and ``shown`` (the display path) for
     every index of ``files``, and the run's findings; ``rule_files``: the rule files as the run
-    read them (read again when not given)."""
+    read them (read again when not given); ``listing``: how ``files`` were listed."""
     by_path: dict[str, list[Diagnostic]] = {}
     for diagnostic in diagnostics:
         by_path.setdefault(diagnostic.path, []).append(diagnostic)
@@ -532,8 +560,14 @@ def record(
                         "" if rule_files is None else rule_files.digest)
     for index, file in enumerate(files):
         manifest.add(str(file), facts[index])
+    if listing is not None:
+        manifest.folders, manifest.links = _flat(listing), listing.links
     write_manifest(path, manifest)
     _forget_other_rule_files(path.parent, rule_files)
+
+
+def _flat(listing: Listing) -> list[Any]:
+    return [value for folder in listing.folders for value in folder]
 
 
 def _forget_other_rule_files(directory: Path, rule_files: RuleFiles | None) -> None:
@@ -550,13 +584,14 @@ def _forget_other_rule_files(directory: Path, rule_files: RuleFiles | None) -> N
 
 
 def check_warm(
-    path: Path, config: OpsbookConfig, request: CheckRequest, listed: Sequence[Path | str],
-    started_ns: int, rule_files: RuleFiles | None = None,
+    path: Path, config: OpsbookConfig, request: CheckRequest,
+    listed: Sequence[Path | str] | None, started_ns: int, rule_files: RuleFiles | None = None,
 ) -> CheckRun | None:
     """The whole-site check from the manifest at ``path`` and the files that changed since
-    (``listed``: the site's files, as site_files lists them); None when there is no usable
-    manifest or the change needs the whole site checked. ``rule_files``: the rule files as
-    read for this run (read here when not given)."""
+    (``listed``: the site's files, as site_files lists them; None: the manifest's, when its
+    folders did not change, else listed here — POSIX); None when there is no usable manifest
+    or the change needs the whole site checked. ``rule_files``: the rule files as read for
+    this run (read here when not given)."""
     manifest = read_manifest(path)
     if manifest is None or not manifest.has_matrix:
         return None  # no matrix: OB206 lands on the site's first runbook, whichever it is
@@ -566,6 +601,14 @@ def check_warm(
         rule_files = RuleFiles.read(config)
     if ("" if rule_files is None else rule_files.digest) != manifest.alert_rules:
         return None  # a rule file changed, came or went: every runbook may read it
+    folders: list[Any] = []
+    links = True
+    if listed is None:
+        if manifest.listing_holds():
+            listed, folders, links = manifest.paths, manifest.folders, False
+        else:
+            listing = site_listing(config)
+            listed, folders, links = listing.names, _flat(listing), listing.links
     keys = [os.fspath(file) for file in listed]
     files = _Paths(listed)
     if keys == manifest.paths:
@@ -599,15 +642,17 @@ def check_warm(
     gone = sorted(set(range(len(manifest.paths))) - {row for row in rows if row is not None})
     if not changed and not gone:
         found = [d for row in manifest.findings for d in manifest.row_findings(row)]
-        if restated:  # hashed again only because of their stat: not next time
+        # Hashed again only because of their stat, or listed anew: not next time.
+        if restated or folders != manifest.folders or links != manifest.links:
             fresh = manifest.renewed(started_ns, manifest.other)
             for index, row in entries.items():
                 fresh.copy_row(manifest, row, restated.get(index))
+            fresh.folders, fresh.links = folders, links
             write_manifest(path, fresh)
         return CheckRun(sort_diagnostics(found + manifest.other), len(files), [],
                         config.fail_on)
     return _recheck(path, manifest, config, request, files, keys, rows, entries, restated,
-                    changed, gone, started_ns, rule_files)
+                    changed, gone, started_ns, rule_files, folders, links)
 
 
 class _Paths:
@@ -627,7 +672,7 @@ def _recheck(
     path: Path, manifest: Manifest, config: OpsbookConfig, request: CheckRequest,
     files: _Paths, keys: list[str], rows: Sequence[int | None], entries: dict[int, int],
     restated: dict[int, Stat], changed: list[int], gone: list[int], started_ns: int,
-    rule_files: RuleFiles | None,
+    rule_files: RuleFiles | None, folders: list[Any], links: bool,
 ) -> CheckRun | None:
     fallback = config.root if config.site else None
     before = [manifest.facts(row) for row in gone]
@@ -714,6 +759,7 @@ def _recheck(
                 fresh.copy_row(manifest, row, restated.get(index))
                 if row in manifest.findings:
                     everything.extend(manifest.row_findings(row))
+    fresh.folders, fresh.links = folders, links
     write_manifest(path, fresh)
     return CheckRun(sort_diagnostics(everything), len(files), [], config.fail_on)
 

@@ -29,8 +29,8 @@ from opsbook.model.project import (
     Project,
     expand_paths,
     load_project,
-    site_file_names,
     site_files,
+    site_listing,
 )
 from opsbook.run.cache import RuleFiles, cache_file, check_warm, now_ns, record
 from opsbook.run.changes import ChangeSet, check_changed, keep_changed
@@ -99,13 +99,15 @@ def check_whole(config: OpsbookConfig, request: CheckRequest) -> CheckRun | None
     started = now_ns()
     stored = cache_file(config, request) if request.cache else None
     rule_files = RuleFiles.read(config) if stored is not None else None
+    listing = None
     if os.name == "posix":
-        names = site_file_names(config)  # a warm check needs no Path for unchanged files
         if stored is not None:
-            warm = check_warm(stored, config, request, names, started, rule_files)
+            # The files listed from the manifest when their folders did not change.
+            warm = check_warm(stored, config, request, None, started, rule_files)
             if warm is not None:
                 return warm
-        files = [Path(name) for name in names]
+        listing = site_listing(config)
+        files = [Path(name) for name in listing.names]
     else:
         files = site_files(config)
         if stored is not None:
@@ -126,7 +128,8 @@ def check_whole(config: OpsbookConfig, request: CheckRequest) -> CheckRun | None
     if stored is not None:
         facts = {index: fact for index, (_shown, fact) in chunked.files.items()}
         shown = {index: path for index, (path, _fact) in chunked.files.items()}
-        record(stored, config, files, facts, shown, chunked.diagnostics, started, rule_files)
+        record(stored, config, files, facts, shown, chunked.diagnostics, started, rule_files,
+               listing)
     return CheckRun(chunked.diagnostics, len(files), [], config.fail_on)
 
 
