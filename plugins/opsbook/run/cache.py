@@ -47,11 +47,13 @@ reader sees one whole run's cache or another's, never a mix; the last writer win
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import itertools
 import json
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -86,7 +88,7 @@ from opsbook.run.scope import vouched_for
 from opsbook.settings import OpsbookConfig
 
 CACHE_DIR_ENV = "OPSBOOK_CACHE_DIR"
-FORMAT = 4
+FORMAT = 5
 CONTEXT_KINDS = frozenset({"severity-matrix", "contacts", "rotations"})
 """Kinds of file whose content other files' findings read (a rotation's OB809 and OB811
 compare it with the other rotation files): a change to one re-checks the whole site."""
@@ -341,6 +343,15 @@ def _strs(raw: Any) -> list[str]:
     return raw
 
 
+def _folders(raw: Any) -> list[Any]:
+    if not (isinstance(raw, list) and len(raw) % 3 == 0
+            and all(isinstance(value, str) for value in raw[::3])
+            and all(type(value) is int for value in raw[1::3])
+            and all(type(value) is int for value in raw[2::3])):
+        raise ValueError("not a cache file of this format")
+    return raw
+
+
 def _lists_of_strs(raw: Any, count: int) -> list[list[str]]:
     """``raw`` if it is ``count`` lists of strings (str.join refuses anything else, fast)."""
     if not (isinstance(raw, list) and len(raw) == count
@@ -374,6 +385,11 @@ class Manifest:
     # whether it met a link: unchanged folders and no link, and the listing is ``paths``.
     folders: list[Any] = field(default_factory=list)
     links: bool = True
+    # Which manifest file this is (a journal names it), and the rows that differ from that
+    # file: a warm check that changed a few files writes them to a small journal beside it
+    # rather than the whole manifest again.
+    id: str = ""
+    journal: dict[int, list[Any]] = field(default_factory=dict)
 
     def add(self, path: str, fact: FileFacts) -> None:
         self.paths.append(path)
@@ -411,9 +427,11 @@ class Manifest:
         fresh = Manifest(started_ns, self.codeowners, self.has_matrix, other, self.alert_rules,
                          list(self.paths), list(self.stats), list(self.digests), list(self.kinds),
                          list(self.names), list(self.services), list(self.macros),
-                         list(self.alerts), dict(self.findings), self.folders, self.links)
+                         list(self.alerts), dict(self.findings), self.folders, self.links,
+                         self.id, dict(self.journal))
         for row, stat in restated.items():
             fresh.stats[3 * row : 3 * row + 3] = stat
+            fresh.journal[row] = fresh.row(row)
         for row, fact in facts.items():
             fresh.stats[3 * row : 3 * row + 3] = fact.stat
             fresh.digests[row] = fact.digest
@@ -425,7 +443,55 @@ class Manifest:
             fresh.findings.pop(row, None)
             if fact.findings:
                 fresh.findings[row] = [_encode_diagnostic(d) for d in fact.findings]
+            fresh.journal[row] = fresh.row(row)
         return fresh
+
+    def row(self, row: int) -> list[Any]:
+        """Row ``row`` as a journal keeps it."""
+        return [row, *self.stats[3 * row : 3 * row + 3], self.digests[row], self.kinds[row],
+                self.names[row], self.services[row], self.macros[row], self.alerts[row],
+                self.findings.get(row, [])]
+
+    def apply(self, journal: Any) -> None:
+        """The rows, findings and listing of a journal written for this manifest file (a
+        foreign or broken journal raises, before anything is changed)."""
+        if not (isinstance(journal, dict) and journal.get("format") == FORMAT
+                and journal.get("base") == self.id and self.id):
+            raise ValueError("not a journal of this manifest")
+        count = len(self.paths)
+        rows: dict[int, list[Any]] = {}
+        for entry in journal["rows"]:
+            (row, size, mtime, inode, digest, kind, names, service, macros, alerts,
+             findings) = entry
+            if not (type(row) is int and 0 <= row < count and type(size) is int
+                    and type(mtime) is int and type(inode) is int and isinstance(digest, str)
+                    and (kind is None or isinstance(kind, str)) and isinstance(service, str)
+                    and type(macros) is bool and isinstance(findings, list)):
+                raise ValueError("not a journal of this manifest")
+            _lists_of_strs([names, alerts], 2)
+            for item in findings:
+                _decode_diagnostic(item)
+            rows[row] = entry
+        other = [_decode_diagnostic(item) for item in journal["other"]]
+        folders = _folders(journal["folders"])
+        started_ns = int(journal["started_ns"])
+        for row, entry in rows.items():
+            (_row, size, mtime, inode, self.digests[row], self.kinds[row], self.names[row],
+             self.services[row], self.macros[row], self.alerts[row], findings) = entry
+            self.stats[3 * row : 3 * row + 3] = [size, mtime, inode]
+            self.findings.pop(row, None)
+            if findings:
+                self.findings[row] = findings
+        self.journal = rows
+        self.other, self.folders, self.started_ns = other, folders, started_ns
+        self.links = journal["links"] is not False
+
+    def journal_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT, "base": self.id, "started_ns": self.started_ns,
+            "other": [_encode_diagnostic(d) for d in self.other],
+            "folders": self.folders, "links": self.links, "rows": list(self.journal.values()),
+        }
 
     def facts(self, row: int) -> FileFacts:
         size, mtime, inode = self.stats[3 * row : 3 * row + 3]
@@ -445,7 +511,7 @@ class Manifest:
             "kinds": self.kinds, "names": self.names, "services": self.services,
             "macros": self.macros, "alerts": self.alerts,
             "findings": [[row, found] for row, found in self.findings.items()],
-            "folders": self.folders, "links": self.links,
+            "folders": self.folders, "links": self.links, "id": self.id,
         }
 
     @classmethod
@@ -474,16 +540,11 @@ class Manifest:
             for item in found:
                 _decode_diagnostic(item)  # the shape is checked now, not when shown
             findings[row] = found
-        folders = data["folders"]
-        if not (isinstance(folders, list) and len(folders) % 3 == 0
-                and all(isinstance(value, str) for value in folders[::3])
-                and all(type(value) is int for value in folders[1::3])
-                and all(type(value) is int for value in folders[2::3])):
-            raise ValueError("not a cache file of this format")
         return cls(int(data["started_ns"]), str(data["codeowners"]), bool(data["has_matrix"]),
                    [_decode_diagnostic(item) for item in data["other"]],
                    str(data["alert_rules"]), paths, stats, digests, kinds, names, services,
-                   macros, alerts, findings, folders, data["links"] is not False)
+                   macros, alerts, findings, _folders(data["folders"]),
+                   data["links"] is not False, str(data["id"]))
 
     def listing_holds(self) -> bool:
         """Whether the site's files are still ``paths``: no link met, and every folder read
@@ -503,16 +564,40 @@ class Manifest:
         return True
 
 
+JOURNAL_ROWS = 500
+"""At most this many rows in a journal; more, and the whole manifest is written again."""
+
+
+def _journal_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".journal.json")
+
+
 def read_manifest(path: Path) -> Manifest | None:
     try:
         with path.open("rb") as handle:
-            return Manifest.from_json(json.loads(handle.read()))
+            manifest = Manifest.from_json(json.loads(handle.read()))
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None  # missing, half-written by a crashed run, or not ours: check cold
+    try:
+        with _journal_path(path).open("rb") as handle:
+            manifest.apply(json.loads(handle.read()))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        pass  # none, or of another manifest file: the manifest as it is (older, still whole)
+    return manifest
 
 
 def write_manifest(path: Path, manifest: Manifest) -> None:
+    """The rows that differ from the manifest file as a journal beside it, when they are a
+    few; else the whole manifest (under a new id: a journal of the old one no longer
+    applies)."""
+    journal = _journal_path(path)
+    if manifest.id and manifest.journal and len(manifest.journal) <= JOURNAL_ROWS:
+        _write_json(journal, manifest.journal_json())
+        return
+    manifest.id, manifest.journal = secrets.token_hex(8), {}
     _write_json(path, manifest.to_json())
+    with contextlib.suppress(OSError):
+        journal.unlink(missing_ok=True)
 
 
 def _write_json(path: Path, data: Any) -> None:
