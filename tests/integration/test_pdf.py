@@ -316,6 +316,41 @@ def test_internal_links_work(printed: Printed) -> None:
     assert reader.named_destinations
 
 
+def link_targets(reader: PdfReader, page: int) -> tuple[list[int], list[str]]:
+    """The pages a page's links go to in its document, and the web addresses of the others."""
+    pages, addresses = [], []
+    for annotation in reader.pages[page].get("/Annots") or []:
+        link = annotation.get_object()
+        if link.get("/Dest") is not None:
+            pages.append(reader.get_page_number(link["/Dest"][0].get_object()))
+        elif link.get("/A") is not None and link["/A"].get("/S") == "/URI":
+            addresses.append(str(link["/A"]["/URI"]))
+    return pages, addresses
+
+
+def test_a_runbook_links_to_the_contacts_in_the_handbook_and_to_the_site_in_its_pdf(
+        printed: Printed) -> None:
+    """A runbook's pages are the same in its PDF and in the handbook, links to the contacts
+    page included; in the handbook, which holds that page, they go to it."""
+    project, reader = printed.project, printed.reader("handbook.pdf")
+    document = next(d for d in project.documents if project.document_kind(d) == "contacts")
+    assert document.data is not None
+    top = [mark for mark in bookmarks(reader) if mark.depth == 0]
+    opens = next(index for index, mark in enumerate(top)
+                 if mark.title == document.data["title"])
+    contacts = range(top[opens].page, top[opens + 1].page)
+    runbook = project.runbooks[0]
+    first = next(mark.page for mark in bookmarks(reader) if mark.title == runbook.title)
+    pages, addresses = link_targets(reader, first)
+    to_contacts = sum(page in contacts for page in pages)
+    assert to_contacts > 0, pages
+    assert not [address for address in addresses if "/contacts" in address]
+    own_pages, own_addresses = link_targets(printed.reader(f"runbooks/{runbook.id}.pdf"), 0)
+    assert len(own_pages) == len(pages) - to_contacts  # its links inside the runbook
+    assert len([address for address in own_addresses
+                if address.startswith("https://handbook.example.com/contacts")]) == to_contacts
+
+
 def test_long_shell_command_is_printed_whole(printed: Printed, handbook_text: PdfText) -> None:
     longest = max(
         (line for runbook in printed.project.runbooks

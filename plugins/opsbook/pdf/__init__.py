@@ -11,8 +11,9 @@ the runbook's own PDF and, unchanged, its part of the handbook. The handbook's o
 own; :mod:`opsbook.pdf.assemble` stamps "page x of y" and adds outline, links and destinations,
 once per runbook PDF and once for the handbook, where each runbook's outline goes below
 "Runbooks" and its service (:func:`opsbook.pdf.printing.in_handbook`). So a runbook's pages read
-the same in both; its links to other site pages point at the published site in both (no "(p. N)"
-in the handbook: that would be a second layout). :mod:`opsbook.pdf.printing` decides what is laid
+the same in both; its links to other site pages show the published site's address in both (no
+"(p. N)" in the handbook: that would be a second layout), and in the handbook those to a page it
+holds go to that page when clicked. :mod:`opsbook.pdf.printing` decides what is laid
 out, in which round (page numbers), and what an earlier run left that is still valid
 (:mod:`opsbook.pdf.reuse`).
 """

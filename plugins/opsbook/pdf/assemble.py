@@ -54,8 +54,11 @@ def footer_text(number: int, total: int) -> str:
     return f"page {number} of {total}"
 
 
-def assemble(parts: Sequence[LaidOutPart], output: Path, footer: FooterSample) -> int:
-    """Write the document made of ``parts``; returns its number of pages.
+def assemble(parts: Sequence[LaidOutPart], output: Path, footer: FooterSample,
+             inside: Callable[[str], str | None] | None = None) -> int:
+    """Write the document made of ``parts``; returns its number of pages. ``inside`` names
+    the anchor a web address stands for in this document, if any: such links go there (a
+    runbook's links to the site's contacts page, in the handbook that holds that page).
 
     pikepdf (qpdf) copies the parts' pages and writes the file in C++: a 500-page handbook
     of 200 parts in a fraction of a second, where pypdf took seconds; this runs on every
@@ -94,6 +97,8 @@ def assemble(parts: Sequence[LaidOutPart], output: Path, footer: FooterSample) -
                     anchors[name] = point(part_index, int(page_index), x, y)
 
         _add_links(pdf, parts, anchors, point)
+        if inside is not None:
+            _links_inside(pdf, anchors, inside)
         _add_outline(pdf, parts, point)
         _add_named_destinations(pdf, anchors)
         for key, value in (metadata or {}).items():
@@ -164,6 +169,25 @@ def _add_links(pdf: Any, parts: Sequence[LaidOutPart],
             if "/Annots" not in page:
                 page["/Annots"] = pikepdf.Array()
             page["/Annots"].append(link)
+
+
+def _links_inside(pdf: Any, anchors: dict[str, tuple[int, float, float]],
+                  inside: Callable[[str], str | None]) -> None:
+    """Links to web addresses of pages this document holds go to those pages instead."""
+    import pikepdf
+
+    for page in pdf.pages:
+        for annotation in page.obj.get("/Annots", []):
+            action = annotation.get("/A")
+            if action is None or action.get("/S") != pikepdf.Name.URI:
+                continue
+            name = inside(str(action.get("/URI", "")))
+            if name is None or name not in anchors:
+                continue  # a page not printed here, or an anchor it does not have
+            number, x, y = anchors[name]
+            del annotation["/A"]
+            annotation["/Dest"] = pikepdf.Array(
+                [pdf.pages[number].obj, pikepdf.Name.XYZ, x, y, 0])
 
 
 def _add_outline(pdf: Any, parts: Sequence[LaidOutPart], point: Any) -> None:

@@ -38,6 +38,7 @@ from opsbook.pdf.engine import (
     Progress,
 )
 from opsbook.pdf.reuse import Reuse
+from opsbook.pdf.rewrite import site_path
 
 HANDBOOK_JOB = "handbook"
 HANDBOOK_FILE = "handbook.pdf"
@@ -271,7 +272,9 @@ def _print_handbook(
     ordered = _in_order(parts, laid_out, runbooks, reuse)
     reuse.page_numbers = numbers
     reuse.used_parts |= {key for key, _layout in (*laid_out.values(), *runbooks.values())}
+    inside = _inside(book, plan.settings.site_url)
     digest = hashlib.sha256(_version("pikepdf").encode())
+    digest.update(json.dumps([plan.settings.site_url, inside.pages], sort_keys=True).encode())
     for laid in ordered:  # the parts, and how each is placed (outline entries, anchors)
         digest.update(json.dumps([laid.pdf.name, laid.layout], sort_keys=True).encode())
     key = digest.hexdigest()[:40]
@@ -281,7 +284,7 @@ def _print_handbook(
                                    reused=True))
         return results
     try:
-        pages = assemble(ordered, output, printer.footer_sample)
+        pages = assemble(ordered, output, printer.footer_sample, inside)
     except Exception as error:  # a damaged kept part: say which, never a traceback
         return [*results, PrintResult(HANDBOOK_JOB, output,
                                       error=f"{type(error).__name__}: {error}")]
@@ -290,6 +293,32 @@ def _print_handbook(
                          time.process_time() - started_cpu)
     finished(result)
     return [*results, result]
+
+
+@dataclass(frozen=True)
+class _Inside:
+    """The anchor in the handbook of a web address of the published site: a runbook's links
+    to other pages point there in its own PDF, and so in its pages of the handbook; those to
+    pages the handbook holds go to them (what a link written as ``#anchor`` would do)."""
+
+    site_url: str
+    pages: dict[str, str]  # site path of a printed page -> its anchor
+
+    def __call__(self, url: str) -> str | None:
+        prefix = self.site_url.rstrip("/") + "/"
+        if not self.site_url or not url.startswith(prefix):
+            return None
+        path, _, fragment = url[len(prefix):].partition("#")
+        anchor = self.pages.get(site_path(path))
+        if anchor is None:
+            return None
+        return f"{anchor}--{fragment}" if fragment else anchor
+
+
+def _inside(book: HandbookPlan, site_url: str) -> _Inside:
+    pages = {site_path(section.page.url): section.anchor for section in book.sections}
+    pages.update({site_path(entry.page.url): entry.anchor for entry in book.runbooks})
+    return _Inside(site_url, pages)
 
 
 def _in_order(parts: list[HandbookPart], laid_out: Layouts, runbooks: Layouts, reuse: Reuse,
