@@ -117,15 +117,19 @@ def _trigger(text: str) -> str:
     return "time"
 
 
-_DIGIT = re.compile(r"[0-9]")
+# Every amount _DELAY reads is "hour" or starts with a digit after a space (`\s+(?:of\s+)?\d`):
+# a digit glued to a word, as in an alert name (`ApiErrors02982`), starts none.
+_SPACED_DIGIT = re.compile(r"\s[0-9]")
 
 
 def _may_state_delay(text: str) -> bool:
-    """False only when _DELAY cannot match ``text``: every amount it reads holds a digit or
-    "hour". Two substring tests instead of the pattern, whose keyword alternation is tried at
-    every position of every line (30 µs a line). Text that is not ASCII always goes to the
-    pattern: its `\\d` and case-insensitive "hour" match other scripts' digits and letters."""
-    return not text.isascii() or "hour" in text.lower() or _DIGIT.search(text) is not None
+    """False only when _DELAY cannot match ``text``: every amount it reads is "hour" or starts
+    with a digit after a space. Two cheap tests instead of the pattern, whose keyword
+    alternation is tried at every position of every line (30 µs a line). Text that is not ASCII
+    always goes to the pattern: its `\\s`, `\\d` and case-insensitive "hour" match other
+    scripts' spaces, digits and letters."""
+    return (not text.isascii() or "hour" in text.lower()
+            or _SPACED_DIGIT.search(text) is not None)
 
 
 def _delay(text: str) -> tuple[Duration, int] | None:
