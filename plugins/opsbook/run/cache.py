@@ -53,14 +53,13 @@ import hashlib
 import itertools
 import json
 import os
-import secrets
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from opsbook import __version__
 from opsbook.checks import run_checks
@@ -337,25 +336,27 @@ def _decode_diagnostic(item: list[Any]) -> Diagnostic:
                       str(hint), tuple(Related(str(p), int(n), str(m)) for p, n, m in related))
 
 
+def _of_types(raw: Any, *types: type) -> TypeGuard[list[Any]]:
+    """Whether ``raw`` is a list of values of ``types`` (exactly: JSON gives no subclass)."""
+    return isinstance(raw, list) and set(map(type, raw)) <= set(types)
+
+
 def _strs(raw: Any) -> list[str]:
-    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+    if not _of_types(raw, str):
         raise ValueError("not a cache file of this format")
     return raw
 
 
 def _folders(raw: Any) -> list[Any]:
-    if not (isinstance(raw, list) and len(raw) % 3 == 0
-            and all(isinstance(value, str) for value in raw[::3])
-            and all(type(value) is int for value in raw[1::3])
-            and all(type(value) is int for value in raw[2::3])):
+    if not (isinstance(raw, list) and len(raw) % 3 == 0 and _of_types(raw[::3], str)
+            and _of_types(raw[1::3], int) and _of_types(raw[2::3], int)):
         raise ValueError("not a cache file of this format")
     return raw
 
 
 def _lists_of_strs(raw: Any, count: int) -> list[list[str]]:
     """``raw`` if it is ``count`` lists of strings (str.join refuses anything else, fast)."""
-    if not (isinstance(raw, list) and len(raw) == count
-            and all(type(item) is list for item in raw)):
+    if not (_of_types(raw, list) and len(raw) == count):
         raise ValueError("not a cache file of this format")
     "".join(itertools.chain.from_iterable(raw))  # TypeError unless every item is a str
     return raw
@@ -523,12 +524,9 @@ class Manifest:
         stats, kinds, macros = data["stats"], data["kinds"], data["macros"]
         names = _lists_of_strs(data["names"], count)
         alerts = _lists_of_strs(data["alerts"], count)
-        if not (isinstance(stats, list) and len(stats) == 3 * count
-                and all(type(value) is int for value in stats)
-                and isinstance(kinds, list) and len(kinds) == count
-                and all(kind is None or isinstance(kind, str) for kind in kinds)
-                and isinstance(macros, list) and len(macros) == count
-                and all(type(value) is bool for value in macros)):
+        if not (_of_types(stats, int) and len(stats) == 3 * count
+                and _of_types(kinds, str, type(None)) and len(kinds) == count
+                and _of_types(macros, bool) and len(macros) == count):
             raise ValueError("not a cache file of this format")
         digests, services = _strs(data["digests"]), _strs(data["services"])
         if not len(digests) == len(services) == count:
@@ -594,7 +592,7 @@ def write_manifest(path: Path, manifest: Manifest) -> None:
     if manifest.id and manifest.journal and len(manifest.journal) <= JOURNAL_ROWS:
         _write_json(journal, manifest.journal_json())
         return
-    manifest.id, manifest.journal = secrets.token_hex(8), {}
+    manifest.id, manifest.journal = os.urandom(8).hex(), {}
     _write_json(path, manifest.to_json())
     with contextlib.suppress(OSError):
         journal.unlink(missing_ok=True)

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from opsbook.checks import ALL_INPUTS, RULES_BY_ID, Input, rule_inputs, run_checks
 from opsbook.diagnostics import Diagnostic
@@ -39,6 +39,9 @@ from opsbook.model.project import MARKDOWN_SUFFIXES, Project, load_project, site
 from opsbook.run.request import CheckRequest, CheckRun
 from opsbook.run.scope import collision_keys, is_below, narrow_project, vouched_for
 from opsbook.settings import OpsbookConfig
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 class ChangesError(Exception):
@@ -65,6 +68,8 @@ class ChangeSet:
 
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    import subprocess  # only for --changed-since: not on the path of every check
+
     try:
         return subprocess.run(
             ["git", *args], cwd=root, input=stdin, capture_output=True, check=False
