@@ -98,7 +98,7 @@ within the file system's timestamp granularity: its stat alone is not trusted.""
 Stat = tuple[int, int, int]  # size, mtime in ns, inode
 
 
-@dataclass
+@dataclass(slots=True)  # one per site file, in the parent of a chunked check too
 class FileFacts:
     """What the cache keeps about one site file."""
 

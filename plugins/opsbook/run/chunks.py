@@ -54,7 +54,7 @@ def jobs_wanted() -> int:
 Order = tuple[tuple[str, ...], str]  # see document_order
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per runbook, all of them in the parent
 class RunbookFacts:
     index: int  # position of its file in the site's file list
     order: Order  # its place in a project, which decides the "first" of two claims
