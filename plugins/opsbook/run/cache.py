@@ -129,17 +129,21 @@ def stat_of(path: Path) -> Stat | None:
 def facts_of(part: Project, document: Document, data: bytes | LoadProblem,
              stat: Stat | None) -> FileFacts:
     """The facts of ``document``, loaded alone into ``part`` from ``data``."""
+    # Interned: a chunked check's workers send the facts of every file to the parent, and a
+    # string sent twice in one message arrives as one object.
+    intern = sys.intern
     names: set[str] = set()
     alerts: set[str] = set()
     service = ""
     for runbook in part.runbooks:
-        names.add(runbook.id.lower())
-        names.update(alert.lower() for alert in runbook.alerts)
-        alerts.update(alert.strip().lower() for alert in runbook.alerts)
+        names.add(intern(runbook.id.lower()))
+        names.update(intern(alert.lower()) for alert in runbook.alerts)
+        alerts.update(intern(alert.strip().lower()) for alert in runbook.alerts)
         service = service or runbook.service
+    kind = part.document_kind(document)
     return FileFacts(
-        stat or (-1, -1, -1), digest_of(data), part.document_kind(document),
-        tuple(sorted(names)), service, document.text is not None and "{{" in document.text,
+        stat or (-1, -1, -1), digest_of(data), None if kind is None else intern(kind),
+        tuple(sorted(names)), intern(service), document.text is not None and "{{" in document.text,
         alerts=tuple(sorted(alerts)),
     )
 

@@ -18,6 +18,7 @@ alone.
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -149,9 +150,11 @@ class Shard:
                     # file goes into each chunk like the contacts.
                     facts.context.append((index, "rotations"))
                 for runbook in part.runbooks:
+                    intern = sys.intern  # (see facts_of)
                     facts.runbooks.append(RunbookFacts(
-                        index, order, runbook.id,
-                        tuple(alert.lower() for alert in runbook.alerts), runbook.service,
+                        index, (tuple(map(intern, order[0])), order[1]), intern(runbook.id),
+                        tuple(intern(alert.lower()) for alert in runbook.alerts),
+                        intern(runbook.service),
                     ))
                 if document.text is not None and "{{" in document.text:
                     facts.macro_chunks.add(chunk)
