@@ -13,14 +13,20 @@ date), the selected and ignored rules, and the directory paths are shown
 relative to. For every site file it holds the file's stat, a BLAKE2 hash of its bytes, the
 facts other files' checks read from it (its kind; the ids, alert names and service of its
 runbook; whether it calls macros) and its findings, one JSON list per fact in site order (a
-warm check of 10,000 files decodes a dozen long lists, not 10,000 short ones). JSON, never
-pickle: the cache lives in the handbook's folder, where anyone who can open a pull request can
-put a file, and loading it must not run code. A file that does not parse as the expected
-shape is ignored.
+warm check of 10,000 files decodes a dozen long lists, not 10,000 short ones); and the folders
+the file list was read from, with their stat. A warm check that changed a few files writes
+their rows to a journal beside it (``check-*.journal.json``, naming the manifest it applies
+to) instead of the whole manifest again. JSON, never pickle: the cache lives in the
+handbook's folder, where anyone who can open a pull request can put a file, and loading it
+must not run code. A file that does not parse as the expected shape is ignored (a journal
+that does not: the manifest alone, an older whole state).
 
-How a warm check stays exact. A file whose stat is unchanged (and was not modified within the
-last two seconds before the cached run started, when a stat could miss an edit) is taken as
-unchanged; otherwise its bytes are hashed and compared. Then, from the rule registry:
+How a warm check stays exact. The site's files are the manifest's when no folder they were
+listed from changed (ctime and inode, taken before the folder was read; never with a
+symbolic link in the site, whose target may move), else they are listed again. A file whose
+stat is unchanged (and was not modified within the last two seconds before the cached run
+started, when a stat could miss an edit) is taken as unchanged; otherwise its bytes are hashed
+and compared. Then, from the rule registry:
 
 - findings of rules that read no other file depend on the file alone: a changed file is
   re-checked, an unchanged one keeps its findings;
@@ -41,7 +47,7 @@ unchanged; otherwise its bytes are hashed and compared. Then, from the rule regi
   the whole site is checked again; a re-checked file with such a finding the narrow scope
   cannot vouch for also sends the check to the whole site.
 
-Concurrent runs: the file is written to a temporary name and renamed over the old one, so a
+Concurrent runs: each file is written to a temporary name and renamed over the old one, so a
 reader sees one whole run's cache or another's, never a mix; the last writer wins.
 """
 
