@@ -241,10 +241,15 @@ class StoredRulesError(ValueError):
     """A stored rule file (the check cache's) that is not what was stored: parse the file."""
 
 
-def _index(value: Any, size: int) -> int:
-    if type(value) is not int or not 0 <= value < size:
+def _of_type(raw: Any, kind: type) -> bool:
+    """Whether ``raw`` is a list of values of exactly ``kind`` (JSON gives no subclass)."""
+    return isinstance(raw, list) and set(map(type, raw)) <= {kind}
+
+
+def _indices(raw: Any, size: int) -> list[int]:
+    if not (_of_type(raw, int) and (not raw or (min(raw) >= 0 and max(raw) < size))):
         raise ValueError("not a stored rule file")
-    return value
+    return list(raw)
 
 
 @dataclass
@@ -297,10 +302,7 @@ class StoredRuleFile:
         :meth:`texts_json` gave) when asked for. Raises ValueError (or TypeError, KeyError,
         AttributeError) on a foreign shape."""
         names, lines = data["names"], data["lines"]
-        if not (isinstance(names, list) and isinstance(lines, list)
-                and len(names) == len(lines)
-                and all(isinstance(name, str) for name in names)
-                and all(type(line) is int for line in lines)):
+        if not (_of_type(names, str) and _of_type(lines, int) and len(names) == len(lines)):
             raise ValueError("not a stored rule file")
         return cls(
             names, lines, None, int(data["recording_rules"]),
@@ -308,7 +310,7 @@ class StoredRuleFile:
              for rule, line, column, message, hint in data["problems"]],
             {int(line): tuple(str(rule) for rule in rules)
              for line, rules in data["suppressions"]},
-            [(str(label), str(value), [_index(index, len(names)) for index in indices])
+            [(str(label), str(value), _indices(indices, len(names)))
              for label, value, indices in data["severities"]],
             texts,
         )
