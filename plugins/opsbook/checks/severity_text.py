@@ -272,16 +272,19 @@ def mention_pattern(names: list[str]) -> re.Pattern[str]:
     return _mention_pattern(tuple(names))
 
 
-_MENTION_DIGITS: dict[re.Pattern[str], tuple[str, ...]] = {}
+_NEVER = re.compile(r"(?!x)x")
+
+_MENTION_DIGITS: dict[re.Pattern[str], re.Pattern[str]] = {}
 """The digits a text must hold for a mention pattern to match it (every name has one, and a
-digit matches only itself, case or no case): testing for them is much cheaper than the
-case-insensitive search, and most lines of a handbook hold none of them."""
+digit matches only itself, case or no case), as one character class: testing for them is much
+cheaper than the case-insensitive search, and most lines of a handbook hold none of them."""
 
 
-_MENTION_NAMES: dict[re.Pattern[str], tuple[str, ...]] = {}
-"""The names a mention pattern looks for, lower-cased, when all are ASCII: in ASCII text, one
-of them is a substring of every line the pattern matches (it ignores case only), and a few
-substring tests cost a tenth of the case-insensitive search of a line with digits."""
+_MENTION_NAMES: dict[re.Pattern[str], re.Pattern[str]] = {}
+"""The names a mention pattern looks for, lower-cased, when all are ASCII, as a plain
+alternation: in ASCII text, one of them is a substring of every line the pattern matches (it
+ignores case only), and finding one costs a fraction of the case-insensitive search (and of a
+Python loop of substring tests)."""
 
 
 @lru_cache(maxsize=64)  # one pattern per matrix, so _MENTION_DIGITS stays small
@@ -290,13 +293,15 @@ def _mention_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
                    key=len, reverse=True)
     if not coded:
         pattern = re.compile(r"(?!x)x")
-        _MENTION_DIGITS[pattern] = ()
+        _MENTION_DIGITS[pattern] = _NEVER
         return pattern
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(name) for name in coded) + r")\b", re.I)
     if all(name.isascii() for name in coded):
-        _MENTION_NAMES[pattern] = tuple(name.lower() for name in coded)
-    _MENTION_DIGITS[pattern] = tuple(sorted({char for name in coded for char in name
-                                             if char.isdigit()}))
+        _MENTION_NAMES[pattern] = re.compile(
+            "|".join(re.escape(name.lower()) for name in coded))
+    _MENTION_DIGITS[pattern] = re.compile(
+        "[" + "".join(re.escape(char) for char in sorted({char for name in coded for char in name
+                                                          if char.isdigit()})) + "]")
     return pattern
 
 
@@ -326,13 +331,13 @@ def prose_statements(
     "Status updates every 30 minutes for SEV1, every hour for SEV2"."""
     statements: list[TimeStatement] = []
     digits = _MENTION_DIGITS.get(mentions)
-    if digits is not None and not any(digit in text for digit in digits):
+    if digits is not None and digits.search(text) is None:
         return statements  # no digit a level name holds: no mention (see _MENTION_DIGITS)
     clean = text.replace("**", "").replace("__", "")
     names = _MENTION_NAMES.get(mentions)
     if names is not None and clean.isascii():
         lower = clean.lower()
-        if not any(name in lower for name in names):
+        if names.search(lower) is None:
             return statements  # no level name in the line (see _MENTION_NAMES)
     if not mentions.search(clean):
         # Most lines name no level. A clause is cut at `.`/`;` + space, where `\b` holds in
