@@ -60,11 +60,20 @@ def _searches(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     return lambda text: pattern.search(text) is not None
 
 
+def _code_line_finding(text: str) -> bool:
+    return any(
+        placeholders.line_findings(text, 1, code=True, contacts=contacts, listing=listing)
+        is not None
+        for contacts in (False, True) for listing in (False, True)
+    ) or bool(placeholders.find_placeholders(text, code=True))
+
+
 PAIRS: dict[str, tuple[Callable[[str], bool], Callable[[str], bool]]] = {
     # name: (what the full pattern says, the cheap test that must accept it)
     "empty list value": (_matches(placeholders._EMPTY_VALUE), placeholders._may_be_empty_value),
     "stand-in in a line": (_stand_in, _stand_in_filter),
     "escalation delay": (_searches(escalation_text._DELAY), escalation_text._may_state_delay),
+    "blank in a shell line": (_code_line_finding, placeholders.may_hold_strong_marker),
 }
 
 

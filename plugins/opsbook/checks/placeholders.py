@@ -170,6 +170,22 @@ def may_hold_marker(text: str) -> bool:
             or "n/a yet" in lower)
 
 
+def may_hold_strong_marker(text: str) -> bool:
+    """False only when ``find_placeholders(part, code=True)`` finds nothing in any part of
+    ``text`` with brackets, quotes or code spans blanked out: a masked phone needs three X's
+    and _UPDATE_MARKER a fixed phrase, and blanking only turns characters into runs of spaces.
+    What a line of a shell block can hold (its brackets and labels are not read for blanks);
+    text that is not ASCII always passes (case-insensitive matching of other scripts)."""
+    if not text.isascii() or text.count("X") + text.count("x") >= 3:
+        return True
+    if "UPDATE " in text or "FILL " in text or "REPLACE ME" in text:
+        return True
+    if "(" not in text:
+        return False
+    lower = text.lower()
+    return "(update this" in lower or "(fill in" in lower or "(to be filled" in lower
+
+
 def find_placeholders(text: str, *, code: bool = False) -> list[Placeholder]:
     """Every placeholder-looking token in ``text`` (one value or one line), in order.
 
@@ -979,8 +995,11 @@ def _collect(blocks: list[Block], candidates: list[Block], skip_lines: set[int],
                 stripped = text.strip()
                 # line_findings' own first test, taken once per line rather than once per
                 # context tried: it reads the text alone, and most code lines fail it.
-                if len(stripped) <= _LONGEST_CONTACT_LINE and not may_hold_marker(stripped) \
-                        and (code or not may_hold_blank(stripped)):
+                if len(stripped) <= _LONGEST_CONTACT_LINE and (
+                        not may_hold_strong_marker(stripped) if code
+                        else not may_hold_blank(stripped)):
+                    # Only a masked number or UPDATE THIS counts in a shell line (see
+                    # _value_hit): its brackets (`rate(x[5m])`) need no further reading.
                     continue
                 if line in skip_lines or quiet(line):
                     continue
