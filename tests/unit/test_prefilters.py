@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsbook.checks import ALL_RULES, contact_words, escalation_text, placeholders
+from opsbook.checks import ALL_RULES, contact_words, escalation_text, placeholders, severity_text
 from tests.support.repo import REPO_ROOT
 
 
@@ -74,6 +74,9 @@ PAIRS: dict[str, tuple[Callable[[str], bool], Callable[[str], bool]]] = {
     "stand-in in a line": (_stand_in, _stand_in_filter),
     "escalation delay": (_searches(escalation_text._DELAY), escalation_text._may_state_delay),
     "blank in a shell line": (_code_line_finding, placeholders.may_hold_strong_marker),
+    "date in a heading": (_searches(severity_text._DATE), _searches(severity_text._DIGIT)),
+    "level in a heading or label": (_searches(escalation_text._LEVEL_MENTION),
+                                    _searches(escalation_text._ASCII_DIGIT)),
 }
 
 

@@ -120,6 +120,8 @@ def _trigger(text: str) -> str:
 # Every amount _DELAY reads is "hour" or starts with a digit after a space (`\s+(?:of\s+)?\d`):
 # a digit glued to a word, as in an alert name (`ApiErrors02982`), starts none.
 _SPACED_DIGIT = re.compile(r"\s[0-9]")
+# Every level name _LEVEL_MENTION reads ends in a digit: most headings and labels hold none.
+_ASCII_DIGIT = re.compile(r"[0-9]")
 
 
 def _may_state_delay(text: str) -> bool:
@@ -209,6 +211,8 @@ def escalation_statements(
     label_level: str | None = None  # the level the nearest label names
 
     def level_in(text: str) -> str | None:
+        if _ASCII_DIGIT.search(text) is None:
+            return None
         for match in _LEVEL_MENTION.finditer(text):
             level = resolve_level(match.group(0))
             if level:

@@ -148,6 +148,8 @@ _SCOPE_COLUMN = re.compile(r"\b(produ[ckt]\w*|plan|plano|tarif\w*|tier|edition|p
 _DATE = re.compile(r"\b(?:19|20)\d\d-\d\d-\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
                    r"nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}\.?\s+(?:jan|feb|mar|apr|may|jun|jul|"
                    r"aug|sep|oct|nov|dec)[a-z]*\b", re.I)
+# Every date _DATE reads holds a digit: a heading without one (most of them) is not searched.
+_DIGIT = re.compile(r"\d")
 _DATE_COLUMN = re.compile(r"^(date|datum|fecha|data|day|when|opened|started)$", re.I)
 _SEVERITY_WORD = re.compile(r"\b(severity|priority|level|sla|response|incident)|"
                             r"\b(sev|p)[ -]?\d\b", re.I)
@@ -535,7 +537,7 @@ def find_statements(
             while headings and headings[-1][0] >= block.level:
                 headings.pop()
             headings.append((block.level, block.line, block.text))
-            dated = bool(_DATE.search(block.text))
+            dated = _DIGIT.search(block.text) is not None and _DATE.search(block.text) is not None
             known.clear()
             continue
         if isinstance(block, Table):
