@@ -36,7 +36,9 @@ _WORDS = (
     *contact_words.STAND_IN_NOUNS, "a", "B", "1", "#2", "x", "K", "tbd", "to be confirmed",
     "after", "within", "in", "over", "of", "5", "10 minutes", "hour", "HOUR", "an hour",
     "Escalate", "the manager", "ApiErrors02982", "after5", ":", "：", "**", "__", ":**", "**:",
-    "-", "—", "(", ")", "[", "]", "é", "五", "٣",
+    "-", "—", "(", ")", "[", "]", "é", "五", "٣", "３", "XXX", "555-XXXX", "+1-", "UPDATE",
+    "THIS", "(update this)", "(fill in)", "`", '"', "Phone:", "this is", "x[5m]", "2026-12-03",
+    "Dec", "SEV", "Sev-", "P", "Priority", "Sévérité", "TBD", "a definir", "(ask", "john doe",
 )
 _SPACES = ("", " ", "  ", "\t", "\x0b", "\x1c", "\xa0", "\u3000")
 generated = st.lists(
@@ -68,12 +70,31 @@ def _code_line_finding(text: str) -> bool:
     ) or bool(placeholders.find_placeholders(text, code=True))
 
 
+_ALL_BLANK_WORDS = contact_words.literal_pattern(
+    {word.lower() for words in contact_words.BLANK_VALUES.values() for word in words
+     if len(word) > 2}
+    | {f"({verb}" for verbs in contact_words.INSTRUCTION_VERBS.values() for verb in verbs}
+    | {name.lower() for name in contact_words.STAND_IN_NAMES}
+    | {"to be ", "not yet"}
+)
+
+
+def _blank_word_in_ascii(text: str) -> bool:
+    """What may_hold_blank's blank-word test must find: any blank word, in the ASCII lines
+    that reach it."""
+    return text.isascii() and _ALL_BLANK_WORDS.search(text.lower()) is not None
+
+
 PAIRS: dict[str, tuple[Callable[[str], bool], Callable[[str], bool]]] = {
     # name: (what the full pattern says, the cheap test that must accept it)
     "empty list value": (_matches(placeholders._EMPTY_VALUE), placeholders._may_be_empty_value),
     "stand-in in a line": (_stand_in, _stand_in_filter),
     "escalation delay": (_searches(escalation_text._DELAY), escalation_text._may_state_delay),
     "blank in a shell line": (_code_line_finding, placeholders.may_hold_strong_marker),
+    "blank word in an ASCII line": (
+        _blank_word_in_ascii,
+        lambda text: placeholders._BLANK_WORDS.search(text.lower()) is not None,
+    ),
     "date in a heading": (_searches(severity_text._DATE), _searches(severity_text._DIGIT)),
     "level in a heading or label": (_searches(escalation_text._LEVEL_MENTION),
                                     _searches(escalation_text._ASCII_DIGIT)),
