@@ -194,17 +194,28 @@ def test_the_warm_cache_follows_runbook_and_rule_file_edits(
 
 
 def test_a_few_files_of_a_large_site_are_checked_in_the_narrow_scope(
-    site: Path, monkeypatch: pytest.MonkeyPatch
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from opsbook.run import checking
 
     monkeypatch.setattr(checking, "NARROW_FROM", 10)
+    stored = tmp_path / "cache"
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(stored))
     runbooks = _generated(site)
     config_file = site / "mkdocs.yml"
-    for wanted in ([runbooks[5]], [runbooks[33], runbooks[2]], [site / RULES]):
-        run = check(CheckRequest(tuple(wanted), config_file, today=TODAY))
-        shown = {path.relative_to(site).as_posix() for path in wanted}
-        assert run.diagnostics == [d for d in _plain(site) if d.path in shown]
+    # Without the cache the rule files are parsed; with it, the first check stores them and
+    # the next reads them back (the rules of the wanted runbooks' alerts only); a stored file
+    # that is not what was stored is parsed again.
+    for use_cache, spoil in ((False, False), (True, False), (True, False), (True, True)):
+        if spoil:
+            for kept in stored.glob("rules-*.texts.json"):
+                kept.write_text('["not a rule"]', encoding="utf-8")
+        for wanted in ([runbooks[5]], [runbooks[33], runbooks[2]], [site / RULES]):
+            run = check(CheckRequest(tuple(wanted), config_file, today=TODAY, cache=use_cache))
+            shown = {path.relative_to(site).as_posix() for path in wanted}
+            assert run.narrow == (wanted != [site / RULES])  # a rule file: the whole site
+            assert run.diagnostics == [d for d in _plain(site) if d.path in shown]
+    assert list(stored.glob("rules-*.json")), "the rule files were stored"
 
 
 def test_a_stored_rule_file_reads_back_as_parsed(site: Path, tmp_path: Path) -> None:

@@ -19,12 +19,13 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from opsbook.checks import run_checks
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.document import resolve_folders
-from opsbook.model.alerts import StoredRules
+from opsbook.model.alerts import AlertRules, AlertScope, StoredRules, StoredRulesError
 from opsbook.model.project import (
     Project,
     expand_paths,
@@ -32,7 +33,7 @@ from opsbook.model.project import (
     site_files,
     site_listing,
 )
-from opsbook.run.cache import RuleFiles, cache_file, check_warm, now_ns, record
+from opsbook.run.cache import RuleFiles, cache_dir, cache_file, check_warm, now_ns, record
 from opsbook.run.changes import ChangeSet, check_changed, keep_changed
 from opsbook.run.chunks import check_in_chunks
 from opsbook.run.request import CheckRequest, CheckRun
@@ -143,7 +144,8 @@ def check_few_files(
         return None
     if config.alert_rules and len(targets) < len(wanted):
         return None  # a rule file asked for: its findings compare it with every runbook
-    project = narrow_project(config, files, targets, request.base)
+    project = narrow_project(config, files, targets, request.base,
+                             alert_rules=partial(rules_answered, config, request))
     if project is None:
         return None
     shown = frozenset(document.display_path for document in project.documents
@@ -153,6 +155,25 @@ def check_few_files(
     if not vouched_for(found):
         return None  # e.g. OB402: the service may be named by a runbook left out
     return CheckRun(found, len(shown), [], config.fail_on, narrow=True)
+
+
+def rules_answered(config: OpsbookConfig, request: CheckRequest, project: Project
+                   ) -> AlertRules:
+    """The rule files for a check of a few of a site's files: only the rules of the alerts
+    their runbooks answer (OB704 asks whether those exist), and nothing reported on the rule
+    files, which such a check does not show. Thousands of rules are parsed once and kept in
+    the check cache by their files' hashes, as a warm whole-site check keeps them, so a
+    pre-commit hook on one runbook does not parse every rule file each time."""
+    rule_files = RuleFiles.read(config)
+    assert rule_files is not None  # asked for only when the site has `alert_rules`
+    directory = cache_dir(config) if request.cache else None
+    keep = {alert.strip().lower() for runbook in project.runbooks for alert in runbook.alerts}
+    try:
+        rules = rule_files.load(request.base, directory, reuse=True).rules(keep)
+    except StoredRulesError:  # a stored file that is not what was stored: parse again
+        rules = rule_files.load(request.base, directory).rules(keep)
+    rules.scope = AlertScope(frozenset(), frozenset(), first=False)
+    return rules
 
 
 def check_changed_since(

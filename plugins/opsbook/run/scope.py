@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from opsbook.checks import RULES_BY_ID, Input, rule_inputs
@@ -40,7 +40,7 @@ from opsbook.load.document import (
 from opsbook.load.frontmatter import split_frontmatter
 from opsbook.load.problems import LoadProblem
 from opsbook.load.text import MAX_FILE_BYTES, decode_source
-from opsbook.model.alerts import load_alert_rules
+from opsbook.model.alerts import AlertRules, load_alert_rules
 from opsbook.model.project import Project, build_project
 from opsbook.model.runbook import Runbook
 from opsbook.settings import OpsbookConfig
@@ -135,10 +135,13 @@ def narrow_project(
     targets: Iterable[int],
     base: Path | None = None,
     also: Iterable[int] = (),
+    alert_rules: Callable[[Project], AlertRules] | None = None,
 ) -> Project | None:
     """The project of the narrow scope around ``targets`` (indices into ``files``, the site's
     files in site order), plus the files ``also`` names; None when no narrow scope can be
-    trusted (a name the byte scan cannot match exactly; runbooks but no matrix)."""
+    trusted (a name the byte scan cannot match exactly; runbooks but no matrix).
+    ``alert_rules`` makes the rule files of `alert_rules` for the loaded project (by default
+    every rule file, parsed whole)."""
     fallback = config.root if config.site else None
 
     def load(index: int) -> Document:
@@ -167,8 +170,9 @@ def narrow_project(
     if config.site:
         project.codeowners = find_codeowners(config.root, base, fallback)
         if config.alert_rules:
-            # Small, and read by the runbook side of the alert rules (OB704): all of them.
-            project.alert_rules = load_alert_rules(config, base)
+            # Read by the runbook side of the alert rules (OB704).
+            project.alert_rules = (alert_rules(project) if alert_rules is not None
+                                   else load_alert_rules(config, base))
     if config.site and project.runbooks and project.matrix is None:
         return None  # OB206 goes to the site's first runbook, which only the whole site knows
     return project
