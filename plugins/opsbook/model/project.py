@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -16,7 +16,7 @@ from opsbook.load.document import (
     is_below,
     load_document,
 )
-from opsbook.model.alerts import AlertRules, load_alert_rules
+from opsbook.model.alerts import AlertRuleFile, AlertRules, load_alert_rules
 from opsbook.model.contacts import CONTACTS_SPEC, ContactBook, build_contact_sheet
 from opsbook.model.origin import Origin
 from opsbook.model.rotations import ROTATIONS_SPEC, Rotation, build_rotations
@@ -243,8 +243,11 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 
 def load_project(
-    config: OpsbookConfig, files: Iterable[Path], base: Path | None = None
+    config: OpsbookConfig, files: Iterable[Path], base: Path | None = None,
+    load_rule_file: Callable[[Path, str], AlertRuleFile] | None = None,
 ) -> Project:
+    """The project of ``files``; ``load_rule_file`` loads each rule file of `alert_rules`
+    (default: parsed afresh; `mkdocs serve` keeps them between builds, RuleFileMemo)."""
     fallback = config.root if config.site else None
     forget_resolved_folders()  # folders may have moved since the last load (mkdocs serve)
     documents = [load_document(path, display_path_for(path, base, fallback), fallback)
@@ -253,7 +256,7 @@ def load_project(
     if config.site:
         project.codeowners = find_codeowners(config.root, base, fallback)
         if config.alert_rules:
-            project.alert_rules = load_alert_rules(config, base)
+            project.alert_rules = load_alert_rules(config, base, load_file=load_rule_file)
     return project
 
 

@@ -25,7 +25,13 @@ from pathlib import Path
 from opsbook.checks import run_checks
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.document import resolve_folders
-from opsbook.model.alerts import AlertRules, AlertScope, StoredRules, StoredRulesError
+from opsbook.model.alerts import (
+    AlertRuleFile,
+    AlertRules,
+    AlertScope,
+    StoredRules,
+    StoredRulesError,
+)
 from opsbook.model.project import (
     Project,
     expand_paths,
@@ -61,9 +67,12 @@ def load_site(config_file: Path, today: dt.date | None = None) -> Project:
     return load_configured(site_config(config_file, today))
 
 
-def load_configured(config: OpsbookConfig, base: Path | None = None) -> Project:
+def load_configured(
+    config: OpsbookConfig, base: Path | None = None,
+    load_rule_file: Callable[[Path, str], AlertRuleFile] | None = None,
+) -> Project:
     """Every file of the site ``config`` describes, loaded (to render it, or to check it)."""
-    return load_project(config, site_files(config), base)
+    return load_project(config, site_files(config), base, load_rule_file)
 
 
 def check_project(
