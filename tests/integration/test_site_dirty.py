@@ -130,3 +130,24 @@ def test_new_runbook_renders_everything_again(served: tuple[Path, Path], tmp_pat
     dirty_build(root, site)
     assert "runbooks/platform/platform-ingress-5xx-copy.html" in pages(site)
     assert_same_as_full_build(root, site, tmp_path)
+
+
+def test_rule_file_edit_shows_in_the_alert_index(served: tuple[Path, Path],
+                                                 tmp_path: Path) -> None:
+    """The rule files a serve session parsed are kept while their bytes stay the same: an edit
+    to one (a runbook edit first, which keeps them) still reaches the alert index."""
+    root, site = served
+    runbook = root / RUNBOOK
+    runbook.write_text(runbook.read_text(encoding="utf-8").replace(
+        "## Diagnosis", "## Diagnosis\n\nStart at the load balancer.\n", 1), encoding="utf-8")
+    touch_after(runbook, site)
+    dirty_build(root, site)
+    rules = root / "alerts" / "larkspur.rules.yml"
+    text = rules.read_text(encoding="utf-8")
+    assert "> 0.05" in text
+    rules.write_text(text.replace("> 0.05", "> 0.07", 1), encoding="utf-8")
+    touch_after(rules, site)
+    dirty_build(root, site)
+    index = (site / "alerts" / "index.html").read_text(encoding="utf-8")
+    assert "&gt; 0.07" in index or "> 0.07" in index
+    assert_same_as_full_build(root, site, tmp_path)
