@@ -654,6 +654,25 @@ def test_the_build_for_printing_captures_the_pages_the_site_shows(
     assert len(boosted) == 1 and "data-search-boost" not in boosted[0].html
 
 
+def test_the_print_build_reports_the_findings_it_is_given_instead_of_checking_again(
+        handbook: Path, tmp_path: Path) -> None:
+    """`opsbook pdf` has checked the handbook before it builds the site to print: the plugin
+    takes those findings (the pages are the same) and does not check a second time."""
+    from opsbook.diagnostics import Diagnostic, Level
+    from opsbook.pdf.site import SiteBuildError, build_site
+
+    config = handbook / "mkdocs.yml"
+    given = build_site(config, tmp_path / "given", findings=[]).site.pages
+    checked = build_site(config, tmp_path / "checked").site.pages
+    assert given.keys() == checked.keys() and len(given) > 10
+    for source, page in checked.items():
+        assert given[source] == page, source
+    # The handbook is clean: only the given error can fail this strict build.
+    planted = Diagnostic("docs/contacts.md", 3, 1, "OB101", Level.ERROR, "planted", "fix it")
+    with pytest.raises(SiteBuildError):
+        build_site(config, tmp_path / "planted", findings=[planted])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_nothing_runs_off_the_page(handbook: Path, tmp_path: Path, paper: str) -> None:

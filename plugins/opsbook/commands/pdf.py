@@ -24,6 +24,7 @@ from opsbook.commands.common import (
 )
 
 if TYPE_CHECKING:
+    from opsbook.diagnostics import Diagnostic
     from opsbook.model.project import Project
     from opsbook.pdf.progress import ProgressDisplay
 
@@ -76,21 +77,23 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_FINDINGS
         progress.step("printing anyway (--allow-findings): every page is stamped UNVERIFIED")
-    return _print(args, config_file, project, len(errors), progress)
+    return _print(args, config_file, project, diagnostics, progress)
 
 
 def _print(
     args: argparse.Namespace,
     config_file: Path,
     project: Project,
-    unverified: int,
+    diagnostics: list[Diagnostic],
     progress: ProgressDisplay,
 ) -> int:
+    from opsbook.diagnostics import Level
     from opsbook.pdf.compose import PrintError
     from opsbook.pdf.engine import Printer, available_cores
     from opsbook.pdf.printing import HANDBOOK_JOB, plan_print, print_plan
     from opsbook.pdf.site import SiteBuildError, build_site, settings_for
 
+    unverified = sum(1 for d in diagnostics if d.level is Level.ERROR)
     output_dir: Path = args.output
     if output_dir.exists() and not output_dir.is_dir():
         print(f"opsbook pdf: {output_dir} exists and is not a directory", file=sys.stderr)
@@ -105,7 +108,7 @@ def _print(
         progress.step("building the site")
         try:
             build = build_site(config_file, Path(scratch) / "site", redact=args.redact,
-                               allow_findings=bool(unverified))
+                               allow_findings=bool(unverified), findings=diagnostics)
         except (SiteBuildError, PrintError) as error:
             print(f"opsbook pdf: the site does not build: {error}", file=sys.stderr)
             return EXIT_FINDINGS

@@ -203,11 +203,12 @@ def _quiet(logger_name: str) -> Iterator[None]:
 
 def build_site(
     config_file: Path, site_dir: Path, *, redact: bool = False, allow_findings: bool = False,
-    search: bool = False,
+    search: bool = False, findings: list[Diagnostic] | None = None,
 ) -> SiteBuild:
     """Build the site with the engine's own API (MkDocs 1.x or ProperDocs, see
     :mod:`opsbook.engine`) into ``site_dir`` and capture its pages; without its search index
-    unless ``search`` (the pages are the same)."""
+    unless ``search`` (the pages are the same). ``findings``: the caller's check of the same
+    handbook, which the plugin then reports instead of checking it again."""
     from opsbook.engine import EngineError, engine_exception, engine_module
 
     try:
@@ -227,6 +228,8 @@ def build_site(
         plugin.config["strict"] = False  # the findings were reported, and pages get stamped
     if redact:
         plugin.config["redact"] = True  # applied by the shared render layer, site and paper
+    # MkDocs keeps plugin instances for the process: given findings are this build's only.
+    plugin.findings_given = findings
     options = dict(plugin.config.get("pdf") or {})
     # This build only feeds `opsbook pdf`: it must not also print into its own site.
     plugin.config["pdf"]["enabled"] = False
@@ -243,5 +246,6 @@ def build_site(
     except Exception as error:  # a plugin or theme failing mid-build: say so, no traceback
         raise SiteBuildError(f"{type(error).__name__}: {error}") from None
     finally:
+        plugin.findings_given = None
         mkdocs_config.plugins.on_shutdown()
     return SiteBuild(built_site(collector, mkdocs_config), mkdocs_config, options)

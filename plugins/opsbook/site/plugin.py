@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from html import escape as html_escape
@@ -94,6 +95,9 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self._seen: dict[str, tuple[str | None, dict[str, Any]]] = {}
         # Rule files of `alert_rules` parsed by an earlier build of this `serve`, by bytes.
         self._rule_files: RuleFileMemo | None = None
+        # Findings a caller already has for this build's handbook (`opsbook pdf` checks it
+        # before it builds the site to print): reported instead of checking a second time.
+        self.findings_given: list[Diagnostic] | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.command = command
@@ -146,7 +150,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         background = self.command == "build" and not self.pdf.write_into_site
         self.work = Background(
             partial(site_work, self.project, self.context, files, self.generated,
-                    dict(self.runbooks), _no_checks if background else _run_checks,
+                    dict(self.runbooks), _no_checks if background else self._checker(),
                     self.pdf.write_into_site, with_summaries=background),
             background,
         )
@@ -239,9 +243,15 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         compete for the same cores), else as soon as the files are known."""
         if self._checks_wanted and self.project is not None:
             self._checks_wanted = False
-            self.checks = Background(partial(_run_checks, self.project), True)
+            given = self.findings_given is not None
+            self.checks = Background(partial(self._checker(), self.project), not given)
             if not self.checks.pending:
                 self._report()
+
+    def _checker(self) -> Callable[[Project], list[Diagnostic]]:
+        if self.findings_given is not None:
+            return partial(_given_findings, list(self.findings_given))
+        return _run_checks
 
     on_nav = CombinedEvent(_on_nav_runbooks, _on_nav_convert)
 
@@ -476,6 +486,10 @@ def _confine_snippets(config: Any, root: Path) -> None:
 
 def _no_checks(_project: Project) -> list[Diagnostic]:
     return []
+
+
+def _given_findings(findings: list[Diagnostic], _project: Project) -> list[Diagnostic]:
+    return findings
 
 
 def _run_checks(project: Project) -> list[Diagnostic]:
