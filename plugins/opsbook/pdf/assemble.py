@@ -11,12 +11,13 @@ WeasyPrint nests them), clickable internal links, and named destinations.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from opsbook.pdf.reuse import save_atomically
 
 # Every character "page x of y" can need: the footer sample WeasyPrint sets in the document's
 # font, whose glyphs then spell each page's footer (see _Footer).
@@ -104,13 +105,7 @@ def assemble(parts: Sequence[LaidOutPart], output: Path, footer: FooterSample,
         for key, value in (metadata or {}).items():
             pdf.docinfo[key] = value
 
-        output.parent.mkdir(parents=True, exist_ok=True)
-        partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
-        try:
-            pdf.save(partial)
-            partial.replace(output)
-        finally:
-            partial.unlink(missing_ok=True)
+        save_atomically(output, pdf.save)
         return total
     finally:
         for source in sources:

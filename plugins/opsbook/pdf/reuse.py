@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -44,15 +45,21 @@ def _version(distribution: str) -> str:
         return "unknown"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` so that readers see the old file or the new one, never a mix."""
+def save_atomically(path: Path, save: Callable[[Path], object]) -> None:
+    """Have ``save`` write a file beside ``path`` that then replaces it: readers see the old
+    file or the new one, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        partial.write_bytes(data)
+        save(partial)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` so that readers see the old file or the new one, never a mix."""
+    save_atomically(path, lambda partial: partial.write_bytes(data))
 
 
 @dataclass(frozen=True)

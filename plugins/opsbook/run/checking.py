@@ -39,7 +39,15 @@ from opsbook.model.project import (
     site_files,
     site_listing,
 )
-from opsbook.run.cache import RuleFiles, cache_dir, cache_file, check_warm, now_ns, record
+from opsbook.run.cache import (
+    RuleFiles,
+    alerts_to_keep,
+    cache_dir,
+    cache_file,
+    check_warm,
+    now_ns,
+    record,
+)
 from opsbook.run.changes import ChangeSet, check_changed, keep_changed
 from opsbook.run.chunks import check_in_chunks
 from opsbook.run.request import CheckRequest, CheckRun
@@ -176,12 +184,14 @@ def rules_answered(config: OpsbookConfig, request: CheckRequest, project: Projec
     rule_files = RuleFiles.read(config)
     assert rule_files is not None  # asked for only when the site has `alert_rules`
     directory = cache_dir(config) if request.cache else None
-    keep = {alert.strip().lower() for runbook in project.runbooks for alert in runbook.alerts}
+    scope = AlertScope(frozenset(), frozenset(), first=False)  # reports on no rule file
     try:
-        rules = rule_files.load(request.base, directory, reuse=True).rules(keep)
+        stored = rule_files.load(request.base, directory, reuse=True)
+        rules = stored.rules(alerts_to_keep(stored, scope, project))
     except StoredRulesError:  # a stored file that is not what was stored: parse again
-        rules = rule_files.load(request.base, directory).rules(keep)
-    rules.scope = AlertScope(frozenset(), frozenset(), first=False)
+        stored = rule_files.load(request.base, directory)
+        rules = stored.rules(alerts_to_keep(stored, scope, project))
+    rules.scope = scope
     return rules
 
 
