@@ -13,8 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from opsbook.checks import run_checks
 from opsbook.cli import main
+from opsbook.diagnostics import Diagnostic
+from opsbook.model.project import load_project, site_files
 from opsbook.run import CheckRequest, check, git_changes
+from opsbook.run.changes import alert_claims, changed_kinds, earlier_alerts, relevant
+from opsbook.run.checking import site_config
 from tests.support.ci import GitRepo, copy_handbook_with_github, insert_after_heading
 from tests.support.repo import copy_handbook
 
@@ -292,3 +297,117 @@ def test_hidden_drafts_are_not_pulled_into_the_narrow_scope(
     repo.commit_all("retitle, and keep a draft")
     assert main(["check", "--changed-since", "main"]) == 0
     assert "no findings" in capsys.readouterr().out
+
+
+# --- rule files: what a changed runbook is responsible for on them ------------------------------
+
+RULES = "alerts/larkspur.rules.yml"
+ORPHAN = """      - alert: BookingsApiQueueStuck
+        expr: bookings_queue_oldest_seconds > 900
+        labels:
+          severity: high
+"""
+
+
+def with_legacy_orphan_alert(root: Path, repo: GitRepo) -> None:
+    """main also has an alert no runbook answers (an OB703 nobody on the branch caused)."""
+    repo.git("switch", "--quiet", "main")
+    replace_text(root / RULES, "      - alert: BookingsApiHighLatency\n",
+                 ORPHAN + "      - alert: BookingsApiHighLatency\n")
+    repo.commit_all("an alert without a runbook")
+    repo.git("switch", "--quiet", "feature")
+    repo.git("rebase", "--quiet", "main")
+
+
+def whole_site_answer(root: Path) -> list[Diagnostic]:
+    """What --changed-since main answers from a check of the whole handbook (the narrow scope
+    must answer the same)."""
+    changes = git_changes("main", root)
+    config = site_config(root / "mkdocs.yml")
+    project = load_project(config, site_files(config))
+    kinds = changed_kinds(project, changes, config)
+    changed = [path for path in changes.changed if path.suffix == ".md"]
+    earlier = earlier_alerts(config, changes, changed, None)
+    assert earlier is not None
+    claims = alert_claims(project, changes, earlier)
+    return relevant(run_checks(project), project, changes, kinds, claims)
+
+
+def answer(root: Path) -> tuple[list[Diagnostic], bool]:
+    result = check(CheckRequest(config_file=root / "mkdocs.yml",
+                                changes=git_changes("main", root)))
+    return result.diagnostics, result.narrow
+
+
+def test_a_runbook_edit_with_rule_files_is_checked_in_the_narrow_scope(
+    handbook_repo: tuple[Path, GitRepo]
+) -> None:
+    root, repo = handbook_repo
+    with_legacy_orphan_alert(root, repo)
+    replace_text(root / NODES, "title: Kubernetes nodes", "title: Cluster nodes")
+    repo.commit_all("retitle")
+    diagnostics, narrow = answer(root)
+    # The alert without a runbook is old news: the retitled runbook never claimed it.
+    assert (diagnostics, narrow) == ([], True)
+    assert whole_site_answer(root) == []
+
+
+def test_a_moved_runbook_is_answerable_for_the_links_to_its_old_page(
+    handbook_repo: tuple[Path, GitRepo]
+) -> None:
+    root, repo = handbook_repo
+    with_legacy_orphan_alert(root, repo)
+    repo.git("mv", LATENCY, "runbooks/bookings-api/bookings-api-slow-responses.md")
+    repo.commit_all("move the latency runbook")
+    diagnostics, narrow = answer(root)
+    # Its alert's runbook_url (in an unchanged rule file) still names the old page; the alert
+    # is still answered, so the narrow scope can tell.
+    assert narrow
+    assert {(d.path, d.rule) for d in diagnostics} == {(RULES, "OB706")}
+    assert "BookingsApiHighLatency" in diagnostics[0].message
+    assert diagnostics == whole_site_answer(root)
+
+
+def test_an_alert_a_runbook_stops_answering_is_reported_once_on_its_rule_file(
+    handbook_repo: tuple[Path, GitRepo]
+) -> None:
+    root, repo = handbook_repo
+    with_legacy_orphan_alert(root, repo)
+    replace_text(root / LATENCY, "alerts: [BookingsApiHighLatency]", "alerts: []")
+    repo.commit_all("the latency runbook answers no alert")
+    diagnostics, narrow = answer(root)
+    assert {(d.path, d.rule, d.message.split('"')[1]) for d in diagnostics} == {
+        (RULES, "OB703", "BookingsApiHighLatency"),
+    }
+    # Which alerts are answered at all changed: only the whole site knows the rest of them.
+    assert not narrow
+    assert diagnostics == whole_site_answer(root)
+
+
+def test_a_deleted_runbook_reports_the_alerts_it_answered(
+    handbook_repo: tuple[Path, GitRepo]
+) -> None:
+    root, repo = handbook_repo
+    repo.git("rm", "--quiet", NODES)
+    repo.commit_all("no more node runbook")
+    diagnostics, _narrow = answer(root)
+    orphans = {d.message.split('"')[1] for d in diagnostics if d.rule == "OB703"}
+    assert orphans == {"KubeNodeMemoryPressure", "KubeNodeDiskPressure"}
+    assert diagnostics == whole_site_answer(root)
+
+
+def test_an_earlier_version_is_read_where_the_branch_left_main(
+    handbook_repo: tuple[Path, GitRepo]
+) -> None:
+    root, repo = handbook_repo
+    replace_text(root / LATENCY, "title:", "title: Slow")
+    repo.commit_all("retitle on the branch")
+    repo.git("switch", "--quiet", "main")
+    replace_text(root / LATENCY, "alerts: [BookingsApiHighLatency]",
+                 "alerts: [BookingsApiHighLatency, KubeNodeDiskPressure]")
+    repo.commit_all("main moves on: the latency runbook takes another alert")
+    repo.git("switch", "--quiet", "feature")
+    changes = git_changes("main", root)
+    # What the runbook answered before is the merge base's version, not main's today.
+    assert earlier_alerts(site_config(root / "mkdocs.yml"), changes, [root / LATENCY],
+                          None) == {"bookingsapihighlatency"}

@@ -65,7 +65,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, TypeVar
 
 from opsbook import __version__
 from opsbook.checks import run_checks
@@ -98,6 +98,7 @@ CONTEXT_KINDS = frozenset({"severity-matrix", "contacts", "rotations"})
 """Kinds of file whose content other files' findings read (a rotation's OB809 and OB811
 compare it with the other rotation files): a change to one re-checks the whole site."""
 RACY_NS = 2_000_000_000
+T = TypeVar("T")
 """A file modified this close to the start of the run that cached it may have changed again
 within the file system's timestamp granularity: its stat alone is not trusted."""
 
@@ -295,6 +296,35 @@ class RuleFiles:
             return kept
 
         return StoredRules.load(self.config, base, (self.paths, self.unmatched), load_file)
+
+    def read_rules(self, base: Path | None, directory: Path | None,
+                   make: Callable[[StoredRules], T]) -> T:
+        """``make`` over the rule files read back from ``directory`` where they are kept there;
+        when a stored file turns out not to be what was stored, over them parsed again."""
+        try:
+            return make(self.load(base, directory, reuse=True))
+        except StoredRulesError:
+            return make(self.load(base, directory))
+
+
+def rules_answered(config: OpsbookConfig, request: CheckRequest, project: Project,
+                   report: frozenset[str] = frozenset()) -> AlertRules:
+    """The rule files for a check of part of a site: only the rules of the alerts its runbooks
+    answer (OB704 asks whether those exist) and of the alerts in ``report`` (lower-cased), the
+    only ones it reports findings on the rule files for. Thousands of rules are parsed once and
+    kept in the check cache by their files' hashes, as a warm whole-site check keeps them, so a
+    pre-commit hook on one runbook does not parse every rule file each time."""
+    rule_files = RuleFiles.read(config)
+    assert rule_files is not None  # asked for only when the site has `alert_rules`
+    directory = cache_dir(config) if request.cache else None
+    scope = AlertScope(report, frozenset(), first=False)
+
+    def scoped(stored: StoredRules) -> AlertRules:
+        rules = stored.rules(alerts_to_keep(stored, scope, project))
+        rules.scope = scope
+        return rules
+
+    return rule_files.read_rules(request.base, directory, scoped)
 
 
 def alerts_to_keep(rules: StoredRules, scope: AlertScope, project: Project) -> set[str]:
@@ -818,12 +848,9 @@ def _recheck(
     renewed = None
     if rule_files is not None:
         unchanged_alerts = [alerts[row] for row in entries.values()]
-        try:
-            alert_rules, renewed = _alert_part(path, request, rule_files, unchanged_alerts,
-                                               before, after, claimed, project, reuse=True)
-        except StoredRulesError:  # a stored rule file is not what was stored: parse again
-            alert_rules, renewed = _alert_part(path, request, rule_files, unchanged_alerts,
-                                               before, after, claimed, project, reuse=False)
+        alert_rules, renewed = rule_files.read_rules(
+            request.base, path.parent,
+            functools.partial(_alert_part, unchanged_alerts, before, after, claimed, project))
         project.alert_rules = alert_rules
         project.wanted_paths = frozenset(wanted) | alert_rules_wanted(alert_rules)
     else:
@@ -869,9 +896,8 @@ def alert_rules_wanted(rules: AlertRules) -> frozenset[str]:
 
 
 def _alert_part(
-    path: Path, request: CheckRequest, rule_files: RuleFiles, unchanged: list[list[str]],
-    before: list[FileFacts], after: list[FileFacts], claimed: set[str], project: Project,
-    reuse: bool,
+    unchanged: list[list[str]], before: list[FileFacts], after: list[FileFacts],
+    claimed: set[str], project: Project, stored: StoredRules,
 ) -> tuple[AlertRules, Callable[[Diagnostic], bool]]:
     """The alert rules for a re-check, scoped to the alerts whose findings on the rule files
     can have changed: those a changed runbook claims or claimed (every claimant of them is in
@@ -881,7 +907,6 @@ def _alert_part(
     # The rules of every alert a loaded runbook answers: OB704 asks whether they exist.
     keep = claimed | {alert.strip().lower() for runbook in project.runbooks
                       for alert in runbook.alerts}
-    stored = rule_files.load(request.base, path.parent, reuse)
     alerts = claimed & stored.defined()
 
     def answered_by_unchanged(alert: str) -> bool:

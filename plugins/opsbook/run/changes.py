@@ -13,14 +13,20 @@ request is responsible for, not on years of old ones. The rule:
      contacts file re-reports every unknown-owner and unknown-contact finding, an edited
      severity matrix every unknown-severity and disagreeing-table finding, an edited
      CODEOWNERS every ownership finding;
-   - it is a collision (duplicate runbook id, alert answered twice) with a changed runbook.
+   - it is a collision (duplicate runbook id, alert answered twice) with a changed runbook;
+   - with rule files (``alert_rules``), it is on a rule file and about an alert a changed
+     runbook claims or claimed before the change (read from git): an alert one stopped
+     answering, a ``runbook_url`` that no longer opens its runbook. Findings about no alert in
+     particular (an unknown severity label, reported only for answered alerts) are reported
+     when the change makes an alert answered or unanswered.
 3. A changed ``mkdocs.yml`` changes how every file is checked: everything is reported.
 
 Speed: a check of a whole 10,000-runbook handbook costs seconds, most of it loading files.
 When only runbooks changed, the check runs in the **narrow scope** of :mod:`opsbook.run.scope`
 around the changed files, with the site's pages added (a deleted runbook can leave a page
-naming a service nobody defines): collisions are still seen, and a finding the narrow scope
-cannot vouch for sends the check to the whole handbook.
+naming a service nobody defines) and every runbook naming an alert the changed ones claim or
+claimed: collisions are still seen, the rule files are checked for those alerts only, and a
+finding the narrow scope cannot vouch for sends the check to the whole handbook.
 """
 
 from __future__ import annotations
@@ -32,12 +38,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opsbook.checks import ALL_INPUTS, RULES_BY_ID, Input, rule_inputs, run_checks
+from opsbook.checks.alerts import PER_ALERT, UNKNOWN_SEVERITY_LABEL, alert_at
 from opsbook.diagnostics import Diagnostic
 from opsbook.load.codeowners import CODEOWNERS_LOCATIONS
-from opsbook.load.document import resolve_folders
-from opsbook.model.project import MARKDOWN_SUFFIXES, Project, load_project, site_files
+from opsbook.load.document import display_path_for, parse_document, resolve_folders
+from opsbook.model.alerts import AlertRules
+from opsbook.model.project import (
+    MARKDOWN_SUFFIXES,
+    Project,
+    build_project,
+    load_project,
+    site_files,
+)
+from opsbook.run.cache import rules_answered
 from opsbook.run.request import CheckRequest, CheckRun
-from opsbook.run.scope import collision_keys, is_below, narrow_project, vouched_for
+from opsbook.run.scope import (
+    collision_keys,
+    indices_below,
+    indices_of,
+    is_below,
+    narrow_project,
+    site_file_list,
+    vouched_for,
+)
 from opsbook.settings import OpsbookConfig
 
 if TYPE_CHECKING:
@@ -58,6 +81,7 @@ class ChangeSet:
     ref: str
     root: Path
     changed: frozenset[Path]
+    commit: str = ""  # what ``ref`` names; "" when not known (no earlier version is read)
 
     def touches(self, path: Path) -> bool:
         return resolve_folders(path) in self.changed
@@ -117,7 +141,50 @@ def git_changes(ref: str, start: Path) -> ChangeSet:
         message = untracked.stderr.decode(errors="replace").strip()
         raise ChangesError(f"--changed-since: git ls-files failed: {message}")
     changed = _names(diffed.stdout, root) | _names(untracked.stdout, root)
-    return ChangeSet(ref, root, frozenset(changed))
+    return ChangeSet(ref, root, frozenset(changed), commit)
+
+
+def earlier_versions(changes: ChangeSet, paths: list[Path]) -> dict[Path, bytes] | None:
+    """The bytes of ``paths`` (changed files) where the change set starts, at the merge base
+    of its ref and HEAD; a file that did not exist there is left out. None when that cannot
+    be known. Two git calls."""
+    if not changes.commit:
+        return None
+    if not paths:
+        return {}
+    based = _git(changes.root, "merge-base", changes.commit, "HEAD")
+    base = based.stdout.decode(errors="replace").strip()
+    if based.returncode != 0 or not base:
+        raise ChangesError(f"--changed-since: {changes.ref!r} and HEAD share no history")
+    names: dict[str, Path] = {}
+    for path in paths:
+        try:
+            names[path.relative_to(changes.root).as_posix()] = path
+        except ValueError:
+            continue  # outside the repository: git has no earlier version
+    if not names:
+        return {}
+    if any("\n" in name for name in names):
+        return None  # a name git's batch mode cannot take
+    # One process for every file: each request line is answered by a header line
+    # (`<object> blob <size>`, or `<request> missing`) and, for a blob, its bytes.
+    requests = "".join(f"{base}:{name}\n" for name in names)
+    batch = _git(changes.root, "cat-file", "--batch",
+                 stdin=requests.encode("utf-8", "surrogateescape"))
+    if batch.returncode != 0:
+        message = batch.stderr.decode(errors="replace").strip()
+        raise ChangesError(f"--changed-since: git cat-file failed: {message}")
+    found: dict[Path, bytes] = {}
+    output, at = batch.stdout, 0
+    for name in names:
+        end = output.index(b"\n", at)
+        header = output[at:end].split()
+        at = end + 1
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            found[names[name]] = output[at : at + size]
+            at += size + 1  # the blob, then a newline
+    return found
 
 
 def _is_site_markdown(path: Path, config: OpsbookConfig) -> bool:
@@ -176,14 +243,75 @@ def changed_display_paths(project: Project, changes: ChangeSet) -> set[str]:
     return shown
 
 
+@dataclass(frozen=True)
+class AlertClaims:
+    """What the changed runbooks mean for the rule files: the (lower-cased) alerts they claim
+    or claimed before the change, and whether the change makes one of those alerts answered or
+    unanswered (which moves the findings about answered alerts only: OB708)."""
+
+    claimed: frozenset[str]
+    answering_changed: bool
+
+
+def changed_runbook_paths(project: Project, changes: ChangeSet, config: OpsbookConfig
+                          ) -> list[Path]:
+    """The changed files that are, or may have been, runbooks: the project's changed
+    documents and the deleted Markdown files of the site."""
+    paths = [document.path for document in project.documents if changes.touches(document.path)]
+    paths += [path for path in changes.deleted if _is_site_markdown(path, config)]
+    return paths
+
+
+def earlier_alerts(config: OpsbookConfig, changes: ChangeSet, paths: list[Path],
+                   base: Path | None) -> set[str] | None:
+    """The (lower-cased) alerts the runbooks among ``paths`` answered where the change set
+    starts, read from git; None when git cannot tell."""
+    versions = earlier_versions(changes, paths)
+    if versions is None:
+        return None
+    fallback = config.root if config.site else None
+    earlier = [parse_document(path, display_path_for(path, base, fallback), data)
+               for path, data in versions.items()]
+    return {alert.strip().lower() for runbook in build_project(config, earlier).runbooks
+            for alert in runbook.alerts}
+
+
+def alert_claims(project: Project, changes: ChangeSet, before: set[str]) -> AlertClaims:
+    """The claims of the changed runbooks of ``project``, which holds every runbook naming one
+    of the alerts in ``before`` or claimed now (the whole site, or a narrow scope searched for
+    those names)."""
+    now: set[str] = set()
+    unchanged: set[str] = set()
+    for runbook in project.runbooks:
+        alerts = now if changes.touches(runbook.origin.document.path) else unchanged
+        alerts.update(alert.strip().lower() for alert in runbook.alerts)
+    claimed = before | now
+    return AlertClaims(
+        frozenset(claimed),
+        any((alert in before) != (alert in now) for alert in claimed - unchanged),
+    )
+
+
+def _caused_on_rule_file(diagnostic: Diagnostic, project: Project, claims: AlertClaims) -> bool:
+    """Whether a finding on an unchanged rule file can come from the changed runbooks."""
+    if diagnostic.rule in PER_ALERT:
+        assert project.alert_rules is not None  # claims are made for sites with rule files
+        return alert_at(project.alert_rules, diagnostic.path, diagnostic.line) in claims.claimed
+    return diagnostic.rule == UNKNOWN_SEVERITY_LABEL.id and claims.answering_changed
+
+
 def relevant(
-    diagnostics: list[Diagnostic], project: Project, changes: ChangeSet, kinds: set[str]
+    diagnostics: list[Diagnostic], project: Project, changes: ChangeSet, kinds: set[str],
+    claims: AlertClaims | None = None,
 ) -> list[Diagnostic]:
-    """The findings the change set is responsible for (the rule in the module docstring)."""
+    """The findings the change set is responsible for (the rule in the module docstring);
+    ``claims`` where the site has rule files and runbooks changed."""
     changed_paths = changed_display_paths(project, changes)
     changed_runbooks = [r for r in project.runbooks if r.origin.display_path in changed_paths]
     ids, alerts = collision_keys(changed_runbooks)
     runbooks_at = {runbook.origin.display_path: runbook for runbook in project.runbooks}
+    rule_files = (set() if project.alert_rules is None else
+                  {rule_file.display_path for rule_file in project.alert_rules.files})
     kept = []
     for diagnostic in diagnostics:
         inputs = rule_inputs(diagnostic.rule)
@@ -194,14 +322,17 @@ def relevant(
         ):
             kept.append(diagnostic)
         elif Input.RUNBOOK in inputs and Input.RUNBOOK in kinds:
-            if not _collision(diagnostic.rule):
+            if claims is not None and diagnostic.path in rule_files:
+                if _caused_on_rule_file(diagnostic, project, claims):
+                    kept.append(diagnostic)
+            elif not _collision(diagnostic.rule):
                 kept.append(diagnostic)  # e.g. a page naming a service a runbook dropped
-                continue
-            other = runbooks_at.get(diagnostic.path)
-            if other is not None and (
-                other.id in ids or any(alert.lower() in alerts for alert in other.alerts)
-            ):
-                kept.append(diagnostic)
+            else:
+                other = runbooks_at.get(diagnostic.path)
+                if other is not None and (
+                    other.id in ids or any(alert.lower() in alerts for alert in other.alerts)
+                ):
+                    kept.append(diagnostic)
     return kept
 
 
@@ -211,35 +342,53 @@ def _collision(rule_id: str) -> bool:
 
 
 def _narrow(
-    config: OpsbookConfig, changes: ChangeSet, request: CheckRequest
-) -> tuple[Project, list[Diagnostic], set[str]] | None:
-    """The check in the narrow scope, or None when the change set needs the whole handbook."""
+    config: OpsbookConfig, changes: ChangeSet, request: CheckRequest, earlier: set[str] | None
+) -> tuple[Project, list[Diagnostic], set[str], AlertClaims | None] | None:
+    """The check in the narrow scope, or None when the change set needs the whole handbook.
+    ``earlier``: the alerts the changed runbooks answered before (with rule files; None when
+    not known)."""
     runbooks_dir = config.runbooks_dir.resolve()
     docs_dir = config.docs_dir.resolve()
     if is_below(runbooks_dir, docs_dir) or is_below(docs_dir, runbooks_dir):
         return None  # pages and runbooks share a folder: there is no smaller context
-    files = site_files(config)
-    targets = [index for index, path in enumerate(files) if changes.touches(path)]
-    pages = [index for index, path in enumerate(files) if is_below(path, config.docs_dir)]
-    project = narrow_project(config, files, targets, request.base, also=pages)
+    files = site_file_list(config)
+    targets = indices_of(files, changes.changed)
+    pages = indices_below(files, config.docs_dir)
+
+    def rules_claimed(project: Project) -> AlertRules:
+        # The rules of the alerts the changed runbooks claim or claimed: every runbook naming
+        # one is in the scope, so their findings on the rule files are the whole site's.
+        report = alert_claims(project, changes, earlier or set()).claimed
+        return rules_answered(config, request, project, report)
+
+    project = narrow_project(config, files, targets, request.base, also=pages,
+                             alert_rules=rules_claimed, also_alerts=earlier or ())
     if project is None:
         return None
     kinds = changed_kinds(project, changes, config)
     if not kinds <= {Input.RUNBOOK}:
         return None  # contacts, matrix or CODEOWNERS changed: every runbook may be affected
+    claims = None
+    rule_files: set[str] = set()
     if project.alert_rules is not None:
         if Input.RUNBOOK in kinds:
-            # What a runbook answered before the change is not known here, and the rule
-            # files' findings read every runbook answering their alerts: the whole handbook.
-            return None
-        # Only pages changed: the rule files' findings cannot have; the runbooks' side of the
-        # alert rules (OB704) reads the rule files alone, which are loaded whole.
-        project.wanted_paths = frozenset(document.display_path
-                                         for document in project.documents)
+            if earlier is None:
+                return None  # which alerts' findings the change moves is not known
+            claims = alert_claims(project, changes, earlier)
+            if claims.answering_changed:
+                # OB708 is about the alerts answered anywhere in the site, which only the
+                # whole site knows.
+                return None
+            rule_files = {rule_file.display_path for rule_file in project.alert_rules.files}
+        else:
+            # Only pages changed: the rule files' findings cannot have; the runbooks' side of
+            # the alert rules (OB704) reads the rule files alone.
+            project.wanted_paths = frozenset(document.display_path
+                                             for document in project.documents)
     found = run_checks(project, request.select, request.ignore)
-    if not vouched_for(found):
+    if not vouched_for(d for d in found if d.path not in rule_files):
         return None
-    return project, found, kinds
+    return project, found, kinds, claims
 
 
 def check_changed(config: OpsbookConfig, request: CheckRequest) -> CheckRun:
@@ -252,14 +401,21 @@ def check_changed(config: OpsbookConfig, request: CheckRequest) -> CheckRun:
         project = load_project(config, site_files(config), request.base)
         found = run_checks(project, select, ignore)
         return CheckRun(found, len(project.documents), [project], config.fail_on)
-    narrow = _narrow(config, changes, request)
+    earlier = None
+    if config.site and config.alert_rules:
+        changed = [path for path in changes.changed if _is_site_markdown(path, config)]
+        earlier = earlier_alerts(config, changes, changed, request.base)
+    narrow = _narrow(config, changes, request, earlier)
     if narrow is not None:
-        project, found, kinds = narrow
+        project, found, kinds, claims = narrow
     else:
         project = load_project(config, site_files(config), request.base)
         kinds = changed_kinds(project, changes, config)
         found = run_checks(project, select, ignore)
-    kept = relevant(found, project, changes, kinds)
+        claims = None
+        if earlier is not None and project.alert_rules is not None and Input.RUNBOOK in kinds:
+            claims = alert_claims(project, changes, earlier)
+    kept = relevant(found, project, changes, kinds, claims)
     # Files checked: the changed ones, and the unchanged ones reported because of them.
     shown = changed_display_paths(project, changes) | {d.path for d in kept}
     return CheckRun(kept, len(shown), [project], config.fail_on, narrow=narrow is not None)

@@ -27,10 +27,7 @@ from opsbook.diagnostics import Diagnostic
 from opsbook.load.document import resolve_folders
 from opsbook.model.alerts import (
     AlertRuleFile,
-    AlertRules,
-    AlertScope,
     StoredRules,
-    StoredRulesError,
 )
 from opsbook.model.project import (
     Project,
@@ -41,17 +38,22 @@ from opsbook.model.project import (
 )
 from opsbook.run.cache import (
     RuleFiles,
-    alerts_to_keep,
-    cache_dir,
     cache_file,
     check_warm,
     now_ns,
     record,
+    rules_answered,
 )
 from opsbook.run.changes import ChangeSet, check_changed, keep_changed
 from opsbook.run.chunks import check_in_chunks
 from opsbook.run.request import CheckRequest, CheckRun
-from opsbook.run.scope import indices_of, narrow_project, vouched_for
+from opsbook.run.scope import (
+    SiteFiles,
+    indices_of,
+    narrow_project,
+    site_file_list,
+    vouched_for,
+)
 from opsbook.settings import OpsbookConfig, find_config, load_config
 
 FEW_FILES = 50
@@ -105,7 +107,7 @@ def check_fast(
         return None
     if wanted is None:
         return check_whole(config, request)
-    files = site_files(config)
+    files = site_file_list(config)
     if len(files) < NARROW_FROM:
         return None
     return check_few_files(config, files, wanted, request)
@@ -152,7 +154,7 @@ def check_whole(config: OpsbookConfig, request: CheckRequest) -> CheckRun | None
 
 
 def check_few_files(
-    config: OpsbookConfig, files: list[Path], wanted: set[Path], request: CheckRequest
+    config: OpsbookConfig, files: SiteFiles, wanted: set[Path], request: CheckRequest
 ) -> CheckRun | None:
     """The findings of a whole-site check (``files``, in site order) in the ``wanted`` files,
     from the narrow scope around them; None when that cannot be trusted or would not pay."""
@@ -172,27 +174,6 @@ def check_few_files(
     if not vouched_for(found):
         return None  # e.g. OB402: the service may be named by a runbook left out
     return CheckRun(found, len(shown), [], config.fail_on, narrow=True)
-
-
-def rules_answered(config: OpsbookConfig, request: CheckRequest, project: Project
-                   ) -> AlertRules:
-    """The rule files for a check of a few of a site's files: only the rules of the alerts
-    their runbooks answer (OB704 asks whether those exist), and nothing reported on the rule
-    files, which such a check does not show. Thousands of rules are parsed once and kept in
-    the check cache by their files' hashes, as a warm whole-site check keeps them, so a
-    pre-commit hook on one runbook does not parse every rule file each time."""
-    rule_files = RuleFiles.read(config)
-    assert rule_files is not None  # asked for only when the site has `alert_rules`
-    directory = cache_dir(config) if request.cache else None
-    scope = AlertScope(frozenset(), frozenset(), first=False)  # reports on no rule file
-    try:
-        stored = rule_files.load(request.base, directory, reuse=True)
-        rules = stored.rules(alerts_to_keep(stored, scope, project))
-    except StoredRulesError:  # a stored file that is not what was stored: parse again
-        stored = rule_files.load(request.base, directory)
-        rules = stored.rules(alerts_to_keep(stored, scope, project))
-    rules.scope = scope
-    return rules
 
 
 def check_changed_since(

@@ -41,7 +41,7 @@ from opsbook.load.frontmatter import split_frontmatter
 from opsbook.load.problems import LoadProblem
 from opsbook.load.text import MAX_FILE_BYTES, decode_source
 from opsbook.model.alerts import AlertRules, load_alert_rules
-from opsbook.model.project import Project, build_project
+from opsbook.model.project import Project, build_project, site_file_names, site_files
 from opsbook.model.runbook import Runbook
 from opsbook.settings import OpsbookConfig
 
@@ -81,7 +81,7 @@ def collision_keys(runbooks: Iterable[Runbook]) -> tuple[set[str], set[str]]:
     return ids, alerts
 
 
-def peek(path: Path) -> bytes | None:
+def peek(path: str | Path) -> bytes | None:
     """The bytes :func:`read_source` would return, or None where it returns a problem (which
     loads with no kind and no id): four system calls for the usual regular file."""
     try:
@@ -100,7 +100,7 @@ def peek(path: Path) -> bytes | None:
         os.close(handle)
     if len(data) == info.st_size:
         return data
-    found = read_source(path)  # short read, or the file grew: let the careful reader decide
+    found = read_source(Path(path))  # short read, or the file grew: let the careful reader decide
     return None if isinstance(found, LoadProblem) else found
 
 
@@ -131,26 +131,28 @@ def may_be_context(data: bytes) -> bool:
 
 def narrow_project(
     config: OpsbookConfig,
-    files: Sequence[Path],
+    files: SiteFiles,
     targets: Iterable[int],
     base: Path | None = None,
     also: Iterable[int] = (),
     alert_rules: Callable[[Project], AlertRules] | None = None,
+    also_alerts: Iterable[str] = (),
 ) -> Project | None:
     """The project of the narrow scope around ``targets`` (indices into ``files``, the site's
-    files in site order), plus the files ``also`` names; None when no narrow scope can be
-    trusted (a name the byte scan cannot match exactly; runbooks but no matrix).
+    files in site order), plus the files ``also`` names and every file naming one of
+    ``also_alerts`` (as the targets' own); None when no narrow scope can be trusted (a name the byte
+    scan cannot match exactly; runbooks but no matrix).
     ``alert_rules`` makes the rule files of `alert_rules` for the loaded project (by default
     every rule file, parsed whole)."""
     fallback = config.root if config.site else None
 
     def load(index: int) -> Document:
-        path = files[index]
+        path = Path(files[index])
         return load_document(path, display_path_for(path, base, fallback), fallback)
 
     loaded = {index: load(index) for index in targets}
     ids, alerts = collision_keys(build_project(config, list(loaded.values())).runbooks)
-    terms = {term.lower() for term in ids} | alerts
+    terms = {term.lower() for term in ids} | alerts | {alert.lower() for alert in also_alerts}
     if any(not term.isascii() or any(char.isspace() for char in term) for term in terms):
         return None  # bytes.lower() and the scan below are exact for ASCII words only
     for index in also:
@@ -178,11 +180,36 @@ def narrow_project(
     return project
 
 
-def indices_of(files: Sequence[Path], wanted: set[Path]) -> list[int]:
+SiteFiles = Sequence[str | Path]
+"""The site's files in site order: names where the system lists them as such (POSIX), which
+the narrow scope turns into paths only for the few files it loads."""
+
+
+def site_file_list(config: OpsbookConfig) -> SiteFiles:
+    return site_file_names(config) if os.name == "posix" else site_files(config)
+
+
+def indices_of(files: SiteFiles, wanted: Iterable[Path]) -> list[int]:
     """Positions in ``files`` of the paths in ``wanted`` (folders resolved, see
     :func:`resolve_folders`)."""
+    wanted = set(wanted)
     names = {path.name for path in wanted}  # resolve_folders keeps the name: test that first
     return [
         index for index, path in enumerate(files)
-        if path.name in names and resolve_folders(path) in wanted
+        if os.path.basename(os.fspath(path)) in names and resolve_folders(Path(path)) in wanted
     ]
+
+
+def indices_below(files: SiteFiles, directory: Path) -> list[int]:
+    """Positions in ``files`` of those in ``directory`` (:func:`is_below`), asked once per
+    folder."""
+    folders: dict[str, bool] = {}
+    found = []
+    for index, path in enumerate(files):
+        folder = os.path.dirname(os.fspath(path))
+        below = folders.get(folder)
+        if below is None:
+            below = folders[folder] = is_below(Path(folder) / "x", directory)
+        if below:
+            found.append(index)
+    return found
