@@ -181,3 +181,120 @@ def test_page_numbers_follow_the_growth(runs: Runs) -> None:
 
 def test_a_corrupt_manifest_means_a_cold_run(runs: Runs) -> None:
     assert runs.after_corrupt_manifest == runs.after_growth
+
+
+# -- reuse by sources (opsbook.pdf.sources): the print document is not even made ---------------
+
+
+@dataclass
+class SourceRuns:
+    root: Path
+    phone_owners: set[str]  # runbooks whose header card shows the changed number
+    reprinted_after_contact: set[str]
+    after_contact: dict[str, Reading]
+    cold_after_contact: dict[str, Reading]
+    reprinted_after_body: set[str]
+    after_body: dict[str, Reading]
+    cold_after_body: dict[str, Reading]
+
+
+NEW_PHONE = "+1 202-555-0198"
+
+
+@pytest.fixture(scope="module")
+def source_runs(tmp_path_factory: pytest.TempPathFactory) -> SourceRuns:
+    from opsbook.run import load_site
+
+    root = copy_handbook(tmp_path_factory.mktemp("sources") / "handbook")
+    output = root.parent / "out"
+    print_pdfs(root, output)  # the cold run records every runbook's sources
+
+    # A number in the first escalation step of a team: its runbooks' header cards show it.
+    project = load_site(root / "mkdocs.yml", TODAY)
+    contacts = project.contacts
+    runbook = project.runbooks[0]
+    person = contacts.people[contacts.teams[runbook.owner].escalation[0].notify[0]]
+    assert person.phone is not None
+    owners = {r.id for r in project.runbooks
+              if person.id in contacts.teams[r.owner].escalation[0].notify}
+    contacts_file = root / "docs" / "contacts.md"
+    text = contacts_file.read_text(encoding="utf-8")
+    assert text.count(person.phone) == 1
+    contacts_file.write_text(text.replace(person.phone, NEW_PHONE), encoding="utf-8")
+    before = modified(output)
+    print_pdfs(root, output)
+    reprinted_after_contact = changed(before, modified(output))
+    after_contact = read_all(output)
+    print_pdfs(root, root.parent / "cold-contact")
+    cold_after_contact = read_all(root.parent / "cold-contact")
+
+    # Another runbook's body (not its frontmatter): only it is made and laid out again.
+    last = root / sorted(r.origin.document.path.relative_to(project.config.root).as_posix()
+                         for r in project.runbooks)[-1]
+    body = last.read_text(encoding="utf-8")
+    last.write_text(body.replace("## Diagnosis", "## Diagnosis\n\nSources marker.\n", 1),
+                    encoding="utf-8")
+    before = modified(output)
+    print_pdfs(root, output)
+    reprinted_after_body = changed(before, modified(output))
+    after_body = read_all(output)
+    print_pdfs(root, root.parent / "cold-body")
+    return SourceRuns(root, {f"runbooks/{name}.pdf" for name in owners},
+                      reprinted_after_contact, after_contact, cold_after_contact,
+                      reprinted_after_body, after_body, read_all(root.parent / "cold-body"))
+
+
+def test_a_changed_contact_reprints_the_runbooks_that_show_it(source_runs: SourceRuns) -> None:
+    assert source_runs.phone_owners
+    assert source_runs.phone_owners <= source_runs.reprinted_after_contact
+    for name in source_runs.phone_owners:
+        assert NEW_PHONE.replace(" ", "") in "".join(
+            source_runs.after_contact[name].pages).replace(" ", ""), name
+    assert source_runs.after_contact == source_runs.cold_after_contact
+
+
+def test_a_body_edit_reprints_that_runbook_and_reads_like_a_cold_run(
+        source_runs: SourceRuns) -> None:
+    reprinted = source_runs.reprinted_after_body
+    assert "handbook.pdf" in reprinted and len(reprinted) == 2, reprinted
+    (runbook,) = reprinted - {"handbook.pdf"}
+    assert "Sources marker" in "".join(source_runs.after_body[runbook].pages)
+    assert source_runs.after_body == source_runs.cold_after_body
+
+
+def _config(root: Path) -> Any:
+    from opsbook.engine import engine_module, use_engine
+
+    use_engine(root / "mkdocs.yml")
+    load_config = engine_module("config", root / "mkdocs.yml").load_config
+    return load_config(config_file=str(root / "mkdocs.yml"))
+
+
+def test_site_inputs_follow_every_source_but_the_runbooks_bodies(tmp_path: Path) -> None:
+    from opsbook.pdf.sources import site_inputs
+    from opsbook.run import load_site
+
+    root = copy_handbook(tmp_path / "handbook")
+
+    def inputs() -> str:
+        return site_inputs(load_site(root / "mkdocs.yml", TODAY), _config(root))
+
+    first = inputs()
+    assert first and inputs() == first
+    runbook = root / FIRST_RUNBOOK
+    text = runbook.read_text(encoding="utf-8")
+    runbook.write_text(text.replace("## Diagnosis", "## Diagnosis\n\nBody only.\n", 1),
+                       encoding="utf-8")
+    assert inputs() == first  # a body is the runbook's own key's
+    runbook.write_text(text.replace("summary: Stop", "summary: Quickly stop", 1), encoding="utf-8")
+    assert inputs() != first  # frontmatter: a macro on another page may read it
+    runbook.write_text(text, encoding="utf-8")
+    assert inputs() == first
+    page = root / "docs" / "oncall.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    assert inputs() != first
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  - pymdownx.superfences\n", "  - pymdownx.superfences\n  - pymdownx.snippets\n"),
+        encoding="utf-8")
+    assert inputs() == ""  # includes can read any file: every document is made and compared

@@ -108,7 +108,8 @@ def _print(
         progress.step("building the site")
         try:
             build = build_site(config_file, Path(scratch) / "site", redact=args.redact,
-                               allow_findings=bool(unverified), findings=diagnostics)
+                               allow_findings=bool(unverified), findings=diagnostics,
+                               project=project)
         except (SiteBuildError, PrintError) as error:
             print(f"opsbook pdf: the site does not build: {error}", file=sys.stderr)
             return EXIT_FINDINGS

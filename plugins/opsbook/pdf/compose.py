@@ -63,6 +63,9 @@ class BuiltSite:
     pages: dict[Path, RenderedPage]  # by resolved source file
     site_dir: Path
     stylesheets: tuple[Path, ...] = ()  # the site's own local CSS files (extra_css)
+    # The hash of every source of the build but the runbooks' bodies, "" when unknown
+    # (opsbook.pdf.sources.site_inputs): a runbook's print document is keyed by its sources.
+    inputs: str = ""
 
 
 @dataclass(frozen=True)

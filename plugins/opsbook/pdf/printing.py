@@ -7,13 +7,15 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from opsbook.model.project import Project
+from opsbook.model.runbook import Runbook
 from opsbook.pdf.assemble import LaidOutPart, assemble, page_numbers
+from opsbook.pdf.capture import RenderedPage
 from opsbook.pdf.compose import (
     BuiltSite,
     HandbookPart,
@@ -39,6 +41,7 @@ from opsbook.pdf.engine import (
 )
 from opsbook.pdf.reuse import Reuse
 from opsbook.pdf.rewrite import site_path
+from opsbook.pdf.sources import runbook_sources
 
 HANDBOOK_JOB = "handbook"
 HANDBOOK_FILE = "handbook.pdf"
@@ -80,18 +83,44 @@ class PrintRun:
 
 
 @dataclass(frozen=True)
+class RunbookPrint:
+    """One runbook to print; its print document is made only when it is needed (a warm run
+    knows most runbooks' PDFs are current from their sources alone)."""
+
+    runbook: Runbook
+    page: RenderedPage
+    team: str  # the owning team's display name
+    output: Path  # its own PDF
+    sources: str  # the hash of its sources (opsbook.pdf.sources), "" when unknown
+
+
+@dataclass(frozen=True)
 class PrintPlan:
     """Everything one run may print, before anything is laid out."""
 
     site: BuiltSite
     settings: PrintSettings
     output_dir: Path
-    runbooks: list[PrintJob]
+    wanted: list[RunbookPrint]
     handbook: HandbookPlan | None
+    rotas: Mapping[str, str] = field(default_factory=dict)
+
+    def job(self, item: RunbookPrint) -> PrintJob:
+        """A runbook's job: its own PDF's document, "page x of y" left to be stamped (see
+        :func:`print_plan`)."""
+        html = runbook_html(item.runbook, item.page, self.settings, self.site, self.rotas,
+                            team=item.team, numbered_later=True)
+        return PrintJob(item.runbook.id, html, item.output, self.site.site_dir,
+                        self.site.stylesheets)
+
+    @property
+    def runbooks(self) -> list[PrintJob]:
+        """Every wanted runbook's job, its document made now."""
+        return [self.job(item) for item in self.wanted]
 
     @property
     def documents(self) -> int:
-        return len(self.runbooks) + (1 if self.handbook is not None else 0)
+        return len(self.wanted) + (1 if self.handbook is not None else 0)
 
 
 def plan_print(
@@ -103,21 +132,24 @@ def plan_print(
     handbook: bool = True,
     runbook_ids: Sequence[str] | None = None,
 ) -> PrintPlan:
-    """The handbook (if asked) and the runbooks (all, or those named). A runbook's job is its
-    own PDF's document, "page x of y" left to be stamped (see :func:`print_plan`)."""
+    """The handbook (if asked) and the runbooks (all, or those named), each runbook keyed
+    by its sources when the site's are known (``site.inputs``)."""
     wanted = set(runbook_ids) if runbook_ids is not None else None
     rotas = printed_rotas(project, settings)
-    jobs = []
+    extra = json.dumps(rotas, sort_keys=True)
+    items = []
     for runbook in project.runbooks:
         if wanted is not None and runbook.id not in wanted:
             continue
         page = runbook_page(runbook, site.pages)
-        html = runbook_html(runbook, page, settings, site, rotas,
-                            team=owning_team(project, runbook), numbered_later=True)
-        jobs.append(PrintJob(runbook.id, html, output_dir / runbook_pdf_path(runbook.id),
-                             site.site_dir, site.stylesheets))
+        team = owning_team(project, runbook)
+        output = output_dir / runbook_pdf_path(runbook.id)
+        sources = runbook_sources(
+            site.inputs, settings, f"{runbook.origin.document.path.resolve()}\0{page.src_uri}"
+            f"\0{page.url}\0{team}\0{extra}", runbook.origin.document.text)
+        items.append(RunbookPrint(runbook, page, team, output, sources))
     book = plan_handbook(project, site.pages, rotas) if handbook else None
-    return PrintPlan(site, settings, output_dir, jobs, book)
+    return PrintPlan(site, settings, output_dir, items, book, rotas)
 
 
 # At most this many rounds of laying out parts whose page numbers moved; two settle them on a
@@ -159,25 +191,35 @@ def print_plan(
     runbook_jobs: list[PrintJob] = []
     keys: dict[str, str] = {}
     runbooks: Layouts = {}
-    for job in plan.runbooks:
-        key = reuse.key(job.html)
-        keys[job.name] = key
-        entry = reuse.current(job.output, key)
+    sources: dict[str, str] = {}
+    for item in plan.wanted:
+        name, output = item.runbook.id, item.output
+        sources[name] = item.sources
+        # Sources unchanged: the key they made last time, without making the document.
+        entry = reuse.current_by_sources(output, item.sources)
+        key = str(entry["key"]) if entry is not None else ""
         kept = reuse.part(key) if entry is not None else None
+        job = None
+        if kept is None:
+            job = plan.job(item)
+            key = reuse.key(job.html)
+            entry = reuse.current(output, key)
+            kept = reuse.part(key) if entry is not None else None
+        keys[name] = key
         if entry is not None and kept is not None:
-            results.append(PrintResult(job.name, job.output, int(entry.get("pages", 0)),
-                                       reused=True))
-            runbooks[job.name] = (key, kept)
-        else:
+            reuse.note_sources(output, item.sources)
+            results.append(PrintResult(name, output, int(entry.get("pages", 0)), reused=True))
+            runbooks[name] = (key, kept)
+        elif job is not None:
             runbook_jobs.append(replace(job, output=reuse.part_path(key), part=True,
-                                        standalone=job.output))
+                                        standalone=output))
 
     def finished(result: PrintResult) -> None:
         if (not result.error and result.layout is not None and result.name in keys
                 and not result.name.startswith(PART)):
             key = keys[result.name]
             reuse.keep_part(key, result.layout)
-            reuse.record(result.output, key, result.pages)
+            reuse.record(result.output, key, result.pages, sources.get(result.name, ""))
             runbooks[result.name] = (key, result.layout)
         if on_done:
             on_done(result)

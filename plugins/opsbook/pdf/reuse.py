@@ -4,7 +4,10 @@ A PDF is reprinted only when what it is made of changed. "What it is made of" is
 literally: the print document handed to WeasyPrint (the page as the site renders it, header
 card, matrix and contacts it shows, the templates, paper, date, revision and stamp are all in
 its text), the stylesheets, the images it shows, and the versions of opsbook and WeasyPrint.
-Their hash is the key. Nothing is tracked by hand, so nothing can be forgotten.
+Their hash is the key. Nothing is tracked by hand, so nothing can be forgotten. Beside a
+runbook PDF's key the manifest keeps the hash of the sources its document was made from
+(:mod:`opsbook.pdf.sources`): the same sources made the same document, so a warm run knows an
+unchanged runbook's key without making its document again.
 
 The manifest (``.opsbook-pdf/manifest.json`` in the output directory) records the key of
 every PDF written there, with its size and modification time so a PDF changed or removed
@@ -152,12 +155,36 @@ class Reuse:
             return None
         return entry
 
-    def record(self, path: Path, key: str, pages: int) -> None:
+    def record(self, path: Path, key: str, pages: int, sources: str = "") -> None:
         stamp = Stamp.of(path)
         if stamp is None:
             return
-        self.documents[self._relative(path)] = {
-            "key": key, "pages": pages, "stamp": [stamp.size, stamp.mtime_ns]}
+        entry: dict[str, Any] = {"key": key, "pages": pages, "stamp": [stamp.size, stamp.mtime_ns]}
+        if sources:
+            entry["sources"] = self._sources_key(sources)
+        self.documents[self._relative(path)] = entry
+
+    # -- documents by their sources (opsbook.pdf.sources) -------------------------------------
+    def _sources_key(self, sources: str) -> str:
+        # The salt too: the same sources laid out by another WeasyPrint are another PDF.
+        return hashlib.sha256(self.salt + sources.encode()).hexdigest()[:40]
+
+    def current_by_sources(self, path: Path, sources: str) -> dict[str, Any] | None:
+        """The record of ``path`` if it was written from the same sources (so from the key
+        it records) and is untouched since; None when ``sources`` is unknown ("")."""
+        if not sources:
+            return None
+        entry = self.documents.get(self._relative(path))
+        if not isinstance(entry, dict) or entry.get("sources") != self._sources_key(sources):
+            return None
+        return self.current(path, str(entry.get("key")))
+
+    def note_sources(self, path: Path, sources: str) -> None:
+        """``path``, current, was made from ``sources``: the next run knows without making
+        its document."""
+        entry = self.documents.get(self._relative(path))
+        if sources and isinstance(entry, dict):
+            entry["sources"] = self._sources_key(sources)
 
     # -- laid-out parts of the handbook -----------------------------------------------------
     def part_path(self, key: str) -> Path:

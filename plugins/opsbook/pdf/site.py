@@ -43,9 +43,14 @@ def site_stylesheets(mkdocs_config: Any, site_dir: Path) -> tuple[Path, ...]:
     return tuple(found)
 
 
-def built_site(collector: PageCollector, mkdocs_config: Any) -> BuiltSite:
+def built_site(collector: PageCollector, mkdocs_config: Any,
+               project: Project | None = None) -> BuiltSite:
+    """The pages of the build; with ``project``, keyed by their sources too."""
+    from opsbook.pdf.sources import site_inputs
+
     site_dir = Path(mkdocs_config.site_dir).resolve()
-    return BuiltSite(collector.by_source(), site_dir, site_stylesheets(mkdocs_config, site_dir))
+    return BuiltSite(collector.by_source(), site_dir, site_stylesheets(mkdocs_config, site_dir),
+                     site_inputs(project, mkdocs_config) if project is not None else "")
 
 
 def error_count(diagnostics: list[Diagnostic]) -> int:
@@ -124,8 +129,8 @@ class SitePdf:
         site_dir = Path(mkdocs_config.site_dir)
         settings = settings_for(project, mkdocs_config, self.options)
         try:
-            plan = plan_print(project, built_site(self.collector, mkdocs_config), settings,
-                              site_dir / PDF_DIR)
+            plan = plan_print(project, built_site(self.collector, mkdocs_config, project),
+                              settings, site_dir / PDF_DIR)
         except PrintError as error:
             raise plugin_error(f"opsbook: cannot print: {error}") from None
         # The parts of the handbook are laid out in a scratch directory: the site is
@@ -204,11 +209,14 @@ def _quiet(logger_name: str) -> Iterator[None]:
 def build_site(
     config_file: Path, site_dir: Path, *, redact: bool = False, allow_findings: bool = False,
     search: bool = False, findings: list[Diagnostic] | None = None,
+    project: Project | None = None,
 ) -> SiteBuild:
     """Build the site with the engine's own API (MkDocs 1.x or ProperDocs, see
     :mod:`opsbook.engine`) into ``site_dir`` and capture its pages; without its search index
     unless ``search`` (the pages are the same). ``findings``: the caller's check of the same
-    handbook, which the plugin then reports instead of checking it again."""
+    handbook, which the plugin then reports instead of checking it again. ``project``: the
+    caller's model of the handbook, to key the pages by their sources
+    (:mod:`opsbook.pdf.sources`)."""
     from opsbook.engine import EngineError, engine_exception, engine_module
 
     try:
@@ -248,4 +256,4 @@ def build_site(
     finally:
         plugin.findings_given = None
         mkdocs_config.plugins.on_shutdown()
-    return SiteBuild(built_site(collector, mkdocs_config), mkdocs_config, options)
+    return SiteBuild(built_site(collector, mkdocs_config, project), mkdocs_config, options)
