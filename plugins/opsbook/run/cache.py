@@ -88,6 +88,7 @@ from opsbook.model.alerts import (
     rule_file_from,
 )
 from opsbook.model.project import Listing, Project, build_project, site_listing
+from opsbook.model.runbook import Runbook
 from opsbook.run.request import CheckRequest, CheckRun
 from opsbook.run.scope import vouched_for
 from opsbook.settings import OpsbookConfig
@@ -136,20 +137,27 @@ def stat_of(path: Path) -> Stat | None:
 def facts_of(part: Project, document: Document, data: bytes | LoadProblem,
              stat: Stat | None) -> FileFacts:
     """The facts of ``document``, loaded alone into ``part`` from ``data``."""
+    return facts_from(part, document, part.runbooks, digest_of(data), stat)
+
+
+def facts_from(project: Project, document: Document, runbooks: Iterable[Runbook], digest: str,
+               stat: Stat | None) -> FileFacts:
+    """The facts of ``document`` (of ``project``), whose runbooks are ``runbooks`` and whose
+    bytes hash to ``digest``."""
     # Interned: a chunked check's workers send the facts of every file to the parent, and a
     # string sent twice in one message arrives as one object.
     intern = sys.intern
     names: set[str] = set()
     alerts: set[str] = set()
     service = ""
-    for runbook in part.runbooks:
+    for runbook in runbooks:
         names.add(intern(runbook.id.lower()))
         names.update(intern(alert.lower()) for alert in runbook.alerts)
         alerts.update(intern(alert.strip().lower()) for alert in runbook.alerts)
         service = service or runbook.service
-    kind = part.document_kind(document)
+    kind = project.document_kind(document)
     return FileFacts(
-        stat or (-1, -1, -1), digest_of(data), None if kind is None else intern(kind),
+        stat or (-1, -1, -1), digest, None if kind is None else intern(kind),
         tuple(sorted(names)), intern(service), document.text is not None and "{{" in document.text,
         alerts=tuple(sorted(alerts)),
     )
@@ -160,16 +168,23 @@ def load_with_facts(
 ) -> tuple[Document, Project, FileFacts]:
     """One file loaded the way :func:`load_document` loads it (a link out of a site's project
     is not read), with its cache facts."""
+    document, data, stat = read_document(config, path, shown)
+    part = build_project(config, [document])
+    return document, part, facts_of(part, document, data, stat)
+
+
+def read_document(
+    config: OpsbookConfig, path: Path, shown: str
+) -> tuple[Document, bytes | LoadProblem, Stat | None]:
+    """One file loaded as :func:`load_document` loads it, with the bytes it was parsed from
+    and the file's stat taken before they were read."""
     stat = stat_of(path)
     root = config.root if config.site else None
     target = outside_target(path, root) if root is not None and os.path.islink(path) else None
     data = outside_problem(path, target) if target is not None else read_source(path)
     if isinstance(data, LoadProblem):
-        document = Document(path, shown, None, problems=[data])
-    else:
-        document = parse_document(path, shown, data)
-    part = build_project(config, [document])
-    return document, part, facts_of(part, document, data, stat)
+        return Document(path, shown, None, problems=[data]), data, stat
+    return parse_document(path, shown, data), data, stat
 
 
 # --- where, and under which key ---------------------------------------------------------------
@@ -270,11 +285,12 @@ class RuleFiles:
         return stamp.hexdigest()
 
     def load(self, base: Path | None, directory: Path | None, reuse: bool = False,
-             ) -> StoredRules:
+             kept_in: dict[str, StoredRuleFile] | None = None) -> StoredRules:
         """The rule files, each parsed (then kept in ``directory`` by its hash) or, with
         ``reuse``, read back from there. A stored file is read on trust (a warm check catches
         :class:`StoredRulesError` when a rule it needs is not what was stored); a cold check
-        parses, and so mends what a bad stored file broke."""
+        parses, and so mends what a bad stored file broke. ``kept_in``: parsed files by hash,
+        held in memory instead (`mkdocs serve`, :mod:`opsbook.run.live`)."""
         by_path = dict(zip(self.paths, zip(self.data, self.digests, strict=True), strict=True))
 
         def load_file(path: Path, shown: str) -> StoredRuleFile | AlertRuleFile:
@@ -283,6 +299,12 @@ class RuleFiles:
                 return load_rule_file(path, shown, self.config.root) if data is None \
                     else rule_file_from(path, shown, data)
             key = _rules_key(digest)
+            if kept_in is not None:
+                held = kept_in.get(key)
+                if held is None:
+                    held = kept_in[key] = StoredRuleFile.of(
+                        rule_file_from(path, shown, data, marks=False))
+                return held
             place = None if directory is None else directory / f"rules-{key}.json"
             texts = None if directory is None else directory / f"rules-{key}.texts.json"
             kept = None
@@ -298,13 +320,15 @@ class RuleFiles:
         return StoredRules.load(self.config, base, (self.paths, self.unmatched), load_file)
 
     def read_rules(self, base: Path | None, directory: Path | None,
-                   make: Callable[[StoredRules], T]) -> T:
+                   make: Callable[[StoredRules], T],
+                   kept_in: dict[str, StoredRuleFile] | None = None) -> T:
         """``make`` over the rule files read back from ``directory`` where they are kept there;
-        when a stored file turns out not to be what was stored, over them parsed again."""
+        when a stored file turns out not to be what was stored, over them parsed again.
+        ``kept_in``: see :meth:`load`."""
         try:
-            return make(self.load(base, directory, reuse=True))
+            return make(self.load(base, directory, reuse=True, kept_in=kept_in))
         except StoredRulesError:
-            return make(self.load(base, directory))
+            return make(self.load(base, directory, kept_in=kept_in))
 
 
 def rules_answered(config: OpsbookConfig, request: CheckRequest, project: Project,
@@ -431,6 +455,9 @@ class Manifest:
     # rather than the whole manifest again.
     id: str = ""
     journal: dict[int, list[Any]] = field(default_factory=dict)
+    # The findings of the run that made it (all of them, sorted), when it was just made by a
+    # warm check: never stored, the rows and ``other`` hold them.
+    diagnostics: list[Diagnostic] = field(default_factory=list, compare=False)
 
     def add(self, path: str, fact: FileFacts) -> None:
         self.paths.append(path)
@@ -670,6 +697,21 @@ def record(
     """Write the manifest of a whole-site run: ``facts`` and ``shown`` (the display path) for
     every index of ``files``, and the run's findings; ``rule_files``: the rule files as the run
     read them (read again when not given); ``listing``: how ``files`` were listed."""
+    if rule_files is None:
+        rule_files = RuleFiles.read(config)
+    manifest = manifest_of(config, files, facts, shown, diagnostics, started_ns, rule_files,
+                           listing)
+    write_manifest(path, manifest)
+    _forget_other_rule_files(path.parent, rule_files)
+
+
+def manifest_of(
+    config: OpsbookConfig, files: Sequence[Path], facts: dict[int, FileFacts],
+    shown: dict[int, str], diagnostics: Iterable[Diagnostic], started_ns: int,
+    rule_files: RuleFiles | None, listing: Listing | None = None,
+) -> Manifest:
+    """The manifest of a whole-site run (see :func:`record`); ``rule_files``: as it read them
+    (None: the site has no `alert_rules`)."""
     by_path: dict[str, list[Diagnostic]] = {}
     for diagnostic in diagnostics:
         by_path.setdefault(diagnostic.path, []).append(diagnostic)
@@ -677,16 +719,13 @@ def record(
         facts[index].findings = by_path.pop(shown[index], [])
     other = [d for found in by_path.values() for d in found]
     has_matrix = any(fact.kind == "severity-matrix" for fact in facts.values())
-    if rule_files is None:
-        rule_files = RuleFiles.read(config)
     manifest = Manifest(started_ns, codeowners_digest(config), has_matrix, other,
                         "" if rule_files is None else rule_files.digest)
     for index, file in enumerate(files):
         manifest.add(str(file), facts[index])
     if listing is not None:
         manifest.folders, manifest.links = _flat(listing), listing.links
-    write_manifest(path, manifest)
-    _forget_other_rule_files(path.parent, rule_files)
+    return manifest
 
 
 def _flat(listing: Listing) -> list[Any]:
@@ -717,13 +756,11 @@ def check_warm(
     this run (read here when not given)."""
     manifest = read_manifest(path)
     if manifest is None or not manifest.has_matrix:
-        return None  # no matrix: OB206 lands on the site's first runbook, whichever it is
-    if codeowners_digest(config) != manifest.codeowners:
         return None
     if rule_files is None:
         rule_files = RuleFiles.read(config)
-    if ("" if rule_files is None else rule_files.digest) != manifest.alert_rules:
-        return None  # a rule file changed, came or went: every runbook may read it
+    if not context_holds(manifest, config, rule_files):
+        return None
     folders: list[Any] = []
     links = True
     if listed is None:
@@ -774,8 +811,33 @@ def check_warm(
             write_manifest(path, fresh)
         return CheckRun(sort_diagnostics(found + manifest.other), len(files), [],
                         config.fail_on)
-    return _recheck(path, manifest, config, request, files, keys, rows, entries, restated,
-                    changed, gone, started_ns, rule_files, folders, links)
+    fallback = config.root if config.site else None
+
+    def load(index: int) -> tuple[Document, FileFacts]:
+        shown = display_path_for(files[index], request.base, fallback)
+        document, _part, fact = load_with_facts(config, files[index], shown)
+        return document, fact
+
+    read_rules = None
+    if rule_files is not None:
+        read_rules = functools.partial(rule_files.read_rules, request.base, path.parent)
+    rechecked = recheck(manifest, config, request, keys, rows, entries, restated, changed,
+                        gone, started_ns, load, read_rules)
+    if rechecked is None:
+        return None
+    rechecked.folders, rechecked.links = folders, links
+    write_manifest(path, rechecked)
+    return CheckRun(rechecked.diagnostics, len(files), [], config.fail_on)
+
+
+def context_holds(manifest: Manifest, config: OpsbookConfig, rule_files: RuleFiles | None
+                  ) -> bool:
+    """Whether what every file's findings may read besides the site's files is as
+    ``manifest`` found it: a matrix (without one, OB206 lands on the site's first runbook,
+    whichever it is), CODEOWNERS, and the rule files (as ``rule_files`` read them: each
+    runbook may read every rule file)."""
+    return (manifest.has_matrix and codeowners_digest(config) == manifest.codeowners
+            and ("" if rule_files is None else rule_files.digest) == manifest.alert_rules)
 
 
 class _Paths:
@@ -791,13 +853,19 @@ class _Paths:
         return len(self.listed)
 
 
-def _recheck(
-    path: Path, manifest: Manifest, config: OpsbookConfig, request: CheckRequest,
-    files: _Paths, keys: list[str], rows: Sequence[int | None], entries: dict[int, int],
-    restated: dict[int, Stat], changed: list[int], gone: list[int], started_ns: int,
-    rule_files: RuleFiles | None, folders: list[Any], links: bool,
-) -> CheckRun | None:
-    fallback = config.root if config.site else None
+def recheck(
+    manifest: Manifest, config: OpsbookConfig, request: CheckRequest, keys: list[str],
+    rows: Sequence[int | None], entries: dict[int, int], restated: dict[int, Stat],
+    changed: list[int], gone: list[int], started_ns: int,
+    load: Callable[[int], tuple[Document, FileFacts]],
+    read_rules: ReadRules | None,
+) -> Manifest | None:
+    """The site's files (``keys``, in site order) checked from ``manifest``: ``entries`` (index
+    -> row) are unchanged (``restated``: with a new stat), ``changed`` are not, ``gone``
+    (rows) are no longer there. ``load`` gives a file's document and facts, ``read_rules``
+    makes the rule part from the rule files (see :meth:`RuleFiles.read_rules`). The manifest
+    of the run, its :attr:`Manifest.diagnostics` the findings of a whole-site check; None when
+    the change needs the whole site checked."""
     before = [manifest.facts(row) for row in gone]
     loaded: dict[int, Document] = {}
     facts: dict[int, FileFacts] = {}
@@ -805,8 +873,7 @@ def _recheck(
         row = rows[index]
         if row is not None:
             before.append(manifest.facts(row))
-        shown = display_path_for(files[index], request.base, fallback)
-        document, _part, fact = load_with_facts(config, files[index], shown)
+        document, fact = load(index)
         loaded[index] = document
         facts[index] = fact
     after = list(facts.values())
@@ -833,8 +900,7 @@ def _recheck(
              and (kinds[row] in CONTEXT_KINDS or not terms.isdisjoint(names[row])
                   or not claimed.isdisjoint(alerts[row]))]
     for index in (*affected, *extra):
-        shown = display_path_for(files[index], request.base, fallback)
-        document, _part, fact = load_with_facts(config, files[index], shown)
+        document, fact = load(index)
         if fact.digest != manifest.digests[entries[index]]:
             return None  # changed while we looked: start again from the files
         loaded[index] = document
@@ -842,14 +908,13 @@ def _recheck(
             facts[index] = fact
     project = build_project(config, [loaded[index] for index in sorted(loaded)])
     if config.site:
-        project.codeowners = find_codeowners(config.root, request.base, fallback)
+        project.codeowners = find_codeowners(config.root, request.base, config.root)
     wanted = {loaded[index].display_path: index for index in wanted_indices}
     other = manifest.other
     renewed = None
-    if rule_files is not None:
+    if read_rules is not None:
         unchanged_alerts = [alerts[row] for row in entries.values()]
-        alert_rules, renewed = rule_files.read_rules(
-            request.base, path.parent,
+        alert_rules, renewed = read_rules(
             functools.partial(_alert_part, unchanged_alerts, before, after, claimed, project))
         project.alert_rules = alert_rules
         project.wanted_paths = frozenset(wanted) | alert_rules_wanted(alert_rules)
@@ -879,9 +944,14 @@ def _recheck(
                 fresh.copy_row(manifest, row, restated.get(index))
                 if row in manifest.findings:
                     everything.extend(manifest.row_findings(row))
-    fresh.folders, fresh.links = folders, links
-    write_manifest(path, fresh)
-    return CheckRun(sort_diagnostics(everything), len(files), [], config.fail_on)
+    fresh.diagnostics = sort_diagnostics(everything)
+    return fresh
+
+
+AlertPart = tuple[AlertRules, Callable[[Diagnostic], bool]]
+"""The alert rules of a re-check, and which findings of the manifest it renews."""
+ReadRules = Callable[[Callable[[StoredRules], AlertPart]], AlertPart]
+"""Makes an :data:`AlertPart` from the rule files (as :meth:`RuleFiles.read_rules`)."""
 
 
 def alert_rules_wanted(rules: AlertRules) -> frozenset[str]:
