@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,8 @@ RUNBOOK_PAGE = "runbooks/platform/platform-ingress-5xx-spike.html"
 OLD_PHONE, NEW_PHONE = "+1 202-555-0143", "+1 202-555-0199"
 
 
-def dirty_build(root: Path, site: Path) -> None:
+def dirty_build(root: Path, site: Path) -> Any:
+    """One build of a `serve --dirty` session; its opsbook plugin instance."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -31,6 +33,15 @@ def dirty_build(root: Path, site: Path) -> None:
     # MkDocs keeps plugin instances between the builds of one `serve` (and this process).
     config.plugins.on_startup(command="serve", dirty=True)
     build(config, dirty=True)
+    return config.plugins["opsbook"]
+
+
+def assert_findings_of_a_full_check(plugin: Any, root: Path) -> None:
+    """What the serve session reported is what checking the whole handbook now finds."""
+    from opsbook.run import check_project, load_configured
+
+    full = check_project(load_configured(plugin.opsbook, base=root))
+    assert plugin.diagnostics == [*full, *plugin.left_out]
 
 
 def pages(site: Path) -> dict[str, bytes]:
@@ -65,14 +76,18 @@ def served(tmp_path: Path) -> tuple[Path, Path]:
     return root, site
 
 
-def assert_same_as_full_build(root: Path, site: Path, tmp_path: Path) -> None:
+def assert_same_as_full_build(root: Path, site: Path, tmp_path: Path,
+                              search: bool = True) -> None:
+    """``search``: also the search index (Material's search keeps its index across the serve
+    sessions of one process: a test run after one that added a page cannot compare it)."""
     full = mkdocs_build(root, site=tmp_path / "full")
     assert full.returncode == 0, full.output
     served, built = pages(site), pages(full.site)
     assert set(served) == set(built)
     different = sorted(name for name in built if served[name] != built[name])
     assert different == []
-    assert search_entries(site) == search_entries(full.site)
+    if search:
+        assert search_entries(site) == search_entries(full.site)
 
 
 def test_runbook_edit_renders_that_page_and_the_indexes(served: tuple[Path, Path],
@@ -86,7 +101,9 @@ def test_runbook_edit_renders_that_page_and_the_indexes(served: tuple[Path, Path
                                                                        "severity: SEV1", 1),
                        encoding="utf-8")
     touch_after(runbook, site)
-    dirty_build(root, site)
+    plugin = dirty_build(root, site)
+    assert not plugin._live.whole  # the edited runbook checked again, not the whole site
+    assert_findings_of_a_full_check(plugin, root)
     after = written(site)
     rendered = {name for name in after if after[name] != before.get(name)}
     assert RUNBOOK_PAGE in rendered
@@ -107,7 +124,8 @@ def test_contact_edit_renders_the_cards_that_show_it(served: tuple[Path, Path],
     contacts.write_text(contacts.read_text(encoding="utf-8").replace(OLD_PHONE, NEW_PHONE),
                         encoding="utf-8")
     touch_after(contacts, site)
-    dirty_build(root, site)
+    plugin = dirty_build(root, site)
+    assert_findings_of_a_full_check(plugin, root)
     after = written(site)
     rendered = {name for name in after if after[name] != before.get(name)}
     assert showing <= rendered
@@ -156,3 +174,37 @@ def test_rule_file_edit_shows_in_the_alert_index(served: tuple[Path, Path],
     full = mkdocs_build(root, site=tmp_path / "full")
     assert full.returncode == 0, full.output
     assert pages(site)["alerts/index.html"] == pages(full.site)["alerts/index.html"]
+
+
+def test_findings_under_serve_are_those_of_a_full_check(served: tuple[Path, Path],
+                                                       tmp_path: Path) -> None:
+    """A save re-checks what it can change (an edited runbook alone; everything after a contact
+    sheet edit, which every runbook's owner is read against): the findings are a whole-site
+    check's each time, and the site a full build's."""
+    root, site = served
+    runbook = root / RUNBOOK
+    original = runbook.read_text(encoding="utf-8")
+    runbook.write_text(original.replace("## Symptoms", "## Symptoms\n\n- Primary: [Name]", 1),
+                       encoding="utf-8")
+    touch_after(runbook, site)
+    plugin = dirty_build(root, site)
+    assert not plugin._live.whole
+    assert {d.path for d in plugin.diagnostics} == {RUNBOOK}
+    assert_findings_of_a_full_check(plugin, root)
+    contacts = root / "docs" / "contacts.md"
+    text = contacts.read_text(encoding="utf-8")
+    for edited in (text.replace("  - id: platform\n", "  - id: platform-eng\n", 1), text):
+        contacts.write_text(edited, encoding="utf-8")
+        touch_after(contacts, site)
+        plugin = dirty_build(root, site)
+        assert plugin._live.whole
+        assert_findings_of_a_full_check(plugin, root)
+        owned = {d.path for d in plugin.diagnostics if d.rule == "OB303"}
+        assert (RUNBOOK in owned) is (edited != text)
+    runbook.write_text(original, encoding="utf-8")  # an error fails the full build below
+    touch_after(runbook, site)
+    plugin = dirty_build(root, site)
+    assert not plugin._live.whole
+    assert plugin.diagnostics == []
+    assert_findings_of_a_full_check(plugin, root)
+    assert_same_as_full_build(root, site, tmp_path, search=False)

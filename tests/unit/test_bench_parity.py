@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from opsbook.load.document import display_path_for, resolve_folders
 from opsbook.model.project import load_project, site_files
 from opsbook.run import CheckRequest, cache, check, chunks, scope
 from opsbook.run.checking import check_few_files
+from opsbook.run.live import LiveCheck
 from opsbook.settings import load_config
 from tests.support.repo import REPO_ROOT
 
@@ -455,3 +457,58 @@ def test_the_context_scan_finds_every_file_that_may_declare_a_kind(
     data: bytes, context: bool
 ) -> None:
     assert scope.may_be_context(data) is context
+
+
+# --- `mkdocs serve`: the check kept in memory between builds (run.live) ------------------------
+
+
+def _live_and_plain(live: LiveCheck, root: Path) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """What the kept check finds in the site as it is now, and what a plain check finds."""
+    config = replace(load_config(root / "mkdocs.yml"), today=TODAY)
+    found = live.check(live.load(config, root))
+    return found, run_checks(load_project(config, site_files(config), root))
+
+
+def test_the_check_serve_keeps_gives_the_plain_findings_after_each_edit(
+    site: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "handbook"
+    shutil.copytree(site, root, symlinks=True)
+    live = LiveCheck()
+    found, plain = _live_and_plain(live, root)
+    assert found == plain and live.whole
+    runbooks = _generated(root)
+    rules = sorted((root / "alerts").glob("*.rules.yml"))[-1]
+    alert = _frontmatter_value(runbooks[44], "alerts").strip("[]").split(",")[0].strip()
+    edits: list[tuple[Callable[[], object], bool]] = [  # (edit, whether the whole site)
+        (lambda: None, False),
+        # a file-local finding appears, then a collision with an unchanged runbook's id
+        (lambda: _edit(runbooks[30], "## Symptoms", "## Symptoms\n\n- Primary: [Name]"), False),
+        (lambda: _edit(runbooks[31], f"id: {_frontmatter_value(runbooks[31], 'id')}",
+                       f"id: {_frontmatter_value(runbooks[5], 'id')}"), False),
+        # the first claimant of a duplicated id changes its id: the other is no longer second
+        (lambda: _edit(runbooks[3], f"id: {_frontmatter_value(runbooks[3], 'id')}",
+                       "id: a-brand-new-id"), False),
+        # an alert answered no more (the rules of it now belong to no runbook), then again
+        (lambda: _edit(runbooks[44], f"{alert}", "NoSuchAlertAnywhere"), False),
+        (lambda: _edit(runbooks[44], "NoSuchAlertAnywhere", f"{alert}"), False),
+        (lambda: _edit(runbooks[45], "severity: ", "severity: SEV9-"), False),
+        (lambda: runbooks[33].unlink(), False),
+        (lambda: (root / "runbooks" / "payments" / "new-one.md").write_text(
+            runbooks[34].read_text(encoding="utf-8"), encoding="utf-8"), False),
+        (lambda: (root / "runbooks" / "payments" / "bad.md").write_bytes(b"---\nid: \xe9\n"),
+         False),
+        # what other files' findings read: the whole site again
+        (lambda: _edit(root / "docs" / "contacts.md", "people:",
+                       "people:\n  - id: zed\n    name: Zed"), True),
+        (lambda: _edit(root / "docs" / "severity.md", "SEV1", "SEV1 "), True),
+        (lambda: _edit(rules, "severity: ", "severity: x", ), True),
+        (lambda: (root / "CODEOWNERS").write_text("* @nobody\n", encoding="utf-8"), True),
+        (lambda: _edit(runbooks[46], "service: ", "service: brand-new-"), True),
+        (lambda: _edit(runbooks[47], "## Symptoms", "## Symptoms\n\nAs before."), False),
+    ]
+    for number, (edit, whole) in enumerate(edits):
+        edit()
+        found, plain = _live_and_plain(live, root)
+        assert found == plain, number
+        assert live.whole is whole, number

@@ -245,12 +245,15 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 def load_project(
     config: OpsbookConfig, files: Iterable[Path], base: Path | None = None,
     load_rule_file: Callable[[Path, str], AlertRuleFile] | None = None,
+    load_file: Callable[[Path, str, Path | None], Document] = load_document,
 ) -> Project:
     """The project of ``files``; ``load_rule_file`` loads each rule file of `alert_rules`
-    (default: parsed afresh; `mkdocs serve` keeps them between builds, RuleFileMemo)."""
+    (default: parsed afresh; `mkdocs serve` keeps them between builds, RuleFileMemo);
+    ``load_file`` each file, as :func:`load_document` does (`mkdocs serve` also notes the
+    bytes it read, opsbook.run.live)."""
     fallback = config.root if config.site else None
     forget_resolved_folders()  # folders may have moved since the last load (mkdocs serve)
-    documents = [load_document(path, display_path_for(path, base, fallback), fallback)
+    documents = [load_file(path, display_path_for(path, base, fallback), fallback)
                  for path in files]
     project = build_project(config, documents)
     if config.site:

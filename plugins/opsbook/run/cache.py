@@ -120,9 +120,13 @@ class FileFacts:
     alerts: tuple[str, ...] = ()  # the alerts its runbook answers (stripped, lower-cased)
 
 
+UNREADABLE = "unreadable"
+"""The digest of a file that could not be read: never equal to a hash."""
+
+
 def digest_of(data: bytes | LoadProblem) -> str:
     if isinstance(data, LoadProblem):
-        return "unreadable"  # never equal to a hash: re-read every time
+        return UNREADABLE  # never equal to a hash: re-read every time
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
@@ -283,6 +287,11 @@ class RuleFiles:
             stamp.update(f"\0{path}\0".encode("utf-8", "surrogateescape"))
             stamp.update(digest.encode())
         return stamp.hexdigest()
+
+    def stored_names(self) -> set[str]:
+        """The names the rule files are stored (or kept in memory) under."""
+        return {_rules_key(digest) for data, digest in zip(self.data, self.digests, strict=True)
+                if isinstance(data, bytes)}
 
     def load(self, base: Path | None, directory: Path | None, reuse: bool = False,
              kept_in: dict[str, StoredRuleFile] | None = None) -> StoredRules:

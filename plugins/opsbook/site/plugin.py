@@ -35,6 +35,7 @@ from opsbook.render.context import RenderContext
 from opsbook.render.expand import Stash, restore_calls, stash_calls
 from opsbook.run import load_configured
 from opsbook.run.chunks import jobs_wanted
+from opsbook.run.live import LiveCheck
 from opsbook.settings import ConfigError, OpsbookConfig, config_from_plugin
 from opsbook.settings.mkdocs import OpsbookPluginConfig
 from opsbook.site import convert, search
@@ -95,6 +96,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self._seen: dict[str, tuple[str | None, dict[str, Any]]] = {}
         # Rule files of `alert_rules` parsed by an earlier build of this `serve`, by bytes.
         self._rule_files: RuleFileMemo | None = None
+        # `serve`: the last check, kept so that a save re-checks only what it can change.
+        self._live: LiveCheck | None = None
         # Findings a caller already has for this build's handbook (`opsbook pdf` checks it
         # before it builds the site to print): reported instead of checking a second time.
         self.findings_given: list[Diagnostic] | None = None
@@ -123,8 +126,14 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.opsbook = replace(self.opsbook, directory_urls=bool(config.use_directory_urls))
         if self._rule_files is None or self.command != "serve":
             self._rule_files = RuleFileMemo(self.opsbook.root)
-        self.project = load_configured(self.opsbook, base=self._root,
-                                       load_rule_file=self._rule_files)
+        if self.command == "serve":
+            if self._live is None:
+                self._live = LiveCheck()
+            self.project = self._live.load(self.opsbook, base=self._root,
+                                           load_rule_file=self._rule_files)
+        else:
+            self.project = load_configured(self.opsbook, base=self._root,
+                                           load_rule_file=self._rule_files)
         self._cancel_work()
         add_runbook_files(files, config, self.opsbook)
         # OB010: whatever MkDocs found through a link leading out of the project is left out.
@@ -251,6 +260,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
     def _checker(self) -> Callable[[Project], list[Diagnostic]]:
         if self.findings_given is not None:
             return partial(_given_findings, list(self.findings_given))
+        if self._live is not None and self.command == "serve":
+            return self._live.check
         return _run_checks
 
     on_nav = CombinedEvent(_on_nav_runbooks, _on_nav_convert)
