@@ -5,6 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
+from opsbook.checks.examples import (
+    CONTACTS_PATH,
+    JONAS,
+    JONAS_PHONE,
+    JONAS_SHEET,
+    SUPPORT,
+    SUPPORT_SHEET,
+    contacts_sheet,
+    escalation,
+)
 from opsbook.checks.placeholders import (
     body_findings,
     may_mark_template,
@@ -22,273 +32,94 @@ PLACEHOLDER_FIELD = Rule(
     "A contact field still holds a placeholder.",
     "At 3 a.m. `+1-XXX-XXX-XXXX` or `[See PagerDuty]` is not a phone number. Blanks in a "
     "contact sheet are only found when someone needs the number.",
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: "[Name]"\n'
-        '    phone: "+44-XXXX-XXXXXX"\n'
-        '---\n'
-    ),
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: Jonas Weber\n'
-        '    phone: "+44 20 7946 0321"\n'
-        '---\n'
-    ),
+    contacts_sheet("people:", "  - id: jonas", '    name: "[Name]"',
+                   '    phone: "+44-XXXX-XXXXXX"'),
+    JONAS_SHEET,
     "fill in the real value",
-    example_path='docs/contacts-support.md',
+    example_path=CONTACTS_PATH,
 )
 INVALID_PHONE = Rule(
     "OB102", "invalid-phone", Level.ERROR,
     "A phone number does not parse as a real, dialable number.",
     "A number missing its country code or with a digit too many fails exactly when it is "
     "dialled from abroad or from a phone with no address book.",
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: Jonas Weber\n'
-        '    phone: "+44 20 7946 032"\n'
-        '---\n'
-    ),
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: Jonas Weber\n'
-        '    phone: "+44 20 7946 0321"\n'
-        '---\n'
-    ),
+    contacts_sheet("people:", *JONAS, '    phone: "+44 20 7946 032"'),
+    JONAS_SHEET,
     "write the number in international form, e.g. +1 202-555-0100",
-    example_path='docs/contacts-support.md',
+    example_path=CONTACTS_PATH,
 )
 INVALID_EMAIL = Rule(
     "OB103", "invalid-email", Level.ERROR,
     "An e-mail address is not syntactically valid.",
     "A typo in an address turns an escalation e-mail into a bounce nobody reads.",
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: Jonas Weber\n'
-        '    email: jonas.example.com\n'
-        '---\n'
-    ),
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: Jonas Weber\n'
-        '    email: jonas@example.com\n'
-        '---\n'
-    ),
+    contacts_sheet("people:", *JONAS, "    email: jonas.example.com"),
+    contacts_sheet("people:", *JONAS, "    email: jonas@example.com"),
     "write a full address such as name@example.com",
-    example_path='docs/contacts-support.md',
+    example_path=CONTACTS_PATH,
 )
 UNKNOWN_TIMEZONE = Rule(
     "OB104", "unknown-timezone", Level.ERROR,
     "A time zone is not an IANA time zone name.",
     "The site shows each person's local time so nobody is paged at 4 a.m. by mistake; "
     "`EST` or `CET+1` cannot be converted reliably.",
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: Jonas Weber\n'
-        '    phone: "+44 20 7946 0321"\n'
-        '    timezone: UK time\n'
-        '---\n'
-    ),
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: Jonas Weber\n'
-        '    phone: "+44 20 7946 0321"\n'
-        '    timezone: Europe/London\n'
-        '---\n'
-    ),
+    contacts_sheet("people:", *JONAS, JONAS_PHONE, "    timezone: UK time"),
+    contacts_sheet("people:", *JONAS, JONAS_PHONE, "    timezone: Europe/London"),
     "use an IANA name such as Europe/London or America/Chicago",
-    example_path='docs/contacts-support.md',
+    example_path=CONTACTS_PATH,
 )
 UNKNOWN_REFERENCE = Rule(
     "OB105", "unknown-contact-reference", Level.ERROR,
     "A team, escalation step or runbook names a person or team that does not exist.",
     "An escalation step that notifies a removed person silently skips a step of the ladder.",
-    (
-        '---\n'
-        'kind: contacts\n'
-        'teams:\n'
-        '  - id: support\n'
-        '    name: Support\n'
-        '    channel: "#support"\n'
-        '    escalation:\n'
-        '      - after: 0m\n'
-        '        notify: [amra]\n'
-        '---\n'
-    ),
-    (
-        '---\n'
-        'kind: contacts\n'
-        'teams:\n'
-        '  - id: support\n'
-        '    name: Support\n'
-        '    channel: "#support"\n'
-        '    escalation:\n'
-        '      - after: 0m\n'
-        '        notify: [amara]\n'
-        '---\n'
-    ),
+    contacts_sheet("teams:", *SUPPORT, *escalation(("0m", "amra"))),
+    SUPPORT_SHEET,
     "use an id defined under people or teams in the contacts file",
     reads=frozenset({Input.CONTACTS}),  # names a person or team of some contacts file
-    example_path='docs/contacts-support.md',
+    example_path=CONTACTS_PATH,
 )
 EMPTY_ESCALATION = Rule(
     "OB106", "empty-escalation-policy", Level.ERROR,
     "A team has no escalation steps, or a step notifies nobody.",
     "A team that owns runbooks needs someone to page; an empty ladder means nobody is.",
-    (
-        '---\n'
-        'kind: contacts\n'
-        'teams:\n'
-        '  - id: support\n'
-        '    name: Support\n'
-        '    channel: "#support"\n'
-        '    escalation: []\n'
-        '---\n'
-    ),
-    (
-        '---\n'
-        'kind: contacts\n'
-        'teams:\n'
-        '  - id: support\n'
-        '    name: Support\n'
-        '    channel: "#support"\n'
-        '    escalation:\n'
-        '      - after: 0m\n'
-        '        notify: [amara]\n'
-        '---\n'
-    ),
+    contacts_sheet("teams:", *SUPPORT, *escalation()),
+    SUPPORT_SHEET,
     "add at least one step `{after: 0m, notify: [person-id]}`",
     reads=frozenset({Input.CONTACTS}),
-    example_path='docs/contacts-support.md',
+    example_path=CONTACTS_PATH,
 )
 ESCALATION_ORDER = Rule(
     "OB107", "escalation-not-increasing", Level.ERROR,
     "Escalation steps are not in strictly increasing `after` order.",
     "Two steps at the same time, or a later step listed first, make the ladder ambiguous: "
     "people do not know who is next.",
-    (
-        '---\n'
-        'kind: contacts\n'
-        'teams:\n'
-        '  - id: support\n'
-        '    name: Support\n'
-        '    channel: "#support"\n'
-        '    escalation:\n'
-        '      - after: 15m\n'
-        '        notify: [amara]\n'
-        '      - after: 15m\n'
-        '        notify: [jonas]\n'
-        '---\n'
-    ),
-    (
-        '---\n'
-        'kind: contacts\n'
-        'teams:\n'
-        '  - id: support\n'
-        '    name: Support\n'
-        '    channel: "#support"\n'
-        '    escalation:\n'
-        '      - after: 0m\n'
-        '        notify: [amara]\n'
-        '      - after: 15m\n'
-        '        notify: [jonas]\n'
-        '---\n'
-    ),
+    contacts_sheet("teams:", *SUPPORT, *escalation(("15m", "amara"), ("15m", "jonas"))),
+    contacts_sheet("teams:", *SUPPORT, *escalation(("0m", "amara"), ("15m", "jonas"))),
     "give each step a later `after` than the one before",
-    example_path='docs/contacts-support.md',
-    example_context=((
-        "docs/contacts-people.md",
-        '---\nkind: contacts\npeople:\n  - id: jonas\n    name: Jonas Weber\n'
-        '    phone: "+44 20 7946 0321"\n---\n',
-    ),),
+    example_path=CONTACTS_PATH,
+    example_context=(("docs/contacts-people.md", JONAS_SHEET),),
 )
 UNREACHABLE = Rule(
     "OB108", "unreachable-contact", Level.ERROR,
     "An escalation step notifies someone with no phone, e-mail or Slack.",
     "A name without a way to reach it is not an escalation step.",
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: Jonas Weber\n'
-        'teams:\n'
-        '  - id: support\n'
-        '    name: Support\n'
-        '    channel: "#support"\n'
-        '    escalation:\n'
-        '      - after: 0m\n'
-        '        notify: [jonas]\n'
-        '---\n'
-    ),
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: Jonas Weber\n'
-        '    phone: "+44 20 7946 0321"\n'
-        'teams:\n'
-        '  - id: support\n'
-        '    name: Support\n'
-        '    channel: "#support"\n'
-        '    escalation:\n'
-        '      - after: 0m\n'
-        '        notify: [jonas]\n'
-        '---\n'
-    ),
+    contacts_sheet("people:", *JONAS, "teams:", *SUPPORT, *escalation(("0m", "jonas"))),
+    contacts_sheet("people:", *JONAS, JONAS_PHONE,
+                   "teams:", *SUPPORT, *escalation(("0m", "jonas"))),
     "add a phone, e-mail or slack handle for this person",
     reads=frozenset({Input.CONTACTS}),  # the person notified may be in another sheet
-    example_path='docs/contacts-support.md',
+    example_path=CONTACTS_PATH,
 )
 DUPLICATE_ID = Rule(
     "OB109", "duplicate-contact-id", Level.ERROR,
     "Two people, teams or vendors share an id.",
     "References resolve to the first one; the second is unreachable by id.",
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: amara\n'
-        '    name: Amara Obi\n'
-        '    phone: "+1 202-555-0101"\n'
-        '---\n'
-    ),
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: amara-obi\n'
-        '    name: Amara Obi\n'
-        '    phone: "+1 202-555-0101"\n'
-        '---\n'
-    ),
+    contacts_sheet("people:", "  - id: amara", "    name: Amara Obi",
+                   '    phone: "+1 202-555-0101"'),
+    contacts_sheet("people:", "  - id: amara-obi", "    name: Amara Obi",
+                   '    phone: "+1 202-555-0101"'),
     "give each person, team and vendor a unique id",
     reads=frozenset({Input.CONTACTS}),  # duplicates across sheets
-    example_path='docs/contacts-support.md',
+    example_path=CONTACTS_PATH,
 )
 PLACEHOLDER_TEXT = Rule(
     "OB110", "placeholder-contact-in-text", Level.ERROR,

@@ -106,6 +106,37 @@ teams:
 }
 
 
+CONTACTS_PATH = "docs/contacts-support.md"
+"""A second contacts file beside the handbook's own: where the contacts rules show theirs."""
+
+
+def contacts_sheet(*lines: str) -> str:
+    """A contacts file holding just these YAML lines (``people:``, ``teams:`` and their items),
+    so each contacts rule's example spells out only the entries it is about."""
+    return "---\nkind: contacts\n" + "".join(f"{line}\n" for line in lines) + "---\n"
+
+
+def escalation(*steps: tuple[str, str]) -> tuple[str, ...]:
+    """A team's ``escalation:`` lines, one step per ``(after, person)``; no steps: an empty list."""
+    if not steps:
+        return ("    escalation: []",)
+    return ("    escalation:",
+            *(line for after, person in steps
+              for line in (f"      - after: {after}", f"        notify: [{person}]")))
+
+
+JONAS = ("  - id: jonas", "    name: Jonas Weber")
+"""The person of the contacts examples (an item of ``people:``), before the fields they vary."""
+JONAS_PHONE = '    phone: "+44 20 7946 0321"'
+JONAS_SHEET = contacts_sheet("people:", *JONAS, JONAS_PHONE)
+"""Jonas with a good phone number: the fixed example of the rules about a person's fields."""
+
+SUPPORT = ("  - id: support", "    name: Support", '    channel: "#support"')
+"""The team of the contacts examples (an item of ``teams:``), before its escalation."""
+SUPPORT_SHEET = contacts_sheet("teams:", *SUPPORT, *escalation(("0m", "amara")))
+"""Support paging Amara (of the handbook's own contacts) first: a sound escalation ladder."""
+
+
 ALERT_RULES_PATH = "alerts/payments.rules.yml"
 
 ALERTS_CONFIG = """\

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from opsbook.checks.examples import EXAMPLE_RUNBOOK
+from opsbook.checks.examples import (
+    CONTACTS_PATH,
+    EXAMPLE_RUNBOOK,
+    JONAS,
+    JONAS_PHONE,
+    JONAS_SHEET,
+    contacts_sheet,
+)
 from opsbook.checks.rule import Family, Rule
 from opsbook.checks.text import BOM, LINE_ENDINGS
 from opsbook.diagnostics import Diagnostic, Level, Position
@@ -99,53 +106,20 @@ INVALID_FIELD = Rule(
     "A required field is missing or a value has the wrong type.",
     "The site, the PDF and the checks rely on these fields; a wrong type (a number where an "
     "id belongs, a phone number YAML read as an integer) breaks them quietly.",
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: Jonas Weber\n'
-        '    phone: +442079460321\n'
-        '---\n'
-    ),
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: Jonas Weber\n'
-        '    phone: "+44 20 7946 0321"\n'
-        '---\n'
-    ),
+    contacts_sheet("people:", *JONAS, "    phone: +442079460321"),
+    JONAS_SHEET,
     "give the field the expected type",
-    example_path='docs/contacts-support.md',
+    example_path=CONTACTS_PATH,
 )
 DUPLICATE_KEY = Rule(
     "OB008", "duplicate-yaml-key", Level.ERROR,
     "The same key appears twice in one mapping.",
     "YAML keeps the last value silently, so the first one (often the correct phone number) "
     "is lost without a word.",
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: Jonas Weber\n'
-        '    phone: "+44 20 7946 0321"\n'
-        '    phone: "+44 20 7946 0999"\n'
-        '---\n'
-    ),
-    (
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: jonas\n'
-        '    name: Jonas Weber\n'
-        '    phone: "+44 20 7946 0321"\n'
-        '---\n'
-    ),
+    contacts_sheet("people:", *JONAS, JONAS_PHONE, '    phone: "+44 20 7946 0999"'),
+    JONAS_SHEET,
     "remove one of the two keys",
-    example_path='docs/contacts-support.md',
+    example_path=CONTACTS_PATH,
 )
 TOO_LARGE = Rule(
     "OB009", "input-too-large", Level.ERROR,

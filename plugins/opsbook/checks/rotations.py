@@ -13,7 +13,13 @@ import datetime as dt
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-from opsbook.checks.examples import EXAMPLE_HANDBOOK
+from opsbook.checks.examples import (
+    EXAMPLE_HANDBOOK,
+    JONAS,
+    JONAS_PHONE,
+    contacts_sheet,
+    escalation,
+)
 from opsbook.checks.placeholders import value_placeholder
 from opsbook.checks.rule import Family, Input, Rule
 from opsbook.diagnostics import Diagnostic, Level, Position, Related
@@ -57,36 +63,20 @@ _EXAMPLE_CONTACTS = EXAMPLE_HANDBOOK["docs/contacts.md"].replace(
     "members: [amara]", "members: [amara, jonas, lea, noor]")
 EXAMPLE_CONTEXT = (("docs/contacts.md", _EXAMPLE_CONTACTS), (
     "docs/contacts-oncall.md",
-    '---\n'
-    'kind: contacts\n'
-    'people:\n'
-    '  - id: jonas\n'
-    '    name: Jonas Weber\n'
-    '    phone: "+44 20 7946 0321"\n'
-    '    timezone: Europe/London\n'
-    '  - id: lea\n'
-    '    name: Lea Brandt\n'
-    '    phone: "+44 20 7946 0388"\n'
-    '    timezone: Europe/Berlin\n'
-    '  - id: noor\n'
-    '    name: Noor Saleh\n'
-    '    email: noor@example.com\n'
-    '    timezone: Europe/London\n'
-    '---\n',
+    contacts_sheet(
+        "people:",
+        *JONAS, JONAS_PHONE, "    timezone: Europe/London",
+        "  - id: lea", "    name: Lea Brandt", '    phone: "+44 20 7946 0388"',
+        "    timezone: Europe/Berlin",
+        "  - id: noor", "    name: Noor Saleh", "    email: noor@example.com",
+        "    timezone: Europe/London",
+    ),
 ))
 _SECOND_TEAM = (
     "docs/contacts-platform.md",
-    '---\n'
-    'kind: contacts\n'
-    'teams:\n'
-    '  - id: platform\n'
-    '    name: Platform\n'
-    '    channel: "#platform-oncall"\n'
-    '    members: [jonas, lea]\n'
-    '    escalation:\n'
-    '      - after: 0m\n'
-    '        notify: [lea]\n'
-    '---\n',
+    contacts_sheet("teams:", "  - id: platform", "    name: Platform",
+                   '    channel: "#platform-oncall"', "    members: [jonas, lea]",
+                   *escalation(("0m", "lea"))),
 )
 _SECOND_ROTATION = (
     '  - team: platform\n'
@@ -237,14 +227,8 @@ OUTSIDE_TEAM = Rule(
     example_path=EXAMPLE_PATH,
     example_context=(*EXAMPLE_CONTEXT, (
         "docs/contacts-guest.md",
-        '---\n'
-        'kind: contacts\n'
-        'people:\n'
-        '  - id: mei\n'
-        '    name: Mei Tanaka\n'
-        '    phone: "+1 202-555-0126"\n'
-        '    timezone: America/New_York\n'
-        '---\n',
+        contacts_sheet("people:", "  - id: mei", "    name: Mei Tanaka",
+                       '    phone: "+1 202-555-0126"', "    timezone: America/New_York"),
     )),
 )
 TWO_TEAMS = Rule(
