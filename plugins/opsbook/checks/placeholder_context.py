@@ -25,7 +25,16 @@ import re
 from dataclasses import dataclass, field
 
 from opsbook.checks import contact_words as words
-from opsbook.load.markdown import Block, Comment, Fence, Heading, ListItem, Table, TextLine
+from opsbook.load.markdown import (
+    Block,
+    Comment,
+    Fence,
+    Heading,
+    ListItem,
+    Table,
+    TextLine,
+    block_lines,
+)
 
 _STRONG_CONTACT = re.compile(
     r"(?<![^\W_])(?:contacts?|contact (?:list|sheet|information|info|details)|directory|roster|"
@@ -136,14 +145,6 @@ def _block_text_lines(block: Block) -> list[tuple[int, str]]:
     if isinstance(block, TextLine | ListItem | Heading | Comment):
         return [(block.line, block.text)]
     return []
-
-
-def _block_lines(block: Block) -> list[int]:
-    if isinstance(block, Fence):
-        return list(range(block.line, block.end_line + 1))
-    if isinstance(block, Table):
-        return [block.line, block.line + 1, *(line for line, _ in block.rows)]
-    return [block.line]
 
 
 def plain_heading(block: Block, lines: list[str] | None, first_line: int) -> tuple[int, str] | None:
@@ -301,7 +302,7 @@ def analyse(blocks: list[Block], lines: list[str] | None = None,
             # even under a sub-step about a schedule.
             section_quiet, section_contacts = True, False
         texts = [text for block in group for _line, text in _block_text_lines(block)]
-        group_lines = [line for block in group for line in _block_lines(block)]
+        group_lines = [line for block in group for line in block_lines(block)]
         if _opens_message(texts):
             message_open = True
         quoted = any(_QUOTED.match(text) and words.MESSAGE_OPENER.match(text)
@@ -318,11 +319,11 @@ def analyse(blocks: list[Block], lines: list[str] | None = None,
         else:
             for block in group:
                 if isinstance(block, Fence) and _is_manifest(block):
-                    context.quiet.update(_block_lines(block))
+                    context.quiet.update(block_lines(block))
                 if isinstance(block, ListItem) and _CHECKBOX_ITEM.match(block.text):
                     context.quiet.add(block.line)  # a task to tick, not a value to keep
                 if isinstance(block, Table) and _is_log_table(block):
-                    context.quiet.update(_block_lines(block))
+                    context.quiet.update(block_lines(block))
         if section_contacts or introduces_people:
             context.contacts.update(group_lines)
         if listing:

@@ -21,7 +21,16 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from opsbook.checks import contact_words
-from opsbook.load.markdown import Block, Comment, Fence, Heading, ListItem, Table, TextLine
+from opsbook.load.markdown import (
+    Block,
+    Comment,
+    Fence,
+    Heading,
+    ListItem,
+    Table,
+    TextLine,
+    block_lines,
+)
 
 # Link and footnote texts stop at the next `[` as well as at `]`: scanning on past a `[` re-read
 # the rest of the line from every bracket, quadratic on a long line of `[`.
@@ -789,7 +798,7 @@ def template_lines(blocks: list[Block], whole_file: bool = False) -> set[int]:
     lines: set[int] = set()
     if whole_file:
         for block in blocks:
-            lines.update(_block_lines(block))
+            lines.update(block_lines(block))
         return lines
     marker_open: int | None = None
     section_level: int | None = None
@@ -813,11 +822,11 @@ def template_lines(blocks: list[Block], whole_file: bool = False) -> set[int]:
         if isinstance(block, Fence):
             introduced = any(_names_template(text) for text in recent_text[-3:])
             if inside or block.info == "template" or introduced:
-                lines.update(_block_lines(block))
+                lines.update(block_lines(block))
             recent_text = []
             continue
         if inside:
-            lines.update(_block_lines(block))
+            lines.update(block_lines(block))
         if isinstance(block, TextLine | ListItem):
             recent_text.append(block.text)
     return lines
@@ -835,14 +844,6 @@ def _names_template(text: str) -> bool:
     if not _TEMPLATE_WORD.search(text):
         return False
     return bool(_MESSAGE.search(text)) or not _NOT_A_MESSAGE.search(text)
-
-
-def _block_lines(block: Block) -> list[int]:
-    if isinstance(block, Fence):
-        return list(range(block.line, block.end_line + 1))
-    if isinstance(block, Table):
-        return [block.line, block.line + 1, *(line for line, _ in block.rows)]
-    return [block.line]
 
 
 _COLUMN_GAP = re.compile(r"(?<=\S)\s{2,}(?=\S)")

@@ -67,6 +67,16 @@ class Comment:
 Block = Heading | Fence | Table | ListItem | TextLine | Comment
 
 
+def block_lines(block: Block) -> list[int]:
+    """The line numbers a block spans: a fence from its opening to its closing line, a table
+    its header, delimiter and rows."""
+    if isinstance(block, Fence):
+        return list(range(block.line, block.end_line + 1))
+    if isinstance(block, Table):
+        return [block.line, block.line + 1, *(line for line, _ in block.rows)]
+    return [block.line]
+
+
 def split_row(line: str) -> list[str]:
     """Split a table row into cells, honouring escaped pipes and code spans."""
     text = line.strip()
