@@ -26,6 +26,25 @@ from opsbook.load.markdown import Heading
 from opsbook.model.project import Project
 from opsbook.model.severity import MEASURE_LABELS, MEASURES, SeverityMatrix, normalise_level_name
 
+_TIMES_TABLE = (
+    '# Response times\n'
+    '\n'
+    '| Severity | Acknowledge |\n'
+    '|---|---|\n'
+    '| SEV1 | 10 minutes |\n'
+)
+"""A hand-written copy of the example matrix's SEV1 time: OB204's good example."""
+_LEGACY_TIMES = (
+    '# Incident response\n'
+    '\n'
+    '| Severity | Response time |\n'
+    '|---|---|\n'
+    '| SEV1 | 15 minutes |\n'
+    '\n'
+    'Respond to SEV1 incidents within 15 minutes.\n'
+)
+"""A legacy page (no matrix) that gives SEV1 one response time twice: OB205's good example."""
+
 UNKNOWN_SEVERITY = Rule(
     "OB201", "unknown-severity", Level.ERROR,
     "A runbook names a severity the matrix does not define.",
@@ -61,20 +80,8 @@ DISAGREES = Rule(
     "A hand-written table or key/value block states a severity time the matrix contradicts.",
     "Real handbooks give three different SEV1 response times on three pages. The matrix is "
     "the one source; a copy that disagrees with it tells the on-call engineer the wrong thing.",
-    (
-        '# Response times\n'
-        '\n'
-        '| Severity | Acknowledge |\n'
-        '|---|---|\n'
-        '| SEV1 | 15 minutes |\n'
-    ),
-    (
-        '# Response times\n'
-        '\n'
-        '| Severity | Acknowledge |\n'
-        '|---|---|\n'
-        '| SEV1 | 10 minutes |\n'
-    ),
+    _TIMES_TABLE.replace("10 minutes", "15 minutes"),
+    _TIMES_TABLE,
     "change the value to match the matrix, or render the table with {{ severity_table() }}",
     reads=frozenset({Input.MATRIX}),
     example_path='docs/response.md',
@@ -86,24 +93,8 @@ CONFLICTING = Rule(
     "a SEV1 be answered?\", on one page or on two pages of the same handbook, are certainly "
     "one too many. Only like is compared with like: a first update, the update cadence and "
     "the customer update cadence are three different times.",
-    (
-        '# Incident response\n'
-        '\n'
-        '| Severity | Response time |\n'
-        '|---|---|\n'
-        '| SEV1 | 15 minutes |\n'
-        '\n'
-        'Respond to SEV1 incidents within 30 minutes.\n'
-    ),
-    (
-        '# Incident response\n'
-        '\n'
-        '| Severity | Response time |\n'
-        '|---|---|\n'
-        '| SEV1 | 15 minutes |\n'
-        '\n'
-        'Respond to SEV1 incidents within 15 minutes.\n'
-    ),
+    _LEGACY_TIMES.replace("within 15 minutes", "within 30 minutes"),
+    _LEGACY_TIMES,
     "decide on one value and use it in both places (better: move to a severity matrix)",
     reads=frozenset({Input.MATRIX}),  # only applies while there is no matrix
     example_path='handbook.md',
