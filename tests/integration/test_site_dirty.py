@@ -208,3 +208,30 @@ def test_findings_under_serve_are_those_of_a_full_check(served: tuple[Path, Path
     assert plugin.diagnostics == []
     assert_findings_of_a_full_check(plugin, root)
     assert_same_as_full_build(root, site, tmp_path, search=False)
+
+
+def test_a_ladder_moved_into_a_runbook_body_moves_the_cards_links(served: tuple[Path, Path],
+                                                                  tmp_path: Path) -> None:
+    """Under serve the generated pages and cards are kept while what they are rendered from
+    is unchanged, which a runbook's body is not part of, but for the macros that decide where
+    a team's ladder lives: the cards then link the ladder on the runbook's page."""
+    root, site = served
+    runbook = root / RUNBOOK
+    runbook.write_text(runbook.read_text(encoding="utf-8").replace(
+        "## Diagnosis", "## Diagnosis\n\nBody text only.\n", 1), encoding="utf-8")
+    touch_after(runbook, site)
+    dirty_build(root, site)
+    contacts = root / "docs" / "contacts.md"
+    ladder = '{{ escalation_ladder("platform") }}'
+    contacts.write_text(contacts.read_text(encoding="utf-8").replace(ladder, ""),
+                        encoding="utf-8")
+    touch_after(contacts, site)
+    dirty_build(root, site)
+    runbook.write_text(runbook.read_text(encoding="utf-8").replace(
+        "## Escalation", f"## Escalation\n\n{ladder}\n", 1), encoding="utf-8")
+    touch_after(runbook, site)
+    dirty_build(root, site)
+    other = (site / "runbooks" / "platform" / "platform-node-pressure.html").read_text(
+        encoding="utf-8")
+    assert "platform-ingress-5xx-spike.html#" in other
+    assert_same_as_full_build(root, site, tmp_path, search=False)

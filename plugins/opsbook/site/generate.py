@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from opsbook.diagnostics import Diagnostic, Level
+from opsbook.load.document import Document
 from opsbook.model.project import Project
 from opsbook.model.runbook import Runbook
 from opsbook.model.urls import (
@@ -96,6 +99,77 @@ def page_context(context: RenderContext, files: Files, page: File) -> RenderCont
     return context.on_page(page_linker(files, page), link_base=page.url.rpartition("/")[0])
 
 
+class RenderMemo:
+    """The generated pages, cards and summaries of the last build of a `mkdocs serve`, and
+    what they were rendered from: a save that changes none of it (a runbook's body, most
+    often) renders none of them again.
+
+    They are rendered from the model alone (never a runbook's body), the body-derived anchors
+    of the contacts directory and ladders, the configuration and the site's files. So the key
+    holds each runbook's frontmatter text, every other file's whole text, the rule files (the
+    objects RuleFileMemo keeps while their bytes are unchanged), the anchors, the
+    configuration, every file's URL and what the build asks for."""
+
+    def __init__(self) -> None:
+        self._key: tuple[Any, ...] | None = None
+        self._kept: tuple[dict[str, pages.PageSource], dict[str, str], dict[str, str]] | None = None
+
+    def get(self, key: tuple[Any, ...]
+            ) -> tuple[dict[str, pages.PageSource], dict[str, str], dict[str, str]] | None:
+        return self._kept if key == self._key else None
+
+    def keep(self, key: tuple[Any, ...],
+             work: tuple[dict[str, pages.PageSource], dict[str, str], dict[str, str]]) -> None:
+        self._key, self._kept = key, work
+
+
+def _head(text: str, lines: int) -> str:
+    """The first ``lines`` lines of ``text``."""
+    if lines <= 0:
+        return ""
+    at = -1
+    for _ in range(lines):
+        at = text.find("\n", at + 1)
+        if at < 0:
+            return text
+    return text[:at]
+
+
+def _rendered_from(document: Document, kind: str | None) -> str:
+    """What of ``document`` the rendering reads: a runbook's frontmatter, any other file whole
+    (a contacts sheet's body may hold macros; its page is MkDocs' to render anyway)."""
+    if document.text is None:
+        return "\0unreadable"
+    if kind == "runbook":
+        return _head(document.text, document.body_start - 1)
+    return document.text
+
+
+def render_key(
+    project: Project, context: RenderContext, files: Files, generated: list[GeneratedPage],
+    runbooks: dict[str, Runbook], pdf_links: bool, with_summaries: bool,
+) -> tuple[Any, ...]:
+    """Everything :func:`site_work` renders from (see :class:`RenderMemo`)."""
+    stamp = hashlib.blake2b(digest_size=16)
+    for document in project.documents:
+        kind = project.document_kind(document)
+        stamp.update(f"{document.display_path}\0{document.path}\0{kind}\0".encode(
+            "utf-8", "surrogateescape"))
+        stamp.update(_rendered_from(document, kind).encode("utf-8", "surrogateescape"))
+        stamp.update(b"\0\0")
+    rules = project.alert_rules
+    return (
+        stamp.hexdigest(), repr(project.config), context.redact, context.directory_urls,
+        sorted(context.anchors.items()),
+        None if rules is None else (tuple(rules.files), repr(rules.unmatched),
+                                    rules.config_display_path),
+        tuple((file.src_uri, file.url) for file in files),
+        tuple((page.src_uri, page.group, repr(page.render)) for page in generated),
+        tuple((src_uri, runbook.origin.display_path) for src_uri, runbook in runbooks.items()),
+        pdf_links, with_summaries,
+    )
+
+
 def site_work(
     project: Project,
     context: RenderContext,
@@ -105,17 +179,26 @@ def site_work(
     checker: Callable[[Project], list[Diagnostic]],
     pdf_links: bool,
     with_summaries: bool = False,
+    memo: RenderMemo | None = None,
 ) -> SiteWork:
     """Check the handbook, render the generated pages and every runbook's header card (and,
     ``with_summaries``, the line search indexes in the card's place).
-    ``pdf_links``: the build writes PDFs (unless a finding is an error), so cards link them."""
+    ``pdf_links``: the build writes PDFs (unless a finding is an error), so cards link them.
+    ``memo``: the last build's, reused when rendered from the same (`mkdocs serve`)."""
     diagnostics = checker(project)
+    pdf_links = pdf_links and not any(d.level is Level.ERROR for d in diagnostics)
+    key = None
+    if memo is not None:
+        key = render_key(project, context, files, generated, runbooks, pdf_links,
+                         with_summaries)
+        kept = memo.get(key)
+        if kept is not None:
+            return SiteWork(diagnostics, *kept)
     sources = {}
     for page in generated:
         page_file = files.get_file_from_path(page.src_uri)
         if page_file is not None:
             sources[page.src_uri] = page.render(context.on_page(page_linker(files, page_file)))
-    pdf_links = pdf_links and not any(d.level is Level.ERROR for d in diagnostics)
     cards, summaries = {}, {}
     for src_uri, runbook in runbooks.items():
         runbook_file = files.get_file_from_path(src_uri)
@@ -129,4 +212,6 @@ def site_work(
         )
         if with_summaries:
             summaries[src_uri] = fragments.runbook_search_summary(context, runbook)
+    if memo is not None and key is not None:
+        memo.keep(key, (sources, cards, summaries))
     return SiteWork(diagnostics, sources, cards, summaries)

@@ -51,6 +51,7 @@ from opsbook.site.files import (
 )
 from opsbook.site.generate import (
     GeneratedPage,
+    RenderMemo,
     SiteWork,
     page_context,
     site_work,
@@ -98,6 +99,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self._rule_files: RuleFileMemo | None = None
         # `serve`: the last check, kept so that a save re-checks only what it can change.
         self._live: LiveCheck | None = None
+        self._rendered: RenderMemo | None = None  # `serve`: the last build's generated pages
         # Findings a caller already has for this build's handbook (`opsbook pdf` checks it
         # before it builds the site to print): reported instead of checking a second time.
         self.findings_given: list[Diagnostic] | None = None
@@ -157,10 +159,13 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         # worker while MkDocs converts Markdown, and the checks by another (_start_checks);
         # `serve` and PDF printing need the findings before any page is rendered.
         background = self.command == "build" and not self.pdf.write_into_site
+        if self.command == "serve" and self._rendered is None:
+            self._rendered = RenderMemo()
         self.work = Background(
             partial(site_work, self.project, self.context, files, self.generated,
                     dict(self.runbooks), _no_checks if background else self._checker(),
-                    self.pdf.write_into_site, with_summaries=background),
+                    self.pdf.write_into_site, with_summaries=background,
+                    memo=self._rendered if self.command == "serve" else None),
             background,
         )
         self._checks_wanted = background
@@ -217,7 +222,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         source = self.work.result().pages.get(page.file.src_uri)
         if source is None:
             return None
-        self.stashes[page.file.src_uri] = source.stash
+        # A copy: the page's macros are merged into it, and `serve` keeps the source.
+        self.stashes[page.file.src_uri] = Stash(source.stash.nonce, dict(source.stash.fragments))
         return source.markdown
 
     def _on_nav_runbooks(self, nav: Navigation, *, config: Any, files: Files) -> Navigation:
