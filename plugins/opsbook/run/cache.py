@@ -182,13 +182,23 @@ def read_document(
 ) -> tuple[Document, bytes | LoadProblem, Stat | None]:
     """One file loaded as :func:`load_document` loads it, with the bytes it was parsed from
     and the file's stat taken before they were read."""
+    data, stat = read_file(config, path)
+    return document_from(path, shown, data), data, stat
+
+
+def read_file(config: OpsbookConfig, path: Path) -> tuple[bytes | LoadProblem, Stat | None]:
+    """The bytes :func:`load_document` parses (a link out of a site's project is not read),
+    and the file's stat taken before they were read."""
     stat = stat_of(path)
     root = config.root if config.site else None
     target = outside_target(path, root) if root is not None and os.path.islink(path) else None
-    data = outside_problem(path, target) if target is not None else read_source(path)
+    return (outside_problem(path, target) if target is not None else read_source(path)), stat
+
+
+def document_from(path: Path, shown: str, data: bytes | LoadProblem) -> Document:
     if isinstance(data, LoadProblem):
-        return Document(path, shown, None, problems=[data]), data, stat
-    return parse_document(path, shown, data), data, stat
+        return Document(path, shown, None, problems=[data])
+    return parse_document(path, shown, data)
 
 
 # --- where, and under which key ---------------------------------------------------------------

@@ -10,7 +10,8 @@ changed. The findings are a whole-site check's.
 
 What changed is told by the bytes each file was parsed from in this build (their hash), not
 by its stat: the load that renders the site is the one that is checked, so no edit can slip in
-between, and no timestamp has to be trusted.
+between, and no timestamp has to be trusted. A file whose bytes are unchanged is not parsed
+again either: its document is the last build's (documents are never changed after loading).
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ from opsbook.run.cache import (
     codeowners_digest,
     context_holds,
     digest_of,
+    document_from,
     facts_from,
     manifest_of,
     now_ns,
-    read_document,
+    read_file,
     recheck,
 )
 from opsbook.run.request import CheckRequest
@@ -57,6 +59,7 @@ class LiveCheck:
         # files and CODEOWNERS as they were before any file was read, and when it began.
         self._files: list[Path] = []
         self._read: dict[str, tuple[str, Stat | None]] = {}
+        self._documents: dict[str, tuple[str, Document]] = {}  # path -> hash, document
         self._rule_files: RuleFiles | None = None
         self._codeowners = ""
         self._started = 0
@@ -78,14 +81,26 @@ class LiveCheck:
         self._files = site_files(config)
         self._read = {}
         self._base, self._config = base, config
-        read = self._read
+        read, kept = self._read, self._documents
+        documents: dict[str, tuple[str, Document]] = {}
 
         def load_file(path: Path, shown: str, _root: Path | None) -> Document:
-            document, data, stat = read_document(config, path, shown)
-            read[os.fspath(path)] = (digest_of(data), stat)
+            key = os.fspath(path)
+            data, stat = read_file(config, path)
+            digest = digest_of(data)
+            held = kept.get(key)
+            if (held is not None and held[0] == digest != UNREADABLE
+                    and held[1].display_path == shown):
+                document = held[1]
+            else:
+                document = document_from(path, shown, data)
+            read[key] = (digest, stat)
+            documents[key] = (digest, document)
             return document
 
-        return load_project(config, self._files, base, load_rule_file, load_file)
+        project = load_project(config, self._files, base, load_rule_file, load_file)
+        self._documents = documents
+        return project
 
     def check(self, project: Project) -> list[Diagnostic]:
         """The findings of a whole-site check of ``project`` (what :meth:`load` gave)."""
