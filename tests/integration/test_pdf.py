@@ -634,8 +634,9 @@ def overflowing_boxes(document: Any) -> list[str]:
 
 def test_the_build_for_printing_captures_the_pages_the_site_shows(
         handbook: Path, tmp_path: Path) -> None:
-    """`opsbook pdf` builds the site without Material's search index (nobody opens that
-    scratch site); the pages it prints from are those of a build with it, byte for byte."""
+    """`opsbook pdf` builds the site without Material's search index and without laying the
+    pages into the theme's templates (nobody opens that scratch site); the pages it prints
+    from are those of a build with both, byte for byte."""
     from opsbook.pdf.site import build_site
 
     page = handbook / "docs" / "oncall.md"
@@ -644,9 +645,11 @@ def test_the_build_for_printing_captures_the_pages_the_site_shows(
                     '{ data-search-boost="2" }\n', encoding="utf-8")
     config = handbook / "mkdocs.yml"
     printed = build_site(config, tmp_path / "print").site.pages
-    shown = build_site(config, tmp_path / "site", search=True).site.pages
+    shown = build_site(config, tmp_path / "site", search=True, theme=True).site.pages
     assert not (tmp_path / "print" / "search").exists()
     assert (tmp_path / "site" / "search" / "search_index.json").is_file()
+    assert "Printed from page content only" in (tmp_path / "print" / "index.html").read_text()
+    assert "Printed from page content" not in (tmp_path / "site" / "index.html").read_text()
     assert len(printed) == len(shown) > 10
     for source, shown_page in shown.items():
         assert printed[source] == shown_page, source

@@ -170,16 +170,32 @@ def _without_search(mkdocs_config: Any) -> bool:
     return False
 
 
-def _capture_plugin(collector: PageCollector, search_off: bool = False) -> Any:
+# What the theme's templates make of each page in a build made for printing: nobody opens
+# that scratch site, and the PDFs are made from the pages' content, which no template changes.
+_UNTHEMED = "<!doctype html><title>opsbook pdf</title><p>Printed from page content only.</p>\n"
+
+
+def _capture_plugin(collector: PageCollector, search_off: bool = False,
+                    unthemed: bool = False) -> Any:
     """A plugin that only records rendered pages; added to a build made for printing, so
     `opsbook pdf` needs nothing from the opsbook plugin but its configuration. With
     ``search_off``, it takes out of each page what the search plugin would have, so the pages
-    are those of the site."""
+    are those of the site. With ``unthemed``, every template of the theme (pages, sitemap,
+    404) writes a placeholder: laying a page into Material's templates was a fifth of the
+    build, for HTML files nothing reads (``page.content`` is captured, not the file)."""
     from opsbook.engine import engine_module
 
     base_plugin: Any = engine_module("plugins").BasePlugin
 
     class CapturePages(base_plugin):  # type: ignore[misc]
+        def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
+            if not unthemed:
+                return env
+            import jinja2
+
+            return jinja2.Environment(loader=jinja2.FunctionLoader(lambda _name: _UNTHEMED),
+                                      autoescape=True)
+
         def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
             if search_off and page.content and "data-search-" in page.content:
                 page.content = _SEARCH_ATTRIBUTE.sub("", page.content)
@@ -208,14 +224,15 @@ def _quiet(logger_name: str) -> Iterator[None]:
 
 def build_site(
     config_file: Path, site_dir: Path, *, redact: bool = False, allow_findings: bool = False,
-    search: bool = False, findings: list[Diagnostic] | None = None,
+    search: bool = False, theme: bool = False, findings: list[Diagnostic] | None = None,
     project: Project | None = None,
 ) -> SiteBuild:
     """Build the site with the engine's own API (MkDocs 1.x or ProperDocs, see
     :mod:`opsbook.engine`) into ``site_dir`` and capture its pages; without its search index
-    unless ``search`` (the pages are the same). ``findings``: the caller's check of the same
-    handbook, which the plugin then reports instead of checking it again. ``project``: the
-    caller's model of the handbook, to key the pages by their sources
+    unless ``search`` (the pages are the same), the theme's templates written as placeholders
+    unless ``theme`` (the captured pages are the same). ``findings``: the caller's check of
+    the same handbook, which the plugin then reports instead of checking it again.
+    ``project``: the caller's model of the handbook, to key the pages by their sources
     (:mod:`opsbook.pdf.sources`)."""
     from opsbook.engine import EngineError, engine_exception, engine_module
 
@@ -243,7 +260,8 @@ def build_site(
     plugin.config["pdf"]["enabled"] = False
     collector = PageCollector()
     search_off = not search and _without_search(mkdocs_config)
-    mkdocs_config.plugins["opsbook/pdf-capture"] = _capture_plugin(collector, search_off)
+    mkdocs_config.plugins["opsbook/pdf-capture"] = _capture_plugin(
+        collector, search_off, unthemed=not theme)
     mkdocs_config.plugins.on_startup(command="build", dirty=False)
     try:
         # The findings were listed already (or printing was refused before this point).
