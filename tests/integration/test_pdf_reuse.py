@@ -298,3 +298,28 @@ def test_site_inputs_follow_every_source_but_the_runbooks_bodies(tmp_path: Path)
         "  - pymdownx.superfences\n", "  - pymdownx.superfences\n  - pymdownx.snippets\n"),
         encoding="utf-8")
     assert inputs() == ""  # includes can read any file: every document is made and compared
+
+
+def test_a_page_left_unrendered_is_never_printed(tmp_path: Path) -> None:
+    """The build leaves a runbook's page unrendered when its PDF is current by its sources;
+    should that PDF not be current after all (changed meanwhile), the run stops with a
+    message instead of printing what the page is not."""
+    from opsbook.pdf.compose import PrintError
+    from opsbook.pdf.printing import plan_print, print_plan
+    from opsbook.pdf.site import build_site, settings_for
+    from opsbook.run import load_site
+
+    root = copy_handbook(tmp_path / "handbook")
+    project = load_site(root / "mkdocs.yml", TODAY)
+    first = project.runbooks[0]
+    source = first.origin.document.path.resolve()
+    build = build_site(root / "mkdocs.yml", tmp_path / "site", project=project,
+                       unneeded=lambda _config, _options, _inputs: {source})
+    pages = build.site.pages
+    assert not pages[source].complete and "<h2" not in pages[source].html
+    assert all(page.complete for path, page in pages.items() if path != source)
+    settings = settings_for(project, build.mkdocs_config, build.options, today=TODAY)
+    plan = plan_print(project, build.site, settings, tmp_path / "out", handbook=False,
+                      runbook_ids=[first.id])
+    with pytest.raises(PrintError, match=first.id):
+        print_plan(plan, 1)

@@ -90,7 +90,7 @@ def _print(
     from opsbook.diagnostics import Level
     from opsbook.pdf.compose import PrintError
     from opsbook.pdf.engine import Printer, available_cores
-    from opsbook.pdf.printing import HANDBOOK_JOB, plan_print, print_plan
+    from opsbook.pdf.printing import HANDBOOK_JOB, pages_not_needed, plan_print, print_plan
     from opsbook.pdf.site import SiteBuildError, build_site, settings_for
 
     unverified = sum(1 for d in diagnostics if d.level is Level.ERROR)
@@ -107,9 +107,16 @@ def _print(
             Printer(processes) as printer:
         progress.step("building the site")
         try:
-            build = build_site(config_file, Path(scratch) / "site", redact=args.redact,
-                               allow_findings=bool(unverified), findings=diagnostics,
-                               project=project)
+            build = build_site(
+                config_file, Path(scratch) / "site", redact=args.redact,
+                allow_findings=bool(unverified), findings=diagnostics, project=project,
+                # Pages of runbooks whose PDFs are current by their sources (or not asked
+                # for) are left unrendered: a warm run converts only what changed.
+                unneeded=lambda mkdocs_config, options, inputs: pages_not_needed(
+                    project, inputs,
+                    settings_for(project, mkdocs_config, options, paper=args.paper,
+                                 today=args.today, unverified=unverified),
+                    output_dir, [args.runbook] if args.runbook else None))
         except (SiteBuildError, PrintError) as error:
             print(f"opsbook pdf: the site does not build: {error}", file=sys.stderr)
             return EXIT_FINDINGS
@@ -132,13 +139,17 @@ def _print(
         )
         progress.start()
         try:
-            run = print_plan(
-                plan, workers, printer=printer, on_queued=progress.queued,
-                on_done=lambda result: progress.finished(result.name, result.pages,
-                                                         bool(result.error)),
-            )
-        finally:
-            progress.close()
+            try:
+                run = print_plan(
+                    plan, workers, printer=printer, on_queued=progress.queued,
+                    on_done=lambda result: progress.finished(result.name, result.pages,
+                                                             bool(result.error)),
+                )
+            finally:
+                progress.close()
+        except PrintError as error:  # a runbook changed while it was printed
+            print(f"opsbook pdf: {error}", file=sys.stderr)
+            return EXIT_FINDINGS
     for failure in run.failures:
         print(f"opsbook pdf: {failure.name}: could not print: {failure.error}", file=sys.stderr)
     handbook = run.result(HANDBOOK_JOB)

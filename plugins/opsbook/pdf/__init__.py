@@ -15,5 +15,8 @@ the same in both; its links to other site pages show the published site's addres
 "(p. N)" in the handbook: that would be a second layout), and in the handbook those to a page it
 holds go to that page when clicked. :mod:`opsbook.pdf.printing` decides what is laid
 out, in which round (page numbers), and what an earlier run left that is still valid
-(:mod:`opsbook.pdf.reuse`).
+(:mod:`opsbook.pdf.reuse`), known for an unchanged runbook from its sources alone
+(:mod:`opsbook.pdf.sources`): ``opsbook pdf`` asks before it builds the site, and the build
+leaves such runbooks' pages unrendered (:func:`opsbook.pdf.printing.pages_not_needed`). That
+build also writes placeholders for the theme's templates: only page content is printed.
 """

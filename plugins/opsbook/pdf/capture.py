@@ -21,6 +21,9 @@ class RenderedPage:
     html: str  # the rendered article body, as the site shows it below the page title
     source: Path | None  # the Markdown file it came from, resolved
     nav_position: int  # place in the site navigation; pages outside it sort last
+    # False: the build left it unrendered (``html`` is not the page's), as no PDF needs it
+    # (opsbook.pdf.printing.pages_not_needed).
+    complete: bool = True
 
 
 NOT_IN_NAV = 1_000_000_000
@@ -38,16 +41,19 @@ def _nav_position(page: Any) -> int:
     return position
 
 
-def rendered_page(page: Any) -> RenderedPage:
-    """Capture an MkDocs page after rendering."""
+def rendered_page(page: Any, unrendered: frozenset[Path] = frozenset()) -> RenderedPage:
+    """Capture an MkDocs page after rendering (``unrendered``: sources the build did not
+    render)."""
     source = page.file.abs_src_path
+    path = Path(source).resolve() if source else None
     return RenderedPage(
         src_uri=str(page.file.src_uri),
         url=str(page.url),
         title=str(page.title or ""),
         html=str(page.content or ""),
-        source=Path(source).resolve() if source else None,
+        source=path,
         nav_position=_nav_position(page),
+        complete=path not in unrendered,
     )
 
 
@@ -56,9 +62,10 @@ class PageCollector:
     """Collects rendered pages during one MkDocs build."""
 
     pages: dict[str, RenderedPage] = field(default_factory=dict)
+    unrendered: frozenset[Path] = frozenset()  # sources the build leaves unrendered
 
     def collect(self, page: Any) -> None:
-        captured = rendered_page(page)
+        captured = rendered_page(page, self.unrendered)
         self.pages[captured.src_uri] = captured
 
     def by_source(self) -> dict[Path, RenderedPage]:

@@ -21,6 +21,7 @@ from opsbook.pdf.compose import (
     HandbookPart,
     HandbookPlan,
     HandbookWriter,
+    PrintError,
     PrintSettings,
     ServiceGroup,
     fill_page_numbers,
@@ -108,6 +109,10 @@ class PrintPlan:
     def job(self, item: RunbookPrint) -> PrintJob:
         """A runbook's job: its own PDF's document, "page x of y" left to be stamped (see
         :func:`print_plan`)."""
+        if not item.page.complete:
+            raise PrintError(
+                f"runbook {item.runbook.id!r}: its sources changed while it was printed "
+                "(its page was left unrendered as its PDF was current); print again")
         html = runbook_html(item.runbook, item.page, self.settings, self.site, self.rotas,
                             team=item.team, numbered_later=True)
         return PrintJob(item.runbook.id, html, item.output, self.site.site_dir,
@@ -136,20 +141,52 @@ def plan_print(
     by its sources when the site's are known (``site.inputs``)."""
     wanted = set(runbook_ids) if runbook_ids is not None else None
     rotas = printed_rotas(project, settings)
-    extra = json.dumps(rotas, sort_keys=True)
+    sources = _sources(project, site.inputs, settings, rotas)
     items = []
     for runbook in project.runbooks:
         if wanted is not None and runbook.id not in wanted:
             continue
         page = runbook_page(runbook, site.pages)
-        team = owning_team(project, runbook)
-        output = output_dir / runbook_pdf_path(runbook.id)
-        sources = runbook_sources(
-            site.inputs, settings, f"{runbook.origin.document.path.resolve()}\0{page.src_uri}"
-            f"\0{page.url}\0{team}\0{extra}", runbook.origin.document.text)
-        items.append(RunbookPrint(runbook, page, team, output, sources))
+        items.append(RunbookPrint(runbook, page, owning_team(project, runbook),
+                                  output_dir / runbook_pdf_path(runbook.id),
+                                  sources.get(runbook.id, "")))
     book = plan_handbook(project, site.pages, rotas) if handbook else None
     return PrintPlan(site, settings, output_dir, items, book, rotas)
+
+
+def _sources(project: Project, inputs: str, settings: PrintSettings,
+             rotas: Mapping[str, str]) -> dict[str, str]:
+    """Each runbook's sources hash (opsbook.pdf.sources); none when ``inputs`` is unknown.
+    The page's place in the site (file, address) follows from its path and the config."""
+    if not inputs:
+        return {}
+    extra = json.dumps(rotas, sort_keys=True)
+    return {
+        runbook.id: runbook_sources(
+            inputs, settings, f"{runbook.origin.document.path.resolve()}\0"
+            f"{owning_team(project, runbook)}\0{extra}", runbook.origin.document.text)
+        for runbook in project.runbooks
+    }
+
+
+def pages_not_needed(project: Project, inputs: str, settings: PrintSettings, output_dir: Path,
+                     runbook_ids: Sequence[str] | None = None) -> set[Path]:
+    """The source files of the runbooks whose pages a print into ``output_dir`` will not
+    read: not asked for, or with a PDF (and its laid-out part) current by its sources alone.
+    Known before the site is built, so that the build can leave them unrendered."""
+    wanted = set(runbook_ids) if runbook_ids is not None else None
+    sources = _sources(project, inputs, settings, printed_rotas(project, settings)) \
+        if inputs else {}
+    reuse = Reuse(output_dir, ())
+    skipped = set()
+    for runbook in project.runbooks:
+        if wanted is None or runbook.id in wanted:
+            entry = reuse.current_by_sources(output_dir / runbook_pdf_path(runbook.id),
+                                             sources.get(runbook.id, ""))
+            if entry is None or not reuse.has_part(str(entry.get("key"))):
+                continue
+        skipped.add(runbook.origin.document.path.resolve())
+    return skipped
 
 
 # At most this many rounds of laying out parts whose page numbers moved; two settle them on a

@@ -95,6 +95,9 @@ class Reuse:
         salt = hashlib.sha256()
         for text in (str(FORMAT), opsbook.__version__, _version("weasyprint"), _version("pikepdf")):
             salt.update(text.encode() + b"\0")
+        # Sources keys leave the stylesheets out: they are sources too (docs_dir files, the
+        # theme's and opsbook's own), and a run knows them before the site is built.
+        self.version_salt = salt.digest()
         for path in stylesheets:
             salt.update(_file_digest(path).encode() + b"\0")
         self.salt = salt.digest()
@@ -166,8 +169,8 @@ class Reuse:
 
     # -- documents by their sources (opsbook.pdf.sources) -------------------------------------
     def _sources_key(self, sources: str) -> str:
-        # The salt too: the same sources laid out by another WeasyPrint are another PDF.
-        return hashlib.sha256(self.salt + sources.encode()).hexdigest()[:40]
+        # The versions too: the same sources laid out by another WeasyPrint are another PDF.
+        return hashlib.sha256(self.version_salt + sources.encode()).hexdigest()[:40]
 
     def current_by_sources(self, path: Path, sources: str) -> dict[str, Any] | None:
         """The record of ``path`` if it was written from the same sources (so from the key
@@ -202,6 +205,10 @@ class Reuse:
             return None
         self.used_parts.add(key)
         return layout
+
+    def has_part(self, key: str) -> bool:
+        """Whether the part of ``key`` is kept (its layout data and its PDF)."""
+        return (self.parts_dir / f"{key}.json").is_file() and self.part_path(key).is_file()
 
     def keep_part(self, key: str, layout: dict[str, Any]) -> None:
         write_atomically(self.parts_dir / f"{key}.json",

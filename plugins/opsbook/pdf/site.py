@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,13 +44,33 @@ def site_stylesheets(mkdocs_config: Any, site_dir: Path) -> tuple[Path, ...]:
 
 
 def built_site(collector: PageCollector, mkdocs_config: Any,
-               project: Project | None = None) -> BuiltSite:
-    """The pages of the build; with ``project``, keyed by their sources too."""
+               project: Project | None = None, inputs: str | None = None) -> BuiltSite:
+    """The pages of the build; with ``project`` (or its ``inputs``), keyed by their sources
+    too."""
     from opsbook.pdf.sources import site_inputs
 
+    if inputs is None:
+        inputs = site_inputs(project, mkdocs_config) if project is not None else ""
     site_dir = Path(mkdocs_config.site_dir).resolve()
     return BuiltSite(collector.by_source(), site_dir, site_stylesheets(mkdocs_config, site_dir),
-                     site_inputs(project, mkdocs_config) if project is not None else "")
+                     inputs)
+
+
+Unneeded = Callable[[Any, dict[str, Any], str], Collection[Path]]
+"""(MkDocs config, the plugin's `pdf` options, the site's inputs) -> the sources of pages no
+PDF of this run reads (opsbook.pdf.printing.pages_not_needed)."""
+
+
+def _may_leave_unrendered(mkdocs_config: Any) -> bool:
+    """Whether leaving pages unrendered changes nothing else of the build: an anchor other
+    pages link to in an unrendered page would be missing, which MkDocs reports at INFO level
+    unless told otherwise (and a warning fails a strict build)."""
+    if mkdocs_config.get("strict"):
+        return False
+    validation: Any = mkdocs_config.get("validation") or {}
+    links: Any = validation.get("links") or {} if hasattr(validation, "get") else {}
+    level = links.get("anchors", logging.INFO) if hasattr(links, "get") else logging.WARNING
+    return isinstance(level, int) and level <= logging.INFO
 
 
 def error_count(diagnostics: list[Diagnostic]) -> int:
@@ -225,7 +245,7 @@ def _quiet(logger_name: str) -> Iterator[None]:
 def build_site(
     config_file: Path, site_dir: Path, *, redact: bool = False, allow_findings: bool = False,
     search: bool = False, theme: bool = False, findings: list[Diagnostic] | None = None,
-    project: Project | None = None,
+    project: Project | None = None, unneeded: Unneeded | None = None,
 ) -> SiteBuild:
     """Build the site with the engine's own API (MkDocs 1.x or ProperDocs, see
     :mod:`opsbook.engine`) into ``site_dir`` and capture its pages; without its search index
@@ -233,8 +253,11 @@ def build_site(
     unless ``theme`` (the captured pages are the same). ``findings``: the caller's check of
     the same handbook, which the plugin then reports instead of checking it again.
     ``project``: the caller's model of the handbook, to key the pages by their sources
-    (:mod:`opsbook.pdf.sources`)."""
+    (:mod:`opsbook.pdf.sources`); ``unneeded``: which runbook pages to leave unrendered (their
+    Markdown is not converted; they are captured marked incomplete), asked once the config
+    is loaded."""
     from opsbook.engine import EngineError, engine_exception, engine_module
+    from opsbook.pdf.sources import site_inputs
 
     try:
         build = engine_module("commands.build", config_file).build
@@ -258,7 +281,12 @@ def build_site(
     options = dict(plugin.config.get("pdf") or {})
     # This build only feeds `opsbook pdf`: it must not also print into its own site.
     plugin.config["pdf"]["enabled"] = False
-    collector = PageCollector()
+    inputs = site_inputs(project, mkdocs_config) if project is not None else ""
+    unrendered: frozenset[Path] = frozenset()
+    if unneeded is not None and _may_leave_unrendered(mkdocs_config):
+        unrendered = frozenset(unneeded(mkdocs_config, options, inputs))
+    plugin.print_unrendered = unrendered
+    collector = PageCollector(unrendered=unrendered)
     search_off = not search and _without_search(mkdocs_config)
     mkdocs_config.plugins["opsbook/pdf-capture"] = _capture_plugin(
         collector, search_off, unthemed=not theme)
@@ -273,5 +301,6 @@ def build_site(
         raise SiteBuildError(f"{type(error).__name__}: {error}") from None
     finally:
         plugin.findings_given = None
+        plugin.print_unrendered = frozenset()
         mkdocs_config.plugins.on_shutdown()
-    return SiteBuild(built_site(collector, mkdocs_config, project), mkdocs_config, options)
+    return SiteBuild(built_site(collector, mkdocs_config, inputs=inputs), mkdocs_config, options)

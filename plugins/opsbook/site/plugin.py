@@ -103,6 +103,10 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         # Findings a caller already has for this build's handbook (`opsbook pdf` checks it
         # before it builds the site to print): reported instead of checking a second time.
         self.findings_given: list[Diagnostic] | None = None
+        # Runbooks (by source file) whose pages no PDF of `opsbook pdf` reads this time, in
+        # the build it makes to print: their Markdown is not converted (opsbook.pdf.site).
+        self.print_unrendered: frozenset[Path] = frozenset()
+        self._unrendered: set[str] = set()  # their src_uris in this build
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.command = command
@@ -141,6 +145,10 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         # OB010: whatever MkDocs found through a link leading out of the project is left out.
         self.left_out = drop_unusable(files, config, self.project, self._root)
         self.runbooks = runbook_pages(files, self.project)
+        self._unrendered = {
+            uri for uri, runbook in self.runbooks.items()
+            if self.print_unrendered and runbook.origin.document.path.resolve()
+            in self.print_unrendered}
         self.context = RenderContext.for_project(
             self.project, directory_urls=bool(config.use_directory_urls)
         )
@@ -245,7 +253,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self._light_search = search.can_lighten(config.plugins, own=self)
         if self.command == "build" and not self.dirty:
             pages = [listed for listed in files.documentation_pages()
-                     if listed.src_uri not in self._generated_uris and listed.abs_src_path]
+                     if listed.src_uri not in self._generated_uris and listed.abs_src_path
+                     and listed.src_uri not in self._unrendered]
             self.conversion = convert.start(pages, config, files, self._known_markdown,
                                             jobs_wanted(), own=self)
         if self.conversion is None:
@@ -300,6 +309,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         return markdown
 
     def _on_page_markdown(self, markdown: str, *, page: Page, config: Any, files: Files) -> str:
+        if page.file.src_uri in self._unrendered:
+            return ""  # no PDF reads it (print_unrendered); nothing else reads its content
         markdown = self._clean_markdown(markdown, page)
         if "{{" not in markdown or self.context is None:
             return markdown
