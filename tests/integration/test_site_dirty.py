@@ -235,3 +235,25 @@ def test_a_ladder_moved_into_a_runbook_body_moves_the_cards_links(served: tuple[
         encoding="utf-8")
     assert "platform-ingress-5xx-spike.html#" in other
     assert_same_as_full_build(root, site, tmp_path, search=False)
+
+
+def test_an_edited_theme_template_is_compiled_again(tmp_path: Path) -> None:
+    """Under serve the theme's templates are compiled once, and again when one is edited."""
+    root = copy_handbook(tmp_path / "handbook")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  name: material\n", "  name: material\n  custom_dir: overrides\n", 1), encoding="utf-8")
+    template = root / "overrides" / "main.html"
+    template.parent.mkdir()
+    site = tmp_path / "served"
+    for marker in ("Footer mark one", "Footer mark two"):
+        template.write_text('{% extends "base.html" %}\n{% block footer %}' + marker
+                            + "{{ super() }}{% endblock %}\n", encoding="utf-8")
+        runbook = root / RUNBOOK
+        runbook.write_text(runbook.read_text(encoding="utf-8") + f"\n{marker}.\n",
+                           encoding="utf-8")
+        if site.exists():
+            touch_after(runbook, site)
+        dirty_build(root, site)
+        assert marker in (site / "404.html").read_text(encoding="utf-8")
+        assert marker in (site / RUNBOOK_PAGE).read_text(encoding="utf-8")

@@ -57,7 +57,8 @@ from opsbook.site.generate import (
     site_work,
 )
 from opsbook.site.marker import add_marker
-from opsbook.site.oncall import add_rota_files
+from opsbook.site.oncall import CalendarMemo, add_rota_files
+from opsbook.site.templates import CompiledTemplates
 from opsbook.site.navigation import SERVICES_IN_NAV_UNPRUNED, add_runbook_section
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
@@ -100,6 +101,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         # `serve`: the last check, kept so that a save re-checks only what it can change.
         self._live: LiveCheck | None = None
         self._rendered: RenderMemo | None = None  # `serve`: the last build's generated pages
+        self._templates = CompiledTemplates()  # `serve`: the theme's templates, compiled once
+        self._calendars: CalendarMemo = {}  # `serve`: each team's iCalendar feed
         # Findings a caller already has for this build's handbook (`opsbook pdf` checks it
         # before it builds the site to print): reported instead of checking a second time.
         self.findings_given: list[Diagnostic] | None = None
@@ -152,7 +155,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         self.context = RenderContext.for_project(
             self.project, directory_urls=bool(config.use_directory_urls)
         )
-        add_rota_files(files, config, self.project, self.context)
+        add_rota_files(files, config, self.project, self.context,
+                       self._calendars if self.command == "serve" else None)
         self.stashes = {}
         self.summaries = {}
         self.generated = add_generated_pages(files, config, self.project,
@@ -213,6 +217,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
     def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
         self._stop_conversion()  # every page is converted by now
         self._start_checks()
+        if self.command == "serve" and env.bytecode_cache is None:
+            self._templates.attach(env)
         if self.dirty:
             for listed in files.documentation_pages():
                 page = listed.page
