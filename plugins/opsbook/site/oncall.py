@@ -20,7 +20,13 @@ from opsbook.render.rota import (
 )
 
 
-def add_rota_files(files: Files, config: Any, project: Project, context: RenderContext) -> None:
+CalendarMemo = dict[str, tuple[tuple[Any, ...], bytes]]
+"""`serve`: each team's feed and what it was made from (its rotation, the contacts, the span),
+reused while those are equal as values: a feed is a function of them alone."""
+
+
+def add_rota_files(files: Files, config: Any, project: Project, context: RenderContext,
+                   calendars: CalendarMemo | None = None) -> None:
     """Write every team's rota data into the site (from the build date, never the clock).
     A handbook page of the same name wins; the first rotation of a team counts."""
     seen: set[str] = set()
@@ -35,13 +41,21 @@ def add_rota_files(files: Files, config: Any, project: Project, context: RenderC
         calendar = rota_calendar_path(rotation.team)
         if calendar not in files:
             files.append(File.generated(config, calendar,
-                                        content=rota_calendar(context, rotation)))
+                                        content=rota_calendar(context, rotation, calendars)))
 
 
-def rota_calendar(context: RenderContext, rotation: Rotation) -> bytes:
+def rota_calendar(context: RenderContext, rotation: Rotation,
+                  calendars: CalendarMemo | None = None) -> bytes:
     """The team's feed over the same span as its data (the contacts as the site shows them:
     redacted when the site is)."""
     from opsbook.report.ics import rotation_calendar
 
     start, end = data_window(context.project.config.today)
-    return rotation_calendar(rotation, context.project.contacts, start, end)
+    made_from = (rotation, context.project.contacts, start, end)
+    kept = calendars.get(rotation.team) if calendars is not None else None
+    if kept is not None and kept[0] == made_from:
+        return kept[1]
+    feed = rotation_calendar(rotation, context.project.contacts, start, end)
+    if calendars is not None:
+        calendars[rotation.team] = (made_from, feed)
+    return feed
