@@ -248,7 +248,7 @@ def load_project(
     load_file: Callable[[Path, str, Path | None], Document] = load_document,
 ) -> Project:
     """The project of ``files``; ``load_rule_file`` loads each rule file of `alert_rules`
-    (default: parsed afresh; `mkdocs serve` keeps them between builds, RuleFileMemo);
+    (default: parsed afresh; `mkdocs serve` keeps them between builds, opsbook.run.live);
     ``load_file`` each file, as :func:`load_document` does (`mkdocs serve` also notes the
     bytes it read, opsbook.run.live)."""
     fallback = config.root if config.site else None

@@ -298,6 +298,14 @@ class RuleFiles:
             stamp.update(digest.encode())
         return stamp.hexdigest()
 
+    def stored_name(self, path: Path, digest: str) -> str | None:
+        """The name the rule file at ``path`` is stored (or kept in memory) under, when its
+        bytes, as read here, hash to ``digest``."""
+        for own, data, own_digest in zip(self.paths, self.data, self.digests, strict=True):
+            if own == path and own_digest == digest and isinstance(data, bytes):
+                return _rules_key(digest)
+        return None
+
     def stored_names(self) -> set[str]:
         """The names the rule files are stored (or kept in memory) under."""
         return {_rules_key(digest) for data, digest in zip(self.data, self.digests, strict=True)

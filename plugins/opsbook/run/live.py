@@ -12,19 +12,20 @@ What changed is told by the bytes each file was parsed from in this build (their
 by its stat: the load that renders the site is the one that is checked, so no edit can slip in
 between, and no timestamp has to be trusted. A file whose bytes are unchanged is not parsed
 again either: its document is the last build's (documents are never changed after loading).
+The rule files of `alert_rules` are parsed from the very bytes whose hash the check goes by,
+each once while its bytes stay the same; a re-check takes their rules from those parses.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 from opsbook.checks import run_checks
 from opsbook.diagnostics import Diagnostic, sort_diagnostics
 from opsbook.load.document import Document
-from opsbook.model.alerts import AlertRuleFile, StoredRuleFile
+from opsbook.model.alerts import AlertRuleFile, StoredRuleFile, load_rule_file, rule_file_from
 from opsbook.model.project import Project, load_project, site_files
 from opsbook.model.runbook import Runbook
 from opsbook.run.cache import (
@@ -60,6 +61,8 @@ class LiveCheck:
         self._files: list[Path] = []
         self._read: dict[str, tuple[str, Stat | None]] = {}
         self._documents: dict[str, tuple[str, Document]] = {}  # path -> hash, document
+        # Rule files parsed (for the site and the checks), by path, display path and hash.
+        self._parsed: dict[tuple[Path, str, str], AlertRuleFile] = {}
         self._rule_files: RuleFiles | None = None
         self._codeowners = ""
         self._started = 0
@@ -67,10 +70,7 @@ class LiveCheck:
         self._config: OpsbookConfig | None = None
         self.whole = False  # whether the last check checked the whole site (for tests)
 
-    def load(
-        self, config: OpsbookConfig, base: Path | None = None,
-        load_rule_file: Callable[[Path, str], AlertRuleFile] | None = None,
-    ) -> Project:
+    def load(self, config: OpsbookConfig, base: Path | None = None) -> Project:
         """Every file of the site, loaded (as :func:`opsbook.run.load_configured` does), each
         one's hash noted for :meth:`check`."""
         self._started = now_ns()
@@ -98,8 +98,22 @@ class LiveCheck:
             documents[key] = (digest, document)
             return document
 
-        project = load_project(config, self._files, base, load_rule_file, load_file)
-        self._documents = documents
+        parsed: dict[tuple[Path, str, str], AlertRuleFile] = {}
+        rule_files = self._rule_files
+        by_path = {} if rule_files is None else dict(zip(
+            rule_files.paths, zip(rule_files.data, rule_files.digests, strict=True), strict=True))
+
+        def load_rules(path: Path, shown: str) -> AlertRuleFile:
+            data, digest = by_path.get(path, (None, ""))
+            if not isinstance(data, bytes):  # not read (a link out of the project), unreadable
+                return load_rule_file(path, shown, config.root) if data is None \
+                    else rule_file_from(path, shown, data)
+            key = (path, shown, digest)
+            rule_file = parsed[key] = self._parsed.get(key) or rule_file_from(path, shown, data)
+            return rule_file
+
+        project = load_project(config, self._files, base, load_rules, load_file)
+        self._documents, self._parsed = documents, parsed
         return project
 
     def check(self, project: Project) -> list[Diagnostic]:
@@ -134,6 +148,7 @@ class LiveCheck:
                 return sort_diagnostics(found + manifest.other)
             read_rules = None
             if self._rule_files is not None:
+                self._keep_rules(self._rule_files)
                 read_rules = partial(self._rule_files.read_rules, self._base, None,
                                      kept_in=self._rules)
             rechecked = recheck(manifest, config, request, keys, rows, entries, {}, changed,
@@ -155,6 +170,14 @@ class LiveCheck:
             names = self._rule_files.stored_names()
             self._rules = {name: kept for name, kept in self._rules.items() if name in names}
         return found
+
+    def _keep_rules(self, rule_files: RuleFiles) -> None:
+        """The stored form of each rule file a re-check may read, from this load's parse of
+        its bytes (a rule file parsed here is not parsed again for the check)."""
+        for (path, _shown, digest), rule_file in self._parsed.items():
+            name = rule_files.stored_name(path, digest)
+            if name is not None and name not in self._rules:
+                self._rules[name] = StoredRuleFile.of(rule_file)
 
     def _changed(self, manifest: Manifest, keys: list[str]
                  ) -> tuple[range | list[int | None], dict[int, int], list[int], list[int]]:

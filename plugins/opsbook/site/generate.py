@@ -107,7 +107,7 @@ class RenderMemo:
     They are rendered from the model alone (never a runbook's body), the body-derived anchors
     of the contacts directory and ladders, the configuration and the site's files. So the key
     holds each runbook's frontmatter text, every other file's whole text, the rule files (the
-    objects RuleFileMemo keeps while their bytes are unchanged), the anchors, the
+    objects LiveCheck keeps while their bytes are unchanged), the anchors, the
     configuration, every file's URL and what the build asks for."""
 
     def __init__(self) -> None:

@@ -26,7 +26,6 @@ from mkdocs.structure.pages import Page
 
 from opsbook.diagnostics import Diagnostic, Level
 from opsbook.load.confine import outside_target, strip_refused_includes
-from opsbook.model.alerts import RuleFileMemo
 from opsbook.model.project import Project
 from opsbook.model.runbook import Runbook
 from opsbook.pdf.site import SitePdf
@@ -96,9 +95,8 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         # Title and metadata of every page as last rendered: a dirty build does not read the
         # pages it does not render, and the navigation of those it does names them all.
         self._seen: dict[str, tuple[str | None, dict[str, Any]]] = {}
-        # Rule files of `alert_rules` parsed by an earlier build of this `serve`, by bytes.
-        self._rule_files: RuleFileMemo | None = None
-        # `serve`: the last check, kept so that a save re-checks only what it can change.
+        # `serve`: the last check, kept so that a save re-checks only what it can change
+        # (and parses only the files and rule files it changed).
         self._live: LiveCheck | None = None
         self._rendered: RenderMemo | None = None  # `serve`: the last build's generated pages
         self._templates = CompiledTemplates()  # `serve`: the theme's templates, compiled once
@@ -133,16 +131,12 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         generated pages, the per-alert redirects and the plugin's assets."""
         assert self.opsbook is not None
         self.opsbook = replace(self.opsbook, directory_urls=bool(config.use_directory_urls))
-        if self._rule_files is None or self.command != "serve":
-            self._rule_files = RuleFileMemo(self.opsbook.root)
         if self.command == "serve":
             if self._live is None:
                 self._live = LiveCheck()
-            self.project = self._live.load(self.opsbook, base=self._root,
-                                           load_rule_file=self._rule_files)
+            self.project = self._live.load(self.opsbook, base=self._root)
         else:
-            self.project = load_configured(self.opsbook, base=self._root,
-                                           load_rule_file=self._rule_files)
+            self.project = load_configured(self.opsbook, base=self._root)
         self._cancel_work()
         add_runbook_files(files, config, self.opsbook)
         # OB010: whatever MkDocs found through a link leading out of the project is left out.
