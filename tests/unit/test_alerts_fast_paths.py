@@ -222,7 +222,7 @@ def test_a_stored_rule_file_reads_back_as_parsed(site: Path, tmp_path: Path) -> 
     import json
 
     from opsbook.checks.alerts import alert_at
-    from opsbook.model.alerts import AlertRules, StoredRuleFile, load_rule_file
+    from opsbook.model.alerts import AlertRules, StoredRuleFile, StoredRules, load_rule_file
 
     texts = tmp_path / "texts.json"
     for path in sorted((site / "alerts").rglob("*.yml")):
@@ -234,7 +234,7 @@ def test_a_stored_rule_file_reads_back_as_parsed(site: Path, tmp_path: Path) -> 
         assert back == replace(parsed, rules=[replace(rule, marks=None)
                                               for rule in parsed.rules])
         some = {rule.name.lower() for rule in parsed.rules[::3]}
-        assert stored.rule_file(path, "shown", some).rules == [
+        assert StoredRules([(path, "shown", stored)]).rules(some).files[0].rules == [
             rule for rule in back.rules if rule.name.lower() in some]
         lines = path.read_text(encoding="utf-8").count("\n") + 2
         rules = AlertRules([parsed])

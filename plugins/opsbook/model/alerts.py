@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -355,15 +355,14 @@ class StoredRuleFile:
             self.rules = rules
         return self.rules
 
-    def rule_file(self, path: Path, shown: str, keep: Collection[str] | None = None,
+    def rule_file(self, path: Path, shown: str, indices: Sequence[int] | None = None,
                   ) -> AlertRuleFile:
-        """The rule file at ``path``, shown as ``shown``, with the rules of the alerts ``keep``
-        names (lower-cased; None: every rule). A file with problems keeps every rule: whether
-        it has any decides OB704."""
-        if self.problems:
-            keep = None
-        rules = [self._rule(index, path, shown) for index, name in enumerate(self.names)
-                 if keep is None or name in keep]
+        """The rule file at ``path``, shown as ``shown``, with the rules at ``indices`` (in
+        file order; None: every rule). A file with problems keeps every rule: whether it has
+        any decides OB704."""
+        if self.problems or indices is None:
+            indices = range(len(self.names))
+        rules = [self._rule(index, path, shown) for index in indices]
         return AlertRuleFile(path, shown, rules, self.recording_rules, list(self.problems),
                              dict(self.suppressions))
 
@@ -405,6 +404,8 @@ class StoredRules:
     files: list[tuple[Path, str, StoredRuleFile | AlertRuleFile]]  # unread files: as loaded
     unmatched: list[tuple[str, Position]] = field(default_factory=list)
     config_display_path: str = "mkdocs.yml"
+    _by_name: dict[str, list[tuple[int, int]]] | None = field(default=None, repr=False,
+                                                              compare=False)
 
     @classmethod
     def load(
@@ -446,9 +447,30 @@ class StoredRules:
         return None
 
     def rules(self, keep: Collection[str] | None = None) -> AlertRules:
-        """The alert rules with the rules of the alerts ``keep`` names (None: every rule)."""
+        """The alert rules with the rules of the alerts ``keep`` names (lower-cased; None:
+        every rule)."""
+        chosen = None if keep is None else self._positions(keep)
         return AlertRules(
-            [item.rule_file(path, shown, keep) if isinstance(item, StoredRuleFile) else item
-             for path, shown, item in self.files],
+            [item.rule_file(path, shown, None if chosen is None else sorted(chosen.get(at, ())))
+             if isinstance(item, StoredRuleFile) else item
+             for at, (path, shown, item) in enumerate(self.files)],
             list(self.unmatched), self.config_display_path,
         )
+
+    def _positions(self, keep: Collection[str]) -> dict[int, set[int]]:
+        """The rules of the alerts ``keep`` names: each file's position, with the indices of
+        its rules. Looked up by name: each chunk of a large site keeps a few of the site's
+        rules, and reading every rule name for each chunk would grow with the square of the
+        site."""
+        if self._by_name is None:
+            by_name: dict[str, list[tuple[int, int]]] = {}
+            for at, (_path, _shown, item) in enumerate(self.files):
+                if isinstance(item, StoredRuleFile):
+                    for index, name in enumerate(item.names):
+                        by_name.setdefault(name, []).append((at, index))
+            self._by_name = by_name
+        chosen: dict[int, set[int]] = {}
+        for name in keep:
+            for at, index in self._by_name.get(name, ()):
+                chosen.setdefault(at, set()).add(index)
+        return chosen
