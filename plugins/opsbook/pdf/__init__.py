@@ -19,4 +19,7 @@ out, in which round (page numbers), and what an earlier run left that is still v
 (:mod:`opsbook.pdf.sources`): ``opsbook pdf`` asks before it builds the site, and the build
 leaves such runbooks' pages unrendered (:func:`opsbook.pdf.printing.pages_not_needed`). That
 build also writes placeholders for the theme's templates: only page content is printed.
+
+The look is print.css's. The contents show each page number flush right with no dot leader
+(WeasyPrint sets leader dots as text: three quarters of the contents' layout time).
 """
