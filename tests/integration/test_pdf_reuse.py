@@ -294,7 +294,22 @@ def test_site_inputs_follow_every_source_but_the_runbooks_bodies(tmp_path: Path)
     page.write_text(page.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     assert inputs() != first
     config = root / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
+    original = config.read_text(encoding="utf-8")
+    # A stylesheet of extra_css may come from the theme's custom_dir: its bytes count.
+    (root / "overrides").mkdir(exist_ok=True)
+    (root / "overrides" / "print-extra.css").write_text("h2 { color: #123; }\n")
+    config.write_text(original.replace("  name: material\n",
+                                       "  name: material\n  custom_dir: overrides\n", 1),
+                      encoding="utf-8")
+    themed = inputs()
+    assert themed and themed != first
+    (root / "overrides" / "print-extra.css").write_text("h2 { color: #456; }\n")
+    assert inputs() not in ("", themed)
+    config.write_text(original.replace("site_url: https://handbook.example.com/",
+                                       "site_url: !ENV [SITE_URL, 'https://handbook.example.com/']",
+                                       1), encoding="utf-8")
+    assert inputs() == ""  # the environment can change the config: made and compared
+    config.write_text(original.replace(
         "  - pymdownx.superfences\n", "  - pymdownx.superfences\n  - pymdownx.snippets\n"),
         encoding="utf-8")
     assert inputs() == ""  # includes can read any file: every document is made and compared

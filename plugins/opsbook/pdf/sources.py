@@ -1,20 +1,22 @@
 """What a runbook's print document is made from, hashed before it is made.
 
 A warm ``opsbook pdf`` reuses a runbook's PDF when its print document is the same as last
-time (:mod:`opsbook.pdf.reuse`); making that document to compare it (rewriting the page
-MkDocs rendered, wrapping it in the print template) was a tenth of a warm run. The
-document is a function of its *sources*: this runbook's Markdown; every other file the site
-build reads (the config, every file of ``docs_dir``, every file the model loaded, the alert
-rule files), of which the other runbooks count by their frontmatter only (a macro may read
-another runbook's metadata, no page reads another one's body); the code that renders and
-prints (opsbook's own files, the versions of the site engine, its theme and Markdown
-extensions); the day the site build takes as today; and the print settings. So the manifest
-records, beside a PDF's key, the hash of its sources: the same hash means the same key,
-without making the document.
+time (:mod:`opsbook.pdf.reuse`); making that document to compare it (rendering the page,
+rewriting it, wrapping it in the print template) was most of a warm run. The document is a
+function of its *sources*: this runbook's Markdown; every other file the site build reads
+(the config, every file of ``docs_dir`` and of the theme's ``custom_dir``, every file the
+model loaded, the alert rule files), of which the other runbooks count by their frontmatter
+only (a macro may read another runbook's metadata, no page reads another one's body); the
+code that renders and prints (opsbook's own files, the versions of the site engine, its theme
+and Markdown extensions); the day the site build takes as today; and the print settings. So
+the manifest records, beside a PDF's key, the hash of its sources: the same hash means the
+same key, without making the document, and the site build behind the command leaves that
+runbook's page unrendered (:func:`opsbook.pdf.printing.pages_not_needed`).
 
 Where a site can read sources this cannot list (a plugin or Markdown extension outside the
-ones below, MkDocs ``hooks``, an ``INHERIT``ed config, ``pymdownx.snippets`` includes),
-:func:`site_inputs` is "" and every document is made and compared, as before.
+ones below, MkDocs ``hooks``, an ``INHERIT``ed config, ``!ENV`` values in the config,
+``pymdownx.snippets`` includes), :func:`site_inputs` is "" and every page is rendered and
+every document made and compared, as before.
 """
 
 from __future__ import annotations
@@ -74,6 +76,12 @@ def _understood(mkdocs_config: Any) -> bool:
     """Whether every source the site build may read is one :func:`site_inputs` lists."""
     if mkdocs_config.get("INHERIT") or mkdocs_config.get("hooks"):
         return False
+    config_file = mkdocs_config.config_file_path
+    try:
+        if config_file and "!ENV" in Path(config_file).read_text(encoding="utf-8"):
+            return False  # a value from the environment: the same file, another config
+    except (OSError, UnicodeDecodeError):
+        return False
     if any(name not in KNOWN_PLUGINS for name in mkdocs_config.plugins):
         return False
     for extension in mkdocs_config.markdown_extensions or []:
@@ -124,6 +132,12 @@ def site_inputs(project: Project, mkdocs_config: Any) -> str:
         add(Path(config_file))
     for path in _files_below(Path(mkdocs_config.docs_dir)):
         add(path)
+    # The theme's own files count by its version; a custom_dir's by their bytes (a stylesheet
+    # of extra_css may live there, and print documents are laid out with it).
+    custom_dir = getattr(mkdocs_config.theme, "custom_dir", None)
+    if custom_dir:
+        for path in _files_below(Path(custom_dir)):
+            add(path)
     for document in project.documents:
         add(document.path, (document.text or "").encode("utf-8", "surrogatepass"))
     for path in sorted(runbooks):
