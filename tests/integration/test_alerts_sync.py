@@ -397,3 +397,27 @@ def test_a_write_error_is_a_message_not_a_traceback(
     code, _out, err = run(["alerts", "sync"], capsys)
     assert code == 2
     assert "No space left on device" in err
+
+
+def test_a_rule_linked_by_its_runbook_file_is_left_alone(
+    handbook: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GitLab-style rule files name the runbook's Markdown file in a `runbook` annotation:
+    right, sync adds nothing to it; wrong, sync writes a runbook_url and the check still names
+    the stale file."""
+    rules = handbook / ALERT_RULES_PATH
+    text = rules.read_text(encoding="utf-8")
+    summary = "          summary: 'Payments are down'\n"
+    text = text.replace(summary, f"{summary}          runbook: {RUNBOOK_PATH}\n")
+    text = text.replace("annotations: {summary: \"Queue is deep\"}",
+                        "annotations: {runbook: runbooks/payments/payments-down.md}")
+    rules.write_text(text, encoding="utf-8")
+    code, out, _err = run(["alerts", "sync", "--check"], capsys)
+    assert code == 1
+    assert f"{ALERT_RULES_PATH}:9: PaymentsDown" not in out
+    assert "PaymentsQueueDeep: would set runbook_url" in out
+    assert run(["alerts", "sync"], capsys)[0] == 0
+    _code, out, _err = run(["check", "--select", "OB705,OB706", "--format", "json"], capsys)
+    found = [(d["rule"], d["message"].split(" of alert")[0])
+             for d in json.loads(out)["diagnostics"]]
+    assert found == [("OB706", "runbook")]

@@ -283,6 +283,45 @@ def test_without_site_url_the_path_is_compared_and_the_hint_says_so(tmp_path: Pa
     assert "site_url" in found[0].hint
 
 
+def runbook_annotation(value: str) -> str:
+    return f"        annotations:\n          runbook: {value}\n"
+
+
+@pytest.mark.parametrize("value", [
+    RUNBOOK_PATH,  # from mkdocs.yml's folder
+    f"/{RUNBOOK_PATH}",
+    f"handbook/{RUNBOOK_PATH}",  # from a repository root above the handbook
+    "'https://handbook.example.com/runbooks/payments/payments-down/'",
+])
+def test_a_runbook_annotation_naming_the_runbooks_file_links_it(tmp_path: Path,
+                                                                 value: str) -> None:
+    # GitLab's rule files link an alert by naming the runbook's Markdown file.
+    files = {ALERT_RULES_PATH: rule_file(alert("PaymentsDown", url=None,
+                                               extra=runbook_annotation(value)))}
+    assert check(tmp_path / "handbook", files) == []
+
+
+def test_a_runbook_annotation_naming_another_file_is_wrong(tmp_path: Path) -> None:
+    stale = "runbooks/payments/payments-outage.md"
+    files = {ALERT_RULES_PATH: rule_file(alert("PaymentsDown", url=None,
+                                               extra=runbook_annotation(stale)))}
+    found = check(tmp_path, files)
+    assert rules(found) == [("OB706", ALERT_RULES_PATH, 10)]
+    assert stale in found[0].message and found[0].message.startswith("runbook of alert")
+    assert found[0].hint == f"name the runbook's file: `runbook: {RUNBOOK_PATH}`"
+    # Beside a right runbook_url, the stale file name is still reported.
+    both = alert("PaymentsDown", extra=f"          runbook: {stale}\n")
+    assert rules(check(tmp_path / "both", {ALERT_RULES_PATH: rule_file(both)})) == [
+        ("OB706", ALERT_RULES_PATH, 11)]
+
+
+def test_a_runbook_written_inline_in_the_annotation_is_no_link(tmp_path: Path) -> None:
+    inline = "|\n            Check the payments pods.\n            Then page the lead.\n"
+    files = {ALERT_RULES_PATH: rule_file(alert("PaymentsDown", url=None,
+                                               extra=runbook_annotation(inline)))}
+    assert [d.rule for d in check(tmp_path, files)] == ["OB705"]
+
+
 def test_a_missing_runbook_url_is_reported_per_rule(tmp_path: Path) -> None:
     found = check(tmp_path, {ALERT_RULES_PATH: rule_file(
         alert("PaymentsDown", "warning", url=None), alert("PaymentsDown", url=None))})

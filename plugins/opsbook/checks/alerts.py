@@ -2,12 +2,14 @@
 
 With the `alert_rules` option, every alert a rule defines should be answered by a runbook (its
 `alerts:`), every alert a runbook answers should exist, and each rule's ``runbook_url`` should
-open that runbook on the published site. Teams write one alert name twice (a warning and a
+open that runbook on the published site (a ``runbook`` annotation naming the runbook's Markdown
+file, as GitLab's rules carry, links it too). Teams write one alert name twice (a warning and a
 critical threshold) and template their URLs (``{{ $labels.x }}``): neither is a finding.
 """
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -22,8 +24,8 @@ from opsbook.checks.examples import (
 )
 from opsbook.checks.rule import Family, Input, Rule
 from opsbook.diagnostics import Diagnostic, Level, Related
-from opsbook.model.alerts import AlertRule, AlertRuleFile, AlertRules
-from opsbook.model.project import Project
+from opsbook.model.alerts import AlertRule, AlertRuleFile, AlertRules, runbook_link
+from opsbook.model.project import MARKDOWN_SUFFIXES, Project
 from opsbook.model.runbook import Runbook
 from opsbook.model.severity import SeverityLevel, SeverityMatrix
 from opsbook.model.urls import alert_redirect, runbook_page_path
@@ -88,7 +90,8 @@ RUNBOOK_ALERT_WITHOUT_RULE = Rule(
 )
 MISSING_URL = Rule(
     "OB705", "missing-runbook-url", Level.WARNING,
-    "An alert rule answered by a runbook has no `runbook_url` annotation.",
+    "An alert rule answered by a runbook has no `runbook_url` annotation (nor a `runbook` "
+    "annotation naming its file).",
     "Alertmanager, Grafana and the pager show `runbook_url` as the link to follow; without it "
     "the on-call engineer searches the handbook mid-incident.",
     EXAMPLE_ALERT_RULES.replace(
@@ -102,7 +105,7 @@ MISSING_URL = Rule(
 )
 WRONG_URL = Rule(
     "OB706", "wrong-runbook-url", Level.ERROR,
-    "An alert's `runbook_url` does not open the runbook that answers it.",
+    "An alert's `runbook_url` (or `runbook` file) does not open the runbook that answers it.",
     "A stale link (a moved runbook, a copied rule) sends the on-call engineer to the wrong page "
     "or to a 404 at the worst moment. Accepted: the runbook's page (any section of it), the "
     "alert index's `alerts/#<AlertName>` and, with `alert_pages`, the alert's own page.",
@@ -280,6 +283,43 @@ def url_verdict(config: OpsbookConfig, url: str | None, runbook: Runbook) -> Url
     return UrlVerdict("ok" if opens_runbook(url, config, runbook) else "wrong", expected)
 
 
+def names_source_file(value: str) -> bool:
+    """Whether a ``runbook`` annotation names a Markdown file (GitLab: ``docs/x/alerts/y.md``)
+    rather than an address of the site."""
+    value = value.strip()
+    return (not is_templated(value) and not urlsplit(value).scheme
+            and value.lower().endswith(MARKDOWN_SUFFIXES))
+
+
+def runbook_source_path(config: OpsbookConfig, runbook: Runbook) -> str:
+    """The runbook's Markdown file as a ``runbook`` annotation names it: from mkdocs.yml's
+    folder."""
+    path = runbook.origin.document.path
+    try:
+        return path.relative_to(config.root).as_posix()
+    except ValueError:
+        return runbook.origin.display_path
+
+
+def opens_source(value: str, config: OpsbookConfig, runbook: Runbook) -> bool:
+    """Whether a path names ``runbook``'s Markdown file: from mkdocs.yml's folder, or from a
+    repository root above it (the path then ends with the runbook's)."""
+    named = posixpath.normpath(value.strip().lstrip("/"))
+    own = runbook_source_path(config, runbook)
+    return named == own or runbook.origin.document.path.as_posix().endswith("/" + named)
+
+
+def link_verdict(config: OpsbookConfig, link: tuple[str, str] | None,
+                 runbook: Runbook) -> UrlVerdict:
+    """Whether a rule's link (:attr:`AlertRule.link`; None when it has none) opens
+    ``runbook``: a ``runbook`` path by the Markdown file it names, an address as a
+    ``runbook_url``."""
+    if link is not None and link[0] == "runbook" and names_source_file(link[1]):
+        verdict = "ok" if opens_source(link[1], config, runbook) else "wrong"
+        return UrlVerdict(verdict, runbook_source_path(config, runbook))
+    return url_verdict(config, None if link is None else link[1], runbook)
+
+
 def answering_runbooks(project: Project) -> dict[str, Runbook]:
     """Each lower-cased alert name to the runbook answering it (the first claim, as for the
     alert index's anchors and OB305)."""
@@ -401,35 +441,47 @@ def _runbook_alerts_without_rule(project: Project, rules: AlertRules) -> Iterato
 def _without_runbook(config: OpsbookConfig, rule: AlertRule) -> Iterator[Diagnostic]:
     # Only the rule and the answering runbooks decide (not which page a link happens to
     # open): a check in chunks then finds exactly what a whole-site pass finds.
-    url = (rule.runbook_url or "").strip()
+    name, url = runbook_link(rule.annotations) or ("runbook_url", "")
+    url = url.strip()
     if url and not leads_into_site(url, config):
         return  # answered on another site (an upstream mixin's runbooks, a wiki)
     message = f'no runbook lists alert "{rule.name}" under `alerts:`'
     if url:
-        message += (f"; its runbook_url ({url}) leads into the handbook, where no runbook "
+        message += (f"; its {name} ({url}) leads into the handbook, where no runbook "
                     "claims it")
     yield ALERT_WITHOUT_RUNBOOK.at(rule.display_path, rule.position, message)
 
 
 def _url(config: OpsbookConfig, rule: AlertRule, runbook: Runbook) -> Iterator[Diagnostic]:
-    verdict = url_verdict(config, rule.runbook_url, runbook)
+    """OB705 for a rule with no link to its runbook, OB706 for each link that opens another
+    page."""
     where = f'runbook "{runbook.id}" ({runbook.origin.display_path})'
     exact = ("" if config.site_url else
              "; set `site_url` in mkdocs.yml to compare whole URLs (without it only the path "
              "is compared)")
-    target = verdict.expected or runbook_page_path(config, runbook)
-    if verdict.status == "missing":
+    links = rule.links
+    if not links:
+        verdict = url_verdict(config, None, runbook)
+        target = verdict.expected or runbook_page_path(config, runbook)
         yield MISSING_URL.at(
             rule.display_path, rule.position,
             f'alert "{rule.name}" has no runbook_url annotation; it is answered by {where}',
             f"add `runbook_url: {target}` under `annotations:`; "
             + (_SYNC if config.site_url else "set `site_url` in mkdocs.yml, then " + _SYNC),
         )
-    elif verdict.status == "wrong":
+        return
+    for name, value in links:
+        verdict = link_verdict(config, (name, value), runbook)
+        if verdict.status == "ok":
+            continue
+        if name == "runbook" and names_source_file(value):
+            hint = f"name the runbook's file: `runbook: {verdict.expected}`"
+        else:
+            target = verdict.expected or runbook_page_path(config, runbook)
+            hint = f"point it at {target}" + (f"; {_SYNC}" if config.site_url else exact)
         yield WRONG_URL.at(
-            rule.display_path, rule.runbook_url_position,
-            f'runbook_url of alert "{rule.name}" ({rule.runbook_url}) does not open {where}',
-            f"point it at {target}" + (f"; {_SYNC}" if config.site_url else exact),
+            rule.display_path, rule.annotation_position(name),
+            f'{name} of alert "{rule.name}" ({value}) does not open {where}', hint,
             related=(Related(runbook.origin.display_path, runbook.origin.at("alerts").line,
                              f'runbook "{runbook.id}" answers {rule.name}'),),
         )

@@ -201,8 +201,9 @@ def _plan_file(
     path: Path, shown: str, project: Project, answered: dict[str, Runbook], link: str,
     unanswered: dict[str, None],
 ) -> FilePlan | None:
-    from opsbook.checks.alerts import url_verdict
+    from opsbook.checks.alerts import link_verdict
     from opsbook.load.alerts import parse_rule_file
+    from opsbook.model.alerts import runbook_link
 
     text, bom = _read(path, shown)
     parsed = parse_rule_file(text)
@@ -215,7 +216,8 @@ def _plan_file(
             unanswered.setdefault(rule.name)
             continue
         url = rule.annotations.get("runbook_url")
-        if url_verdict(project.config, url, runbook).status == "ok":
+        # A rule linked by its `runbook` file (and no runbook_url) is left as it is.
+        if link_verdict(project.config, runbook_link(rule.annotations), runbook).status == "ok":
             continue
         if rule.marks is None:  # pragma: no cover - the parser marks every rule it keeps
             continue
@@ -235,8 +237,9 @@ def _plan_file(
 def _verify(new_text: str, before: object, project: Project, answered: dict[str, Runbook],
             shown: str) -> None:
     """The edited text must parse to the same rules, every answered one now with a right URL."""
-    from opsbook.checks.alerts import url_verdict
+    from opsbook.checks.alerts import link_verdict
     from opsbook.load.alerts import ParsedRuleFile, parse_rule_file
+    from opsbook.model.alerts import runbook_link
 
     assert isinstance(before, ParsedRuleFile)
     after = parse_rule_file(new_text)
@@ -247,8 +250,8 @@ def _verify(new_text: str, before: object, project: Project, answered: dict[str,
     if same:
         for rule in after.rules:
             runbook = answered.get(rule.name.strip().lower())
-            if runbook is not None and url_verdict(
-                    project.config, rule.annotations.get("runbook_url"), runbook).status != "ok":
+            if runbook is not None and link_verdict(
+                    project.config, runbook_link(rule.annotations), runbook).status != "ok":
                 same = False
     if not same:
         raise SyncRefused(f"{shown}: could not add runbook_url safely here (an unusual layout?); "

@@ -1,8 +1,9 @@
 """Alerting rules: the Prometheus rules the `alert_rules` option names, beside the runbooks.
 
 An alert is answered by the runbook that lists it under ``alerts:``; its rule should link there
-with a ``runbook_url`` annotation. One alert name often has several rules (a warning and a
-critical threshold): they are kept apart, each with its own file and line.
+with a ``runbook_url`` annotation (or, as GitLab's runbooks do, a ``runbook`` annotation naming
+the runbook's Markdown file). One alert name often has several rules (a warning and a critical
+threshold): they are kept apart, each with its own file and line.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from opsbook.load.document import display_path_for, read_source
 from opsbook.load.problems import LoadProblem
 from opsbook.load.text import decode_source
 from opsbook.settings import OpsbookConfig, find_config
+
+LINK_ANNOTATIONS = ("runbook_url", "runbook")
+"""Annotations that link an alert to its runbook: the common ``runbook_url``, and ``runbook``
+(GitLab's runbooks name the Markdown file there, ``runbook: docs/patroni/alerts/backup.md``;
+a runbook written inline in it is no link)."""
 
 SEVERITY_LABELS = ("severity", "priority")
 """Labels that name an alert's severity, compared with the runbook's (through the matrix)."""
@@ -53,8 +59,13 @@ class AlertRule:
         return self.annotations.get("runbook_url")
 
     @property
-    def runbook_url_position(self) -> Position:
-        return self.annotation_positions.get("runbook_url", self.position)
+    def links(self) -> list[tuple[str, str]]:
+        """The annotations linking the alert to its runbook, as (name, value); see
+        :func:`runbook_links`."""
+        return runbook_links(self.annotations)
+
+    def annotation_position(self, name: str) -> Position:
+        return self.annotation_positions.get(name, self.position)
 
     def severity_labels(self) -> Iterator[tuple[str, str, Position]]:
         """(label, value, position) of each label naming a severity."""
@@ -62,6 +73,27 @@ class AlertRule:
             value = self.labels.get(label)
             if value is not None and value.strip():
                 yield label, value.strip(), self.label_positions.get(label, self.position)
+
+
+def runbook_links(annotations: dict[str, str]) -> list[tuple[str, str]]:
+    """The annotations of :data:`LINK_ANNOTATIONS` that link a rule to its runbook, as (name,
+    value): ``runbook_url``, and a ``runbook`` holding one address or path (text with spaces
+    or several lines is a runbook written inline, not a link)."""
+    links = []
+    url = annotations.get("runbook_url", "")
+    if url.strip():  # an empty one is no link (OB705, as without it)
+        links.append(("runbook_url", url))
+    value = annotations.get("runbook", "").strip()
+    if value and not any(char.isspace() for char in value):
+        links.append(("runbook", value))
+    return links
+
+
+def runbook_link(annotations: dict[str, str]) -> tuple[str, str] | None:
+    """The link :command:`opsbook alerts sync` goes by: ``runbook_url`` when the rule has one,
+    else its ``runbook`` path; None when it has neither."""
+    links = runbook_links(annotations)
+    return links[0] if links else None
 
 
 @dataclass
