@@ -193,6 +193,34 @@ def test_the_warm_cache_follows_runbook_and_rule_file_edits(
     assert _warm(root, request) == _plain(root)
 
 
+@pytest.mark.usefixtures("small_chunks")
+def test_two_handbooks_sharing_a_cache_directory_keep_their_stored_rule_files(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(site, first, symlinks=True)
+    shutil.copytree(site, second, symlinks=True)
+    _edit(second / RULES, "OrphanedAlert", "OrphanedAlertOfTheSecond")
+
+    def stored() -> set[str]:
+        return {path.name for path in (tmp_path / "cache").glob("rules-*.json")}
+
+    check(CheckRequest(config_file=first / "mkdocs.yml", today=TODAY, cache=True))
+    of_first = stored()
+    check(CheckRequest(config_file=second / "mkdocs.yml", today=TODAY, cache=True))
+    # The second's own rule file is stored beside the first's; neither run deleted the other's.
+    both = stored()
+    assert of_first < both
+    # The first handbook's rule file changes: the one file only it used is replaced, what the
+    # second uses stays.
+    _edit(first / RULES, "OrphanedAlert", "OrphanedAlertRenamed")
+    check(CheckRequest(config_file=first / "mkdocs.yml", today=TODAY, cache=True))
+    after = stored()
+    assert both - of_first <= after
+    assert len(after) == len(both) and after != both
+
+
 def test_a_few_files_of_a_large_site_are_checked_in_the_narrow_scope(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

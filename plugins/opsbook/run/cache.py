@@ -729,7 +729,7 @@ def record(
     manifest = manifest_of(config, files, facts, shown, diagnostics, started_ns, rule_files,
                            listing)
     write_manifest(path, manifest)
-    _forget_other_rule_files(path.parent, rule_files)
+    _forget_other_rule_files(path, rule_files)
 
 
 def manifest_of(
@@ -759,12 +759,23 @@ def _flat(listing: Listing) -> list[Any]:
     return [value for folder in listing.folders for value in folder]
 
 
-def _forget_other_rule_files(directory: Path, rule_files: RuleFiles | None) -> None:
-    """Stored rule files of contents the site no longer has are deleted (another handbook
-    sharing the directory only loses speed)."""
-    keys = {_rules_key(digest) for digest in (rule_files.digests if rule_files else ())}
-    current = {f"rules-{key}{suffix}" for key in keys for suffix in (".json", ".texts.json")}
+def _forget_other_rule_files(manifest: Path, rule_files: RuleFiles | None) -> None:
+    """Stored rule files of contents no manifest's site has any more are deleted. Each
+    manifest lists the stored rule files its run read (``check-<key>.rules``), so a second
+    configuration sharing the directory (another mkdocs.yml beside the first) keeps its own."""
+    directory = manifest.parent
+    keys = [_rules_key(digest) for digest in (rule_files.digests if rule_files else ())]
+    _write_json(manifest.with_suffix(".rules"), keys)
+    kept: set[str] = set(keys)
     try:
+        for listing in directory.glob("check-*.rules"):
+            try:
+                listed = json.loads(listing.read_bytes())
+            except (OSError, ValueError):
+                continue
+            if isinstance(listed, list):
+                kept.update(key for key in listed if isinstance(key, str))
+        current = {f"rules-{key}{suffix}" for key in kept for suffix in (".json", ".texts.json")}
         for stale in directory.glob("rules-*.json"):
             if stale.name not in current:
                 stale.unlink(missing_ok=True)
