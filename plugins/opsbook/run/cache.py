@@ -40,7 +40,8 @@ and compared. Then, from the rule registry:
   the ones about an alert a changed runbook claims (or claimed) are worked out again, from
   every runbook claiming it (loaded beside) and the rules of that alert alone — each rule
   file's content is stored next to the manifest under its hash (``rules-*.json``, the rules
-  as JSON text decoded one by one when asked for), so a warm check parses no YAML. When such
+  as JSON text decoded one by one when asked for; each manifest lists those its run read, and
+  only those no manifest lists are deleted), so a warm check parses no YAML. When such
   an alert came to be answered by any runbook or stopped being, what belongs to no alert
   (OB708 counts answered alerts only) is worked out again from every rule;
 - other rules that read runbooks (a macro naming a service): when the set of services changes,
