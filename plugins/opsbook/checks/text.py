@@ -24,8 +24,8 @@ MOJIBAKE = Rule(
         '\n'
         '⚠️ **Action required** before you start.\n'
     ),
-    "re-decode the text (e.g. `python -c 'print(open(f).read().encode(\"cp1252\").decode()'`)"
-    " or retype the characters",
+    "run `opsbook check --fix` to re-decode it in place (only the damaged characters change), "
+    "or retype the characters",
     example_path='handbook.md',
 )
 BOM = Rule(
