@@ -167,7 +167,7 @@ def earlier_versions(changes: ChangeSet, paths: list[Path]) -> dict[Path, bytes]
     if any("\n" in name for name in names):
         return None  # a name git's batch mode cannot take
     # One process for every file: each request line is answered by a header line
-    # (`<object> blob <size>`, or `<request> missing`) and, for a blob, its bytes.
+    # (`<object> <type> <size>`, or `<request> missing`) and, for an object, its bytes.
     requests = "".join(f"{base}:{name}\n" for name in names)
     batch = _git(changes.root, "cat-file", "--batch",
                  stdin=requests.encode("utf-8", "surrogateescape"))
@@ -177,13 +177,16 @@ def earlier_versions(changes: ChangeSet, paths: list[Path]) -> dict[Path, bytes]
     found: dict[Path, bytes] = {}
     output, at = batch.stdout, 0
     for name in names:
-        end = output.index(b"\n", at)
+        end = output.find(b"\n", at)
+        if end == -1:
+            return None  # not the answer git documents: nothing is known
         header = output[at:end].split()
         at = end + 1
-        if len(header) == 3 and header[1] == b"blob":
+        if len(header) == 3 and header[2].isdigit():  # an object: its bytes, then a newline
             size = int(header[2])
-            found[names[name]] = output[at : at + size]
-            at += size + 1  # the blob, then a newline
+            if header[1] == b"blob":  # (a folder or a submodule is no runbook)
+                found[names[name]] = output[at : at + size]
+            at += size + 1
     return found
 
 
