@@ -411,3 +411,35 @@ def test_an_earlier_version_is_read_where_the_branch_left_main(
     # What the runbook answered before is the merge base's version, not main's today.
     assert earlier_alerts(site_config(root / "mkdocs.yml"), changes, [root / LATENCY],
                           None) == {"bookingsapihighlatency"}
+
+
+def test_an_unknown_severity_label_is_reported_only_where_answering_changed(
+    handbook_repo: tuple[Path, GitRepo]
+) -> None:
+    root, repo = handbook_repo
+    kubernetes = "alerts/kubernetes/platform-prometheusrule.yaml"
+    repo.git("switch", "--quiet", "main")
+    # main: an alert nobody answers labelled with a value the matrix does not know, and a
+    # legacy unknown label on an answered alert in another rule file.
+    replace_text(root / RULES, "      - alert: BookingsApiHighLatency\n",
+                 ORPHAN.replace("severity: high", "severity: page")
+                 + "      - alert: BookingsApiHighLatency\n")
+    replace_text(root / kubernetes, "    - alert: KubeNodeDiskPressure\n",
+                 "    - alert: KubeNodeDiskPressure\n      # legacy\n")
+    text = (root / kubernetes).read_text(encoding="utf-8")
+    at = text.index("# legacy")
+    (root / kubernetes).write_text(
+        text[:at] + text[at:].replace("severity: medium", "severity: pager", 1),
+        encoding="utf-8")
+    repo.commit_all("an unanswered alert with an unknown label, and a legacy unknown label")
+    repo.git("switch", "--quiet", "feature")
+    repo.git("rebase", "--quiet", "main")
+    # The branch answers the alert: its unknown label now counts (OB708), in its file only.
+    replace_text(root / LATENCY, "alerts: [BookingsApiHighLatency]",
+                 "alerts: [BookingsApiHighLatency, BookingsApiQueueStuck]")
+    repo.commit_all("answer the queue alert")
+    diagnostics, _narrow = answer(root)
+    assert {(d.path, d.rule) for d in diagnostics} == {(RULES, "OB705"), (RULES, "OB708")}
+    assert diagnostics == whole_site_answer(root)
+    everything = check(CheckRequest(config_file=root / "mkdocs.yml")).diagnostics
+    assert (kubernetes, "OB708") in {(d.path, d.rule) for d in everything}

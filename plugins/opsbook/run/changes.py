@@ -18,7 +18,7 @@ request is responsible for, not on years of old ones. The rule:
      runbook claims or claimed before the change (read from git): an alert one stopped
      answering, a ``runbook_url`` that no longer opens its runbook. Findings about no alert in
      particular (an unknown severity label, reported only for answered alerts) are reported
-     when the change makes an alert answered or unanswered.
+     in the rule files defining an alert the change makes answered or unanswered.
 3. A changed ``mkdocs.yml`` changes how every file is checked: everything is reported.
 
 Speed: a check of a whole 10,000-runbook handbook costs seconds, most of it loading files.
@@ -249,20 +249,15 @@ def changed_display_paths(project: Project, changes: ChangeSet) -> set[str]:
 @dataclass(frozen=True)
 class AlertClaims:
     """What the changed runbooks mean for the rule files: the (lower-cased) alerts they claim
-    or claimed before the change, and whether the change makes one of those alerts answered or
-    unanswered (which moves the findings about answered alerts only: OB708)."""
+    or claimed before the change, and those of them the change makes answered or unanswered
+    (which moves the findings about answered alerts only, OB708, in the files defining them)."""
 
     claimed: frozenset[str]
-    answering_changed: bool
+    flipped: frozenset[str]
 
-
-def changed_runbook_paths(project: Project, changes: ChangeSet, config: OpsbookConfig
-                          ) -> list[Path]:
-    """The changed files that are, or may have been, runbooks: the project's changed
-    documents and the deleted Markdown files of the site."""
-    paths = [document.path for document in project.documents if changes.touches(document.path)]
-    paths += [path for path in changes.deleted if _is_site_markdown(path, config)]
-    return paths
+    @property
+    def answering_changed(self) -> bool:
+        return bool(self.flipped)
 
 
 def earlier_alerts(config: OpsbookConfig, changes: ChangeSet, paths: list[Path],
@@ -291,7 +286,7 @@ def alert_claims(project: Project, changes: ChangeSet, before: set[str]) -> Aler
     claimed = before | now
     return AlertClaims(
         frozenset(claimed),
-        any((alert in before) != (alert in now) for alert in claimed - unchanged),
+        frozenset(alert for alert in claimed - unchanged if (alert in before) != (alert in now)),
     )
 
 
@@ -300,7 +295,13 @@ def _caused_on_rule_file(diagnostic: Diagnostic, project: Project, claims: Alert
     if diagnostic.rule in PER_ALERT:
         assert project.alert_rules is not None  # claims are made for sites with rule files
         return alert_at(project.alert_rules, diagnostic.path, diagnostic.line) in claims.claimed
-    return diagnostic.rule == UNKNOWN_SEVERITY_LABEL.id and claims.answering_changed
+    if diagnostic.rule != UNKNOWN_SEVERITY_LABEL.id or not claims.flipped:
+        return False
+    # OB708 counts the answered alerts of its file: only a file defining a flipped one moves.
+    assert project.alert_rules is not None
+    return any(rule.name.strip().lower() in claims.flipped
+               for rule_file in project.alert_rules.files
+               if rule_file.display_path == diagnostic.path for rule in rule_file.rules)
 
 
 def relevant(
