@@ -56,6 +56,11 @@ def test_serve_rechecks_runbooks_on_change(tmp_path: Path) -> None:
         status, html = fetch(url)
         assert status == 200
         assert "ob-runbook-header" in html and "tel:+442079460275" in html
+        # The handbook is clean under serve too: the dev server's address (which `mkdocs
+        # serve` puts in site_url) is not taken for the published one, against which the
+        # alerts' runbook_url annotations are checked (OB706).
+        first_build = log_path.read_text(encoding="utf-8")
+        assert "OB706" not in first_build and "ERROR" not in first_build, first_build
         runbook = project / "runbooks/payments/payments-processor-errors.md"
         lines = runbook.read_text(encoding="utf-8").split("\n")
         escalation = lines.index("## Escalation")

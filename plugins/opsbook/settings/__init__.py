@@ -139,8 +139,8 @@ def _check_inherit_chain(config_file: Path) -> None:
             raise ConfigError(f"{config_file}: INHERIT chain loops or is too long: {chain}")
 
 
-def load_config(config_file: Path) -> OpsbookConfig:
-    """Read the opsbook block from ``config_file`` (mkdocs.yml)."""
+def read_mkdocs_yml(config_file: Path) -> dict[str, Any]:
+    """``config_file`` (mkdocs.yml) as a mapping, read as MkDocs reads it."""
     from opsbook.settings.options import read_plain_yaml
 
     try:
@@ -163,6 +163,19 @@ def load_config(config_file: Path) -> OpsbookConfig:
         raise ConfigError(f"{config_file}: invalid YAML: {error}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{config_file}: expected a mapping at the top level")
+    return raw
+
+
+def written_site_url(config_file: Path) -> str:
+    """``site_url`` as ``config_file`` sets it: `mkdocs serve` replaces it with the dev
+    server's address before any plugin sees the configuration, while the checks compare an
+    alert's ``runbook_url`` with the published address."""
+    return str(read_mkdocs_yml(config_file).get("site_url") or "")
+
+
+def load_config(config_file: Path) -> OpsbookConfig:
+    """Read the opsbook block from ``config_file`` (mkdocs.yml)."""
+    raw = read_mkdocs_yml(config_file)
     try:
         options = plugin_options(raw)
     except ConfigError as error:

@@ -17,6 +17,7 @@ from functools import partial
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
@@ -35,7 +36,7 @@ from opsbook.render.expand import Stash, restore_calls, stash_calls
 from opsbook.run import load_configured
 from opsbook.run.chunks import jobs_wanted
 from opsbook.run.live import LiveCheck
-from opsbook.settings import ConfigError, OpsbookConfig, config_from_plugin
+from opsbook.settings import ConfigError, OpsbookConfig, config_from_plugin, written_site_url
 from opsbook.settings.mkdocs import OpsbookPluginConfig
 from opsbook.site import convert, search
 from opsbook.site.assets import register_assets
@@ -61,6 +62,18 @@ from opsbook.site.templates import CompiledTemplates
 from opsbook.site.navigation import SERVICES_IN_NAV_UNPRUNED, add_runbook_section
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
+
+
+def _published_site_url(config: Any) -> str:
+    """The site's published address: `mkdocs serve` (``--clean`` too) gives plugins the dev
+    server's instead, against which every alert's runbook_url would look wrong (OB706)."""
+    site_url = str(config.site_url or "")
+    address = getattr(config, "dev_addr", None)
+    if address is None or not config.config_file_path:
+        return site_url
+    if urlsplit(site_url).netloc == f"{address.host}:{address.port}":
+        return written_site_url(Path(config.config_file_path))
+    return site_url
 
 
 class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
@@ -117,7 +130,7 @@ class OpsbookPlugin(BasePlugin[OpsbookPluginConfig]):
         root = Path(config.config_file_path).parent.resolve()
         try:
             self.opsbook = config_from_plugin(
-                self.config, root, Path(config.docs_dir), str(config.site_url or "")
+                self.config, root, Path(config.docs_dir), _published_site_url(config)
             )
         except ConfigError as error:
             raise PluginError(str(error)) from None
