@@ -108,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
     rotations = _rotations(project, args.team)
     if args.ics:
         return _write_ics(project, rotations[0], args)
-    at = args.at if args.at is not None else dt.datetime.now(dt.UTC)  # the wall clock
+    # The wall clock, to the second (the answer is the same within it, and reads better).
+    at = args.at if args.at is not None else dt.datetime.now(dt.UTC).replace(microsecond=0)
     answer = {rotation.team: _team_answer(rotation, project.contacts, at)
               for rotation in rotations}
     if args.format == "json":
