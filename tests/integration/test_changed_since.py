@@ -379,8 +379,10 @@ def test_an_alert_a_runbook_stops_answering_is_reported_once_on_its_rule_file(
     assert {(d.path, d.rule, d.message.split('"')[1]) for d in diagnostics} == {
         (RULES, "OB703", "BookingsApiHighLatency"),
     }
-    # Which alerts are answered at all changed: only the whole site knows the rest of them.
-    assert not narrow
+    # Which alerts are answered at all changed (OB708's business): the narrow scope also holds
+    # the runbooks naming the alerts with unknown labels beside it, and answers as the whole
+    # site does.
+    assert narrow
     assert diagnostics == whole_site_answer(root)
 
 
@@ -424,6 +426,13 @@ def test_an_unknown_severity_label_is_reported_only_where_answering_changed(
     replace_text(root / RULES, "      - alert: BookingsApiHighLatency\n",
                  ORPHAN.replace("severity: high", "severity: page")
                  + "      - alert: BookingsApiHighLatency\n")
+    # ... also on an alert answered by a runbook the branch does not touch, and that names
+    # nothing the branch changes: the scope must still find it to count the file's OB708.
+    text = (root / RULES).read_text(encoding="utf-8")
+    at = text.index("      - alert: PostgresPrimaryDown\n")
+    (root / RULES).write_text(
+        text[:at] + text[at:].replace("severity: critical", "severity: page", 1),
+        encoding="utf-8")
     replace_text(root / kubernetes, "    - alert: KubeNodeDiskPressure\n",
                  "    - alert: KubeNodeDiskPressure\n      # legacy\n")
     text = (root / kubernetes).read_text(encoding="utf-8")
@@ -438,8 +447,11 @@ def test_an_unknown_severity_label_is_reported_only_where_answering_changed(
     replace_text(root / LATENCY, "alerts: [BookingsApiHighLatency]",
                  "alerts: [BookingsApiHighLatency, BookingsApiQueueStuck]")
     repo.commit_all("answer the queue alert")
-    diagnostics, _narrow = answer(root)
+    diagnostics, narrow = answer(root)
+    assert narrow
     assert {(d.path, d.rule) for d in diagnostics} == {(RULES, "OB705"), (RULES, "OB708")}
+    unknown = next(d for d in diagnostics if d.rule == "OB708")
+    assert "and 1 more rule in this file" in unknown.message  # PostgresPrimaryDown's
     assert diagnostics == whole_site_answer(root)
     everything = check(CheckRequest(config_file=root / "mkdocs.yml")).diagnostics
     assert (kubernetes, "OB708") in {(d.path, d.rule) for d in everything}

@@ -63,7 +63,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeGuard, TypeVar
@@ -360,16 +360,19 @@ class RuleFiles:
 
 
 def rules_answered(config: OpsbookConfig, request: CheckRequest, project: Project,
-                   report: frozenset[str] = frozenset()) -> AlertRules:
+                   report: frozenset[str] = frozenset(),
+                   answered: frozenset[str] | None = None) -> AlertRules:
     """The rule files for a check of part of a site: only the rules of the alerts its runbooks
     answer (OB704 asks whether those exist) and of the alerts in ``report`` (lower-cased), the
-    only ones it reports findings on the rule files for. Thousands of rules are parsed once and
-    kept in the check cache by their files' hashes, as a warm whole-site check keeps them, so a
-    pre-commit hook on one runbook does not parse every rule file each time."""
+    only ones it reports findings on the rule files for; with ``answered`` (the alerts answered
+    in the site, as far as the caller needs them), also what belongs to no alert (OB708).
+    Thousands of rules are parsed once and kept in the check cache by their files' hashes, as
+    a warm whole-site check keeps them, so a pre-commit hook on one runbook does not parse
+    every rule file each time."""
     rule_files = RuleFiles.read(config)
     assert rule_files is not None  # asked for only when the site has `alert_rules`
     directory = cache_dir(config) if request.cache else None
-    scope = AlertScope(report, frozenset(), first=False)
+    scope = AlertScope(report, answered or frozenset(), first=answered is not None)
 
     def scoped(stored: StoredRules) -> AlertRules:
         rules = stored.rules(alerts_to_keep(stored, scope, project))
@@ -377,6 +380,32 @@ def rules_answered(config: OpsbookConfig, request: CheckRequest, project: Projec
         return rules
 
     return rule_files.read_rules(request.base, directory, scoped)
+
+
+def unknown_labelled_beside(config: OpsbookConfig, request: CheckRequest, project: Project,
+                            alerts: Collection[str]) -> set[str]:
+    """The (lower-cased) alerts with a severity label ``project``'s matrix does not know, in
+    the rule files that define one of ``alerts``: whether a runbook answers them decides
+    those files' OB708."""
+    rule_files = RuleFiles.read(config)
+    matrix = project.matrix
+    if rule_files is None or matrix is None:
+        return set()
+
+    def unknown(value: str) -> bool:
+        return not is_templated(value) and matrix.lookup(value) is None
+
+    def labelled(stored: StoredRules) -> set[str]:
+        found: set[str] = set()
+        for _path, _shown, item in stored.files:
+            if isinstance(item, StoredRuleFile) and not set(item.names).isdisjoint(alerts):
+                for _label, value, indices in item.severities:
+                    if unknown(value):
+                        found.update(item.names[index] for index in indices)
+        return found
+
+    directory = cache_dir(config) if request.cache else None
+    return rule_files.read_rules(request.base, directory, labelled)
 
 
 def alerts_to_keep(rules: StoredRules, scope: AlertScope, project: Project) -> set[str]:

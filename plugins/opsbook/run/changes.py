@@ -26,7 +26,9 @@ When only runbooks changed, the check runs in the **narrow scope** of :mod:`opsb
 around the changed files, with the site's pages added (a deleted runbook can leave a page
 naming a service nobody defines) and every runbook naming an alert the changed ones claim or
 claimed: collisions are still seen, the rule files are checked for those alerts only, and a
-finding the narrow scope cannot vouch for sends the check to the whole handbook.
+finding the narrow scope cannot vouch for sends the check to the whole handbook. When the
+change makes an alert answered or unanswered, the scope also holds every runbook naming an
+alert with an unknown severity label in the rule files defining it (what their OB708 counts).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from opsbook.model.project import (
     load_project,
     site_files,
 )
-from opsbook.run.cache import rules_answered
+from opsbook.run.cache import rules_answered, unknown_labelled_beside
 from opsbook.run.request import CheckRequest, CheckRun
 from opsbook.run.scope import (
     collision_keys,
@@ -65,6 +67,11 @@ from opsbook.settings import OpsbookConfig
 
 if TYPE_CHECKING:
     import subprocess
+
+
+MAX_EXTRA_ALERTS = 64
+"""Alerts with an unknown severity label the narrow scope searches the site for, at most (each
+is one more name the byte scan looks for in every file)."""
 
 
 class ChangesError(Exception):
@@ -359,14 +366,21 @@ def _narrow(
     targets = indices_of(files, changes.changed)
     pages = indices_below(files, config.docs_dir)
 
-    def rules_claimed(project: Project) -> AlertRules:
-        # The rules of the alerts the changed runbooks claim or claimed: every runbook naming
-        # one is in the scope, so their findings on the rule files are the whole site's.
-        report = alert_claims(project, changes, earlier or set()).claimed
-        return rules_answered(config, request, project, report)
+    def scope_around(also_alerts: set[str], answered: bool) -> Project | None:
+        def rules_claimed(project: Project) -> AlertRules:
+            # The rules of the alerts the changed runbooks claim or claimed: every runbook
+            # naming one is in the scope, so their findings on the rule files are the whole
+            # site's; with ``answered``, so is whether each alert of ``also_alerts`` is
+            # answered (OB708 of the files defining a flipped alert).
+            report = alert_claims(project, changes, earlier or set()).claimed
+            known = frozenset(alert.strip().lower() for runbook in project.runbooks
+                              for alert in runbook.alerts) if answered else None
+            return rules_answered(config, request, project, report, known)
 
-    project = narrow_project(config, files, targets, request.base, also=pages,
-                             alert_rules=rules_claimed, also_alerts=earlier or ())
+        return narrow_project(config, files, targets, request.base, also=pages,
+                              alert_rules=rules_claimed, also_alerts=also_alerts)
+
+    project = scope_around(earlier or set(), answered=False)
     if project is None:
         return None
     kinds = changed_kinds(project, changes, config)
@@ -379,10 +393,18 @@ def _narrow(
             if earlier is None:
                 return None  # which alerts' findings the change moves is not known
             claims = alert_claims(project, changes, earlier)
-            if claims.answering_changed:
-                # OB708 is about the alerts answered anywhere in the site, which only the
-                # whole site knows.
-                return None
+            if claims.flipped:
+                # OB708 counts the answered alerts of a rule file: the scope must also hold
+                # every runbook naming an alert with an unknown label in the files defining a
+                # flipped alert (a few names; with many, the whole site is quicker).
+                labelled = unknown_labelled_beside(config, request, project, claims.flipped)
+                if len(labelled) > MAX_EXTRA_ALERTS:
+                    return None
+                project = scope_around(earlier | labelled, answered=True)
+                if project is None:
+                    return None
+                claims = alert_claims(project, changes, earlier)
+            assert project.alert_rules is not None  # the same site, the same rule files
             rule_files = {rule_file.display_path for rule_file in project.alert_rules.files}
         else:
             # Only pages changed: the rule files' findings cannot have; the runbooks' side of
