@@ -44,9 +44,10 @@ _BUILTIN_EXTENSIONS = frozenset({
     "abbr", "admonition", "attr_list", "codehilite", "def_list", "extra", "fenced_code",
     "footnotes", "legacy_attrs", "legacy_em", "md_in_html", "meta", "nl2br", "sane_lists",
     "smarty", "tables", "toc", "wikilinks"})
-# What renders a page besides opsbook: their versions count.
+# What renders a page besides opsbook: their versions count (phonenumbers formats the numbers
+# on the header card, tzdata decides the rota's local times).
 DISTRIBUTIONS = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions",
-                 "pygments", "jinja2", "markupsafe", "pyyaml")
+                 "pygments", "jinja2", "markupsafe", "pyyaml", "phonenumbers", "tzdata")
 
 
 def _version(distribution: str) -> str:
