@@ -513,29 +513,3 @@ def test_the_loader_never_raises(text: str) -> None:
         assert problem.rule == "OB701" and problem.line >= 1 and problem.message
     for rule in parsed.rules:
         assert rule.name and rule.expr and rule.marks is not None
-
-
-def test_a_serve_session_parses_a_rule_file_again_only_when_its_bytes_change(
-    tmp_path: Path,
-) -> None:
-    from opsbook.checks.examples import EXAMPLE_ALERT_RULES
-    from opsbook.model.alerts import RuleFileMemo, load_rule_file
-
-    rules = tmp_path / "alerts" / "payments.rules.yml"
-    rules.parent.mkdir()
-    rules.write_text(EXAMPLE_ALERT_RULES, encoding="utf-8")
-    memo = RuleFileMemo(tmp_path)
-    first = memo(rules, "alerts/payments.rules.yml")
-    assert memo(rules, "alerts/payments.rules.yml") is first  # unchanged: kept
-    assert [rule.name for rule in first.rules] == ["PaymentsDown"]
-    rules.write_text(EXAMPLE_ALERT_RULES.replace("PaymentsDown", "PaymentsFailing"),
-                     encoding="utf-8")
-    edited = memo(rules, "alerts/payments.rules.yml")
-    assert edited is not first and [rule.name for rule in edited.rules] == ["PaymentsFailing"]
-    assert repr(edited) == repr(load_rule_file(rules, "alerts/payments.rules.yml", tmp_path))
-    rules.unlink()
-    gone = memo(rules, "alerts/payments.rules.yml")
-    assert [problem.rule for problem in gone.problems] == [
-        problem.rule for problem in load_rule_file(rules, "alerts/payments.rules.yml",
-                                                   tmp_path).problems]
-    assert gone.problems and not gone.rules

@@ -173,32 +173,6 @@ def load_rule_file(path: Path, shown: str, root: Path | None = None) -> AlertRul
     return rule_file_from(path, shown, read_source(path))
 
 
-class RuleFileMemo:
-    """A loader for :func:`load_alert_rules` that keeps each rule file it parsed, by path and
-    bytes: `mkdocs serve` loads the site again on every save, and a save that touches no rule
-    file then parses none of their thousands of rules again. Loaded rule files are never
-    changed after loading, so one may serve several builds."""
-
-    def __init__(self, root: Path | None) -> None:
-        self._root = root
-        self._kept: dict[tuple[Path, str], tuple[bytes, AlertRuleFile]] = {}
-
-    def __call__(self, path: Path, shown: str) -> AlertRuleFile:
-        outside = outside_rule_file(path, shown, self._root)
-        if outside is not None:
-            return outside
-        data = read_source(path)
-        if isinstance(data, LoadProblem):
-            self._kept.pop((path, shown), None)
-            return rule_file_from(path, shown, data)
-        kept = self._kept.get((path, shown))
-        if kept is not None and kept[0] == data:
-            return kept[1]
-        rule_file = rule_file_from(path, shown, data)
-        self._kept[(path, shown)] = (data, rule_file)
-        return rule_file
-
-
 def rule_file_from(
     path: Path, shown: str, data: bytes | LoadProblem, marks: bool = True
 ) -> AlertRuleFile:
