@@ -38,7 +38,12 @@ from bench.harness import Series, interleave, load_average, run_command
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 NODE_PREFIX = REPO / "bench" / ".node"
-MARKDOWNLINT_VERSION = "0.22.1"  # the newest markdownlint-cli2 that still runs on Node 20
+# markdownlint-cli2 (the newest that still runs on Node 20) and, in its package-lock.json,
+# every package it depends on: left to float, they changed its time between two runs.
+MARKDOWNLINT_PIN = REPO / "bench" / "markdownlint"
+MARKDOWNLINT_VERSION: str = json.loads(
+    (MARKDOWNLINT_PIN / "package.json").read_text(encoding="utf-8"))["dependencies"][
+    "markdownlint-cli2"]
 BENCHMARKS = ("check", "warm", "scale", "single", "site", "reload", "pdf")
 NOT_AVAILABLE = "not available yet"
 
@@ -133,21 +138,23 @@ def _tool_version(argv: list[str]) -> str:
 
 
 def markdownlint() -> str | None:
-    """Path of a pinned markdownlint-cli2, installing it with npm if needed; None if npm or
-    the registry is unavailable."""
+    """Path of the pinned markdownlint-cli2 (bench/markdownlint: the package and its lock
+    file), installing it with `npm ci` if needed; None if npm or the registry is
+    unavailable."""
     binary = NODE_PREFIX / "node_modules" / ".bin" / "markdownlint-cli2"
-    manifest = NODE_PREFIX / "node_modules" / "markdownlint-cli2" / "package.json"
-    if manifest.is_file():
-        installed = json.loads(manifest.read_text(encoding="utf-8")).get("version")
-        if installed == MARKDOWNLINT_VERSION and binary.exists():
-            return str(binary)
+    lock = MARKDOWNLINT_PIN / "package-lock.json"
+    installed = NODE_PREFIX / "package-lock.json"
+    if binary.exists() and installed.is_file() and installed.read_bytes() == lock.read_bytes():
+        return str(binary)
     npm = shutil.which("npm")
     if npm is None:
         return None
     NODE_PREFIX.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(MARKDOWNLINT_PIN / name, NODE_PREFIX / name)
     result = subprocess.run(
-        [npm, "install", "--prefix", str(NODE_PREFIX), "--no-audit", "--no-fund",
-         "--loglevel=error", f"markdownlint-cli2@{MARKDOWNLINT_VERSION}"],
+        [npm, "ci", "--prefix", str(NODE_PREFIX), "--no-audit", "--no-fund",
+         "--loglevel=error"],
         capture_output=True, text=True, timeout=300, check=False,
     )
     if result.returncode != 0 or not binary.exists():
