@@ -59,7 +59,7 @@ def explain(rule: Rule, family: str) -> str:
     return "\n".join([
         f"{rule.name} ({rule.id})",
         "",
-        f"{family} rules; level: {rule.level.value}.",
+        f"Family: {family}; level: {rule.level.value}.",
         "",
         "## What it does",
         rule.summary,
