@@ -359,7 +359,7 @@ class RuleFiles:
             return make(self.load(base, directory, kept_in=kept_in))
 
 
-def rules_answered(config: OpsbookConfig, request: CheckRequest, project: Project,
+def rules_answered(rule_files: RuleFiles, request: CheckRequest, project: Project,
                    report: frozenset[str] = frozenset(),
                    answered: frozenset[str] | None = None) -> AlertRules:
     """The rule files for a check of part of a site: only the rules of the alerts its runbooks
@@ -368,10 +368,8 @@ def rules_answered(config: OpsbookConfig, request: CheckRequest, project: Projec
     in the site, as far as the caller needs them), also what belongs to no alert (OB708).
     Thousands of rules are parsed once and kept in the check cache by their files' hashes, as
     a warm whole-site check keeps them, so a pre-commit hook on one runbook does not parse
-    every rule file each time."""
-    rule_files = RuleFiles.read(config)
-    assert rule_files is not None  # asked for only when the site has `alert_rules`
-    directory = cache_dir(config) if request.cache else None
+    every rule file each time. ``rule_files``: the site's, read once by the caller."""
+    directory = cache_dir(rule_files.config) if request.cache else None
     scope = AlertScope(report, answered or frozenset(), first=answered is not None)
 
     def scoped(stored: StoredRules) -> AlertRules:
@@ -382,14 +380,13 @@ def rules_answered(config: OpsbookConfig, request: CheckRequest, project: Projec
     return rule_files.read_rules(request.base, directory, scoped)
 
 
-def unknown_labelled_beside(config: OpsbookConfig, request: CheckRequest, project: Project,
+def unknown_labelled_beside(rule_files: RuleFiles, request: CheckRequest, project: Project,
                             alerts: Collection[str]) -> set[str]:
     """The (lower-cased) alerts with a severity label ``project``'s matrix does not know, in
     the rule files that define one of ``alerts``: whether a runbook answers them decides
     those files' OB708."""
-    rule_files = RuleFiles.read(config)
     matrix = project.matrix
-    if rule_files is None or matrix is None:
+    if matrix is None:
         return set()
 
     def unknown(value: str) -> bool:
@@ -404,7 +401,7 @@ def unknown_labelled_beside(config: OpsbookConfig, request: CheckRequest, projec
                         found.update(item.names[index] for index in indices)
         return found
 
-    directory = cache_dir(config) if request.cache else None
+    directory = cache_dir(rule_files.config) if request.cache else None
     return rule_files.read_rules(request.base, directory, labelled)
 
 

@@ -52,7 +52,7 @@ from opsbook.model.project import (
     load_project,
     site_files,
 )
-from opsbook.run.cache import rules_answered, unknown_labelled_beside
+from opsbook.run.cache import RuleFiles, rules_answered, unknown_labelled_beside
 from opsbook.run.request import CheckRequest, CheckRun
 from opsbook.run.scope import (
     collision_keys,
@@ -262,10 +262,6 @@ class AlertClaims:
     claimed: frozenset[str]
     flipped: frozenset[str]
 
-    @property
-    def answering_changed(self) -> bool:
-        return bool(self.flipped)
-
 
 def earlier_alerts(config: OpsbookConfig, changes: ChangeSet, paths: list[Path],
                    base: Path | None) -> set[str] | None:
@@ -365,9 +361,11 @@ def _narrow(
     files = site_file_list(config)
     targets = indices_of(files, changes.changed)
     pages = indices_below(files, config.docs_dir)
+    rule_files = RuleFiles.read(config)  # read once: each scope below takes its rules from it
 
     def scope_around(also_alerts: set[str], answered: bool) -> Project | None:
         def rules_claimed(project: Project) -> AlertRules:
+            assert rule_files is not None  # asked for only when the site has `alert_rules`
             # The rules of the alerts the changed runbooks claim or claimed: every runbook
             # naming one is in the scope, so their findings on the rule files are the whole
             # site's; with ``answered``, so is whether each alert of ``also_alerts`` is
@@ -375,7 +373,7 @@ def _narrow(
             report = alert_claims(project, changes, earlier or set()).claimed
             known = frozenset(alert.strip().lower() for runbook in project.runbooks
                               for alert in runbook.alerts) if answered else None
-            return rules_answered(config, request, project, report, known)
+            return rules_answered(rule_files, request, project, report, known)
 
         return narrow_project(config, files, targets, request.base, also=pages,
                               alert_rules=rules_claimed, also_alerts=also_alerts)
@@ -387,7 +385,7 @@ def _narrow(
     if not kinds <= {Input.RUNBOOK}:
         return None  # contacts, matrix or CODEOWNERS changed: every runbook may be affected
     claims = None
-    rule_files: set[str] = set()
+    rule_file_paths: set[str] = set()
     if project.alert_rules is not None:
         if Input.RUNBOOK in kinds:
             if earlier is None:
@@ -397,7 +395,8 @@ def _narrow(
                 # OB708 counts the answered alerts of a rule file: the scope must also hold
                 # every runbook naming an alert with an unknown label in the files defining a
                 # flipped alert (a few names; with many, the whole site is quicker).
-                labelled = unknown_labelled_beside(config, request, project, claims.flipped)
+                assert rule_files is not None  # the site has `alert_rules`
+                labelled = unknown_labelled_beside(rule_files, request, project, claims.flipped)
                 if len(labelled) > MAX_EXTRA_ALERTS:
                     return None
                 project = scope_around(earlier | labelled, answered=True)
@@ -405,14 +404,15 @@ def _narrow(
                     return None
                 claims = alert_claims(project, changes, earlier)
             assert project.alert_rules is not None  # the same site, the same rule files
-            rule_files = {rule_file.display_path for rule_file in project.alert_rules.files}
+            rule_file_paths = {rule_file.display_path
+                               for rule_file in project.alert_rules.files}
         else:
             # Only pages changed: the rule files' findings cannot have; the runbooks' side of
             # the alert rules (OB704) reads the rule files alone.
             project.wanted_paths = frozenset(document.display_path
                                              for document in project.documents)
     found = run_checks(project, request.select, request.ignore)
-    if not vouched_for(d for d in found if d.path not in rule_files):
+    if not vouched_for(d for d in found if d.path not in rule_file_paths):
         return None
     return project, found, kinds, claims
 

@@ -163,8 +163,10 @@ def check_few_files(
         return None
     if config.alert_rules and len(targets) < len(wanted):
         return None  # a rule file asked for: its findings compare it with every runbook
+    rule_files = RuleFiles.read(config)  # None without `alert_rules`, when none is asked for
     project = narrow_project(config, files, targets, request.base,
-                             alert_rules=partial(rules_answered, config, request))
+                             alert_rules=None if rule_files is None
+                             else partial(rules_answered, rule_files, request))
     if project is None:
         return None
     shown = frozenset(document.display_path for document in project.documents
