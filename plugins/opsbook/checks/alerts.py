@@ -311,7 +311,7 @@ def opens_source(value: str, config: OpsbookConfig, runbook: Runbook) -> bool:
 
 def link_verdict(config: OpsbookConfig, link: tuple[str, str] | None,
                  runbook: Runbook) -> UrlVerdict:
-    """Whether a rule's link (:attr:`AlertRule.link`; None when it has none) opens
+    """Whether a rule's link (one of :attr:`AlertRule.links`; None when it has none) opens
     ``runbook``: a ``runbook`` path by the Markdown file it names, an address as a
     ``runbook_url``."""
     if link is not None and link[0] == "runbook" and names_source_file(link[1]):
@@ -461,8 +461,8 @@ def _url(config: OpsbookConfig, rule: AlertRule, runbook: Runbook) -> Iterator[D
              "is compared)")
     links = rule.links
     if not links:
-        verdict = url_verdict(config, None, runbook)
-        target = verdict.expected or runbook_page_path(config, runbook)
+        target = (runbook_page_url(config, runbook) if config.site_url
+                  else runbook_page_path(config, runbook))
         yield MISSING_URL.at(
             rule.display_path, rule.position,
             f'alert "{rule.name}" has no runbook_url annotation; it is answered by {where}',

@@ -24,11 +24,6 @@ from opsbook.load.problems import LoadProblem
 from opsbook.load.text import decode_source
 from opsbook.settings import OpsbookConfig, find_config
 
-LINK_ANNOTATIONS = ("runbook_url", "runbook")
-"""Annotations that link an alert to its runbook: the common ``runbook_url``, and ``runbook``
-(GitLab's runbooks name the Markdown file there, ``runbook: docs/patroni/alerts/backup.md``;
-a runbook written inline in it is no link)."""
-
 SEVERITY_LABELS = ("severity", "priority")
 """Labels that name an alert's severity, compared with the runbook's (through the matrix)."""
 
@@ -55,10 +50,6 @@ class AlertRule:
     marks: RuleMarks | None = None
 
     @property
-    def runbook_url(self) -> str | None:
-        return self.annotations.get("runbook_url")
-
-    @property
     def links(self) -> list[tuple[str, str]]:
         """The annotations linking the alert to its runbook, as (name, value); see
         :func:`runbook_links`."""
@@ -76,9 +67,10 @@ class AlertRule:
 
 
 def runbook_links(annotations: dict[str, str]) -> list[tuple[str, str]]:
-    """The annotations of :data:`LINK_ANNOTATIONS` that link a rule to its runbook, as (name,
-    value): ``runbook_url``, and a ``runbook`` holding one address or path (text with spaces
-    or several lines is a runbook written inline, not a link)."""
+    """The annotations that link a rule to its runbook, as (name, value): ``runbook_url``, and
+    a ``runbook`` holding one address or path (GitLab's rule files name the Markdown file
+    there, ``runbook: docs/patroni/alerts/backup.md``; text with spaces or several lines is a
+    runbook written inline, not a link)."""
     links = []
     url = annotations.get("runbook_url", "")
     if url.strip():  # an empty one is no link (OB705, as without it)
