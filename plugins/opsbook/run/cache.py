@@ -791,7 +791,7 @@ def _forget_other_rule_files(manifest: Path, rule_files: RuleFiles | None) -> No
     manifest lists the stored rule files its run read (``check-<key>.rules``), so a second
     configuration sharing the directory (another mkdocs.yml beside the first) keeps its own."""
     directory = manifest.parent
-    keys = [_rules_key(digest) for digest in (rule_files.digests if rule_files else ())]
+    keys = sorted(rule_files.stored_names()) if rule_files is not None else []
     _write_json(manifest.with_suffix(".rules"), keys)
     kept: set[str] = set(keys)
     try:
