@@ -140,8 +140,8 @@ def narrow_project(
 ) -> Project | None:
     """The project of the narrow scope around ``targets`` (indices into ``files``, the site's
     files in site order), plus the files ``also`` names and every file naming one of
-    ``also_alerts`` (as the targets' own); None when no narrow scope can be trusted (a name the byte
-    scan cannot match exactly; runbooks but no matrix).
+    ``also_alerts`` (as the targets' own); None when no narrow scope can be trusted (a name
+    the byte scan cannot match exactly; runbooks but no matrix).
     ``alert_rules`` makes the rule files of `alert_rules` for the loaded project (by default
     every rule file, parsed whole)."""
     fallback = config.root if config.site else None
@@ -209,7 +209,7 @@ def indices_below(files: SiteFiles, directory: Path) -> list[int]:
         folder = os.path.dirname(os.fspath(path))
         below = folders.get(folder)
         if below is None:
-            below = folders[folder] = is_below(Path(folder) / "x", directory)
+            below = folders[folder] = is_below(Path(folder), directory)
         if below:
             found.append(index)
     return found
